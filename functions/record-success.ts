@@ -1,0 +1,24 @@
+import { logFor, logger } from '../lib/logger.js';
+import { variantOutcome, type VariantOutcome } from '../lib/notify/summary.js';
+import type { VariantRun } from '../lib/plan/types.js';
+import { recordSuccessfulSource } from '../lib/record.js';
+import type { GroupProgress } from '../lib/rollout/refresh.js';
+import { settings } from '../lib/settings.js';
+
+interface Event extends VariantRun {
+  image: { amiId: string };
+  fastLaunch?: { warning: string | null };
+  /** The RollOutWaves map's output: one entry per finished wave. */
+  waves?: { groups: GroupProgress[] }[];
+}
+
+/** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */
+export const handler = async ({ state: event }: { state: Event }): Promise<VariantOutcome> => {
+  logFor({ executionId: event.run.executionName, variant: event.variant.id });
+  const { parameterPrefix } = settings('parameterPrefix');
+  if (event.variant.stages.build) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
+  const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
+  const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
+  logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
+  return outcome;
+};

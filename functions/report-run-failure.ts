@@ -1,0 +1,10 @@
+import { logFor } from '../lib/logger.js';
+import type { Notice } from '../lib/notice.js';
+import { runFailureNotice, type RunState } from '../lib/notify/failure.js';
+import { settings } from '../lib/settings.js';
+
+/** Builds the failure message of a run stopped before any variant started (invalid input, failed plan). */
+export const handler = async (event: { state: RunState; executionName: string; executionArn: string }): Promise<{ notice: Notice }> => {
+  logFor({ executionId: event.executionName });
+  return { notice: runFailureNotice(event.state, event.executionName, settings('region').region, event.executionArn) };
+};

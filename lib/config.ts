@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * The operator's one config file (pipeline.config.yml), validated once.
+ * Every rule here exists because AWS would reject the value later, after
+ * something was already written — or would accept it and do the wrong thing.
+ */
+
+const windowsVersions = ['2019', '2022', '2025'] as const;
+const editions = ['Core', 'Full'] as const;
+
+export const NodeGroupSelectorSchema = z
+  .object({
+    asgName: z.string().min(1).max(255).optional(),
+    tag: z
+      .object({ key: z.string().min(1).max(128), value: z.string().min(1).max(256) })
+      .strict()
+      .optional(),
+    canary: z.boolean().default(false),
+  })
+  .strict()
+  .refine((s) => (s.asgName === undefined) !== (s.tag === undefined), {
+    message: 'give exactly one of asgName (an Auto Scaling group name) or tag ({ key, value })',
+  });
+
+export const CachedImageSchema = z
+  .object({
+    ref: z.string().min(1),
+    /** A manifest list that carries every Windows build; skips the tag-based build check. */
+    multiPlatform: z.boolean().default(false),
+  })
+  .strict();
+
+export const VariantSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'use 1-30 lowercase letters, digits or dashes, e.g. "win2022-core-131"'),
+    windows: z.enum(windowsVersions, { message: 'use "2019", "2022" or "2025" (quoted)' }),
+    edition: z.enum(editions, { message: 'use "Core" or "Full"' }),
+    kubernetes: z
+      .string()
+      .regex(/^1\.\d{2}$/, 'use the EKS minor version as a quoted string, e.g. "1.31"'),
+    nodeGroups: z.array(NodeGroupSelectorSchema).min(1, 'list at least one node group (asgName or tag)'),
+    /** Images to cache in this variant's AMI, on top of the fleet-wide `images`. */
+    images: z.array(CachedImageSchema).default([]),
+  })
+  .strict();
+
+const percentage = z.number().int().min(0).max(100);
+
+export const RolloutSchema = z
+  .object({
+    minHealthyPercentage: percentage.default(90),
+    maxHealthyPercentage: z.number().int().min(100).max(200).optional(),
+    instanceWarmupSeconds: z.number().int().min(0).default(300),
+    checkpointPercentages: z.array(z.number().int().min(1).max(100)).optional(),
+    checkpointDelaySeconds: z.number().int().min(0).max(172800).optional(),
+    bakeTimeSeconds: z.number().int().min(0).max(172800).optional(),
+    alarms: z.array(z.string().min(1)).max(10).default([]),
+    /** Node groups refreshed side by side after the canary wave. */
+    waveSize: z.number().int().min(1).max(100).default(10),
+    /** AutoRollback is impossible for ASGs on $Latest/$Default; refuse them unless this is true. */
+    allowUnpinnedVersions: z.boolean().default(false),
+    setDefaultVersion: z.boolean().default(false),
+    scaleInProtectedInstances: z.enum(['Refresh', 'Ignore', 'Wait']).default('Ignore'),
+    standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).default('Ignore'),
+    /** Polls of a wave: InstanceRefreshInProgressFault retries before the group is skipped. */
+    busyRetries: z.number().int().min(0).max(20).default(6),
+  })
+  .strict();
+
+export const ImageBuilderSchema = z
+  .object({
+    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'use a subnet id like subnet-0123456789abcdef0'),
+    securityGroupIds: z
+      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'use a security group id like sg-0123456789abcdef0'))
+      .min(1),
+    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'use an instance type like m6i.xlarge')).min(1).default(['m6i.xlarge']),
+    rootVolumeGiB: z.number().int().min(50).max(16384).default(100),
+    pollSeconds: z.number().int().min(30).max(3600).default(300),
+    timeoutMinutes: z.number().int().min(30).max(1440).default(240),
+  })
+  .strict();
+
+export const FastLaunchSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    maxParallelLaunches: z.number().int().min(6, 'EC2 requires at least 6').max(40, 'the default regional quota is 40').default(6),
+    targetResourceCount: z.number().int().min(1).default(5),
+    onFailure: z.enum(['warn', 'fail']).default('warn'),
+    pollSeconds: z.number().int().min(30).max(3600).default(120),
+  })
+  .strict();
+
+export const TriggersSchema = z
+  .object({
+    detectSchedule: z.string().default('rate(1 hour)'),
+    patchTuesdayOffsetDays: z.number().int().min(0).max(20).default(5),
+    timeZone: z.string().default('UTC'),
+    subscribeToAwsTopic: z.boolean().default(false),
+    forceMonthlyRebuild: z.boolean().default(false),
+  })
+  .strict();
+
+export const PipelineConfigSchema = z
+  .object({
+    variants: z.array(VariantSchema).min(1, 'configure at least one variant'),
+    images: z.array(CachedImageSchema).default([]),
+    admins: z.array(z.email('use an e-mail address like ops@example.com')).default([]),
+    rollout: RolloutSchema.default(RolloutSchema.parse({})),
+    imageBuilder: ImageBuilderSchema,
+    fastLaunch: FastLaunchSchema.default(FastLaunchSchema.parse({})),
+    triggers: TriggersSchema.default(TriggersSchema.parse({})),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.variants.forEach((v, i) => {
+      if (seen.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `variant id "${v.id}" is used twice: make each id unique` });
+      seen.add(v.id);
+    });
+    const asgOwner = new Map<string, string>();
+    cfg.variants.forEach((v, i) =>
+      v.nodeGroups.forEach((g, j) => {
+        if (!g.asgName) return;
+        const owner = asgOwner.get(g.asgName);
+        if (owner) ctx.addIssue({ code: 'custom', path: ['variants', i, 'nodeGroups', j, 'asgName'], message: `ASG "${g.asgName}" already belongs to variant "${owner}": a node group runs one AMI` });
+        asgOwner.set(g.asgName, v.id);
+      }),
+    );
+  });
+
+export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
+export type Variant = z.infer<typeof VariantSchema>;
+export type NodeGroupSelector = z.infer<typeof NodeGroupSelectorSchema>;
+export type CachedImage = z.infer<typeof CachedImageSchema>;
+export type Rollout = z.infer<typeof RolloutSchema>;
+
+/** Turns zod issues into one line per bad field: `variants[0].kubernetes: use … (got "1.x")`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], root: unknown, prefix = ''): string[] {
+  return issues.map((issue) => {
+    const path = prefix + formatPath(issue.path);
+    const got = valueAt(root, issue.path);
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)?.slice(0, 80)})`;
+    return `${path || '(root)'}: ${issue.message}${shown}`;
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+export function parseConfig(raw: unknown, source = 'pipeline config'): PipelineConfig {
+  const result = PipelineConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  return result.data;
+}
+
+let cached: { raw: string; config: PipelineConfig } | undefined;
+
+/**
+ * The deployed config. serverless-esbuild inlines PIPELINE_CONFIG at build time
+ * (too large for Lambda's 4 KB of environment variables at a thousand node groups);
+ * the local runner sets the same variable before it loads the handlers.
+ */
+export function loadConfig(): PipelineConfig {
+  const raw = process.env.PIPELINE_CONFIG;
+  if (!raw) throw new ConfigError('PIPELINE_CONFIG', ['the pipeline config is missing: deploy with serverless, which inlines pipeline.config.yml']);
+  if (cached?.raw !== raw) cached = { raw, config: parseConfig(JSON.parse(raw), 'PIPELINE_CONFIG') };
+  return cached.config;
+}

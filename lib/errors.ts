@@ -1,0 +1,30 @@
+/**
+ * Named errors. The class name is what the state machine's Retry/Catch match
+ * (Lambda reports `errorType` = error.name), so never rename one without the ASL.
+ */
+export class PipelineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad config or execution input: one line per bad field, each naming the fix. */
+export class ConfigError extends PipelineError {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export class InvalidInputError extends ConfigError {}
+
+/** The plan cannot be carried out as configured (missing ASG, unpublished variant, incompatible image…). */
+export class PlanError extends PipelineError {}
+
+export class ImageBuildFailedError extends PipelineError {}
+export class ImageBuildTimedOutError extends PipelineError {}
+export class FastLaunchFailedError extends PipelineError {}
+export class LaunchTemplateError extends PipelineError {}

@@ -1,0 +1,100 @@
+import { subject, type Notice } from '../notice.js';
+import type { VariantRun } from '../plan/types.js';
+import { links } from './links.js';
+import { groupLine } from './messages.js';
+import { versionsInUse } from '../rollout/standing.js';
+import { causeText, waveFailure, type CaughtError } from './cause.js';
+
+export interface VariantFailureFacts extends VariantRun {
+  executionArn: string;
+  region: string;
+  error: CaughtError;
+  stage: string;
+  amiId: string | null;
+  /** Version in use now, for groups of waves before the failed one. */
+  versionsNow: Map<string, string>;
+}
+
+const NEXT_STEPS: Record<string, string> = {
+  'image build': 'Read the build log named above, fix the cause (often a pending reboot or a full disk: raise imageBuilder.rootVolumeGiB), then start the run again. No node group was changed.',
+  'fast launch': 'Check the Fast Launch settings (subnet, security group, quota of 40 parallel launches). Set fastLaunch.onFailure: warn to roll out without it. No node group was changed.',
+  rollout: 'Look at the failed group\'s instance refresh in the console (link above) and the new nodes\' logs. Groups that rolled back are on their previous launch template version; fix the cause and start a run with stages ["rollout"] and the same amiId to continue.',
+};
+
+/** Where every node group of the variant stands after a failure: new AMI, rolled back, or never touched. */
+export function variantFailureNotice(f: VariantFailureFacts): Notice {
+  const l = links(f.region);
+  const failedWave = waveFailure(f.error);
+  const lines = [
+    `Variant ${f.variant.id}: the ${f.stage} stage failed in run ${f.run.executionName}.`,
+    `Cause: ${failedWave ? 'an instance refresh failed or rolled back' : causeText(f.error)} (${f.error.Error})`,
+    '',
+    'Where the node groups stand:',
+  ];
+  const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : 0;
+  f.variant.waves.slice(0, failedWave?.waveIndex ?? 0).flat().forEach((g) => {
+    const now = f.versionsNow.get(g.asgName);
+    lines.push(`  ${g.asgName}: ${now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})` : `not moved (still on version ${g.version})`}`);
+  });
+  failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
+  const untouched = f.variant.waves.slice(untouchedFrom).flat();
+  if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
+  lines.push('', `What to do: ${NEXT_STEPS[f.stage] ?? 'Read the cause above and the execution history, fix it, and start the run again.'}`, '', `Execution: ${l.execution(f.executionArn)}`);
+  failedWave?.groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack').forEach((g) => lines.push(`ASG ${g.asgName}: ${l.asg(g.asgName)}`));
+  const rolledBack = failedWave?.groups.filter((g) => g.state === 'rolledBack').length ?? 0;
+  return {
+    subject: subject(`FAILED ${f.stage} for ${f.variant.id}${rolledBack ? `: ${rolledBack} group(s) rolled back` : ''}, ${untouched.length} untouched`),
+    message: lines.join('\n'),
+    severity: 'error',
+    variant: f.variant.id,
+  };
+}
+
+/** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */
+export interface RunState {
+  input?: { stages?: unknown };
+  error: CaughtError;
+}
+
+/** A run that failed before any variant started (bad input, failed plan): nothing was changed. */
+export function runFailureNotice(state: RunState, executionName: string, region: string, executionArn: string): Notice {
+  const stage = Array.isArray(state.input?.stages) ? 'plan' : 'input validation';
+  const error = state.error;
+  return {
+    subject: subject(`FAILED ${stage} for run ${executionName}: nothing was changed`),
+    message: [
+      `Run ${executionName} stopped in the ${stage} stage before changing anything.`,
+      '',
+      causeText(error),
+      '',
+      `What to do: fix what is named above (the config file, or the execution input), then start the run again.`,
+      `Execution: ${links(region).execution(executionArn)}`,
+    ].join('\n'),
+    severity: 'error',
+    variant: 'all',
+  };
+}
+
+/** The child's state when a Catch fired: what it carried so far, and the error. */
+export interface VariantState extends VariantRun {
+  image?: { ready: boolean; amiId: string | null };
+  fastLaunch?: { ready: boolean };
+  error: CaughtError;
+}
+
+/** The furthest stage the variant reached is the one that failed (Catch output carries only Error and Cause). */
+export function failedStage(state: VariantState): string {
+  if (waveFailure(state.error) || state.fastLaunch?.ready || (state.image?.ready && !state.variant.stages.fastLaunch)) return 'rollout';
+  if (state.image?.ready) return 'fast launch';
+  return 'image build';
+}
+
+/** The notice for a failed variant, with each node group's standing read from AWS. */
+export async function describeVariantFailure(state: VariantState, executionArn: string, region: string): Promise<{ notice: Notice; cause: string }> {
+  const failedWave = waveFailure(state.error);
+  const earlier = state.variant.waves.slice(0, failedWave?.waveIndex ?? 0).flat().map((g) => g.asgName);
+  const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
+  const stage = failedStage(state);
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, versionsNow });
+  return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
+}

@@ -1,0 +1,64 @@
+import { subject, type Notice } from '../notice.js';
+import type { GroupProgress } from '../rollout/refresh.js';
+import { causeText, type CaughtError } from './cause.js';
+import { links } from './links.js';
+
+/** What a variant's child execution returns when it succeeds. */
+export interface VariantOutcome {
+  variantId: string;
+  sourceAmi: string;
+  amiId: string;
+  patched: string[];
+  current: string[];
+  skipped: string[];
+  warnings: string[];
+}
+
+export function variantOutcome(variantId: string, sourceAmi: string, amiId: string, waves: { groups: GroupProgress[] }[], warnings: string[]): VariantOutcome {
+  const groups = waves.flatMap((w) => w.groups);
+  const names = (state: string) => groups.filter((g) => g.state === state).map((g) => g.asgName);
+  return {
+    variantId,
+    sourceAmi,
+    amiId,
+    patched: names('patched'),
+    current: names('current'),
+    skipped: groups.filter((g) => g.state === 'skipped').map((g) => `${g.asgName} (${g.reason})`),
+    warnings,
+  };
+}
+
+/** One entry per variant from the parent's Map: the child's output, or how it failed. */
+export interface VariantResult {
+  variantId: string;
+  output?: VariantOutcome;
+  error?: CaughtError;
+}
+
+export function runSummary(executionName: string, results: VariantResult[], region: string, executionArn: string): { succeeded: boolean; notice: Notice } {
+  const failed = results.filter((r) => !r.output);
+  const done = results.flatMap((r) => (r.output ? [r.output] : []));
+  const patched = done.reduce((n, o) => n + o.patched.length, 0);
+  const skipped = done.reduce((n, o) => n + o.skipped.length, 0);
+  const lines = [`Run ${executionName} finished: ${done.length} of ${results.length} variant(s) succeeded.`, ''];
+  for (const o of done) {
+    lines.push(`${o.variantId}: AMI ${o.amiId} (from ${o.sourceAmi})`);
+    lines.push(`  patched (${o.patched.length}): ${o.patched.join(', ') || 'none'}`);
+    if (o.current.length) lines.push(`  already current (${o.current.length}): ${o.current.join(', ')}`);
+    if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${o.skipped.join('; ')}`);
+    for (const w of o.warnings) lines.push(`  warning: ${w}`);
+  }
+  for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
+  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group runs the patched AMI.');
+  lines.push(`Execution: ${links(region).execution(executionArn)}`);
+  const outcome = failed.length ? `FAILED for ${failed.length} of ${results.length} variant(s)` : 'All nodes patched';
+  return {
+    succeeded: failed.length === 0,
+    notice: {
+      subject: subject(`${outcome}: ${patched} node group(s) on new AMIs${skipped ? `, ${skipped} skipped` : ''}`),
+      message: lines.join('\n'),
+      severity: failed.length ? 'error' : skipped || done.some((o) => o.warnings.length) ? 'warning' : 'info',
+      variant: results.map((r) => r.variantId).join(','),
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { GetParametersCommand } from '@aws-sdk/client-ssm';
+import { autoScaling, ec2, ssm } from '../aws/clients.js';
+import { withRetries } from '../aws/retry.js';
+import type { NodeGroupSelector } from '../config.js';
+import { chunk, mapLimit } from '../util.js';
+
+/** The read-only AWS calls the plan makes. Nothing here writes. */
+
+/** SSM parameter values by name; names AWS does not know are left out. */
+export async function readParameters(names: string[]): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  for (const batch of chunk([...new Set(names)], 10)) {
+    const out = await withRetries(() => ssm.send(new GetParametersCommand({ Names: batch })));
+    for (const p of out.Parameters ?? []) if (p.Name && p.Value) values.set(p.Name, p.Value);
+  }
+  return values;
+}
+
+export interface AmiFacts {
+  imageId: string;
+  windows: boolean;
+  name: string;
+}
+
+/** Facts about the given AMIs; ids that do not exist (or are not visible) are left out. */
+export async function describeAmis(imageIds: string[]): Promise<Map<string, AmiFacts>> {
+  const found = new Map<string, AmiFacts>();
+  for (const id of new Set(imageIds)) {
+    try {
+      const out = await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [id] })));
+      for (const image of out.Images ?? [])
+        if (image.ImageId)
+          found.set(image.ImageId, { imageId: image.ImageId, windows: String(image.Platform ?? '').toLowerCase() === 'windows', name: image.Name ?? '' });
+    } catch (error) {
+      if (!(error instanceof Error) || !error.name.startsWith('InvalidAMIID')) throw error;
+    }
+  }
+  return found;
+}
+
+/** The ASGs a variant's selectors name, in config order; the first selector that names an ASG decides its canary flag. */
+export async function findAutoScalingGroups(selectors: NodeGroupSelector[]): Promise<{ groups: { asg: AutoScalingGroup; canary: boolean }[]; missing: string[] }> {
+  const byName = new Map<string, { asg: AutoScalingGroup; canary: boolean }>();
+  const named = selectors.filter((s) => s.asgName).map((s) => s.asgName as string);
+  for (const batch of chunk(named, 50)) {
+    for (const asg of await describeGroups({ AutoScalingGroupNames: batch })) {
+      const selector = selectors.find((s) => s.asgName === asg.AutoScalingGroupName);
+      byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector?.canary ?? false });
+    }
+  }
+  for (const selector of selectors.filter((s) => s.tag)) {
+    const tag = selector.tag as { key: string; value: string };
+    for (const asg of await describeGroups({ Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] }))
+      if (!byName.has(asg.AutoScalingGroupName as string)) byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector.canary });
+  }
+  return { groups: [...byName.values()], missing: named.filter((n) => !byName.has(n)) };
+}
+
+async function describeGroups(query: { AutoScalingGroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }): Promise<AutoScalingGroup[]> {
+  const groups: AutoScalingGroup[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await withRetries(() => autoScaling.send(new DescribeAutoScalingGroupsCommand({ ...query, NextToken })));
+    groups.push(...(out.AutoScalingGroups ?? []));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return groups;
+}
+
+/** The launch template version each ASG uses, resolved ($Latest/$Default become a number). */
+export async function describeVersions(refs: { launchTemplateId?: string; launchTemplateName?: string; version: string }[]): Promise<(LaunchTemplateVersion | undefined)[]> {
+  return mapLimit(refs, 8, async (ref) => {
+    const out = await withRetries(() =>
+      ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateId: ref.launchTemplateId,
+          LaunchTemplateName: ref.launchTemplateId ? undefined : ref.launchTemplateName,
+          Versions: [ref.version],
+        }),
+      ),
+    );
+    return out.LaunchTemplateVersions?.[0];
+  });
+}
+
+/** Whether each ASG has a termination lifecycle hook (without one, nodes are not drained). */
+export async function terminationHooks(asgNames: string[]): Promise<boolean[]> {
+  return mapLimit(asgNames, 8, async (name) => {
+    const out = await withRetries(() => autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name })));
+    return (out.LifecycleHooks ?? []).some((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING');
+  });
+}

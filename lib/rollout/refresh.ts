@@ -1,0 +1,149 @@
+import {
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+  type InstanceRefreshStatus,
+  type RefreshPreferences,
+} from '@aws-sdk/client-auto-scaling';
+import { autoScaling } from '../aws/clients.js';
+import { withRetries } from '../aws/retry.js';
+import type { Rollout } from '../config.js';
+import { logger } from '../logger.js';
+import { secondsFromProgress } from '../polling.js';
+import { mapLimit } from '../util.js';
+import type { WaveTarget } from './launch-templates.js';
+
+/**
+ * Where one node group stands in its wave.
+ * busy: someone else's refresh runs on the ASG; we retry the start on later polls
+ * and never cancel theirs. current: already on the AMI, nothing to do.
+ */
+/** When only other people's refreshes hold the wave up, look again every five minutes. */
+const BUSY_RETRY_SECONDS = 300;
+
+export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'rolledBack' | 'failed' | 'skipped';
+
+export interface GroupProgress extends WaveTarget {
+  state: GroupState;
+  refreshId: string | null;
+  status: string | null;
+  percent: number;
+  reason: string | null;
+  busyAttempts: number;
+}
+
+export interface WaveProgress {
+  status: 'InProgress' | 'Successful' | 'Failed';
+  startedAt: string;
+  groups: GroupProgress[];
+  waitSeconds: number;
+  percent: number;
+}
+
+/** Safe defaults: explicit version + AutoRollback (so a failure returns the group to its old version), SkipMatching, explicit handling of protected and standby instances (the default Wait fails the refresh after an hour). */
+export function refreshPreferences(r: Rollout): RefreshPreferences {
+  return {
+    MinHealthyPercentage: r.minHealthyPercentage,
+    ...(r.maxHealthyPercentage !== undefined && { MaxHealthyPercentage: r.maxHealthyPercentage }),
+    InstanceWarmup: r.instanceWarmupSeconds,
+    SkipMatching: true,
+    AutoRollback: true,
+    ...(r.checkpointPercentages?.length && { CheckpointPercentages: r.checkpointPercentages, CheckpointDelay: r.checkpointDelaySeconds ?? 3600 }),
+    ...(r.bakeTimeSeconds !== undefined && { BakeTime: r.bakeTimeSeconds }),
+    ...(r.alarms.length && { AlarmSpecification: { Alarms: r.alarms } }),
+    ScaleInProtectedInstances: r.scaleInProtectedInstances,
+    StandbyInstances: r.standbyInstances,
+  };
+}
+
+/** Terminal statuses and what they mean for the group. */
+export function groupStateFor(status: InstanceRefreshStatus | string | undefined): GroupState {
+  switch (status) {
+    case 'Successful':
+      return 'patched';
+    case 'RollbackSuccessful':
+      return 'rolledBack';
+    case 'Failed':
+    case 'Cancelled':
+    case 'RollbackFailed':
+      return 'failed';
+    default:
+      return 'refreshing';
+  }
+}
+
+/** The wave is done when no group is refreshing or waiting for someone else's refresh; it failed if any group failed or rolled back. */
+export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['status'] {
+  if (groups.some((g) => g.state === 'refreshing' || g.state === 'busy')) return 'InProgress';
+  return groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? 'Failed' : 'Successful';
+}
+
+export async function startWave(targets: WaveTarget[], rollout: Rollout): Promise<WaveProgress> {
+  const groups = await mapLimit(targets, 8, (t) => tryStart(initial(t), rollout));
+  return summarize(new Date().toISOString(), groups, rollout);
+}
+
+/** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
+export async function pollWave(wave: WaveProgress, rollout: Rollout): Promise<WaveProgress> {
+  const groups = await mapLimit(wave.groups, 8, async (g) => {
+    if (g.state === 'busy') return tryStart(g, rollout);
+    if (g.state !== 'refreshing' || !g.refreshId) return g;
+    return describe(g);
+  });
+  return summarize(wave.startedAt, groups, rollout);
+}
+
+function initial(t: WaveTarget): GroupProgress {
+  return { ...t, state: t.toVersion === null ? 'current' : 'busy', refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
+}
+
+async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgress> {
+  if (g.state !== 'busy') return g;
+  try {
+    const out = await withRetries(() =>
+      autoScaling.send(
+        new StartInstanceRefreshCommand({
+          AutoScalingGroupName: g.asgName,
+          Strategy: 'Rolling',
+          DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: g.toVersion as string } },
+          Preferences: refreshPreferences(rollout),
+        }),
+      ),
+    );
+    logger.info(`instance refresh ${out.InstanceRefreshId} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
+    return { ...g, state: 'refreshing', refreshId: out.InstanceRefreshId ?? null, status: 'Pending' };
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') throw error;
+    const busyAttempts = g.busyAttempts + 1;
+    if (busyAttempts > rollout.busyRetries) {
+      logger.warn('another instance refresh keeps running; group skipped', { asgName: g.asgName });
+      return { ...g, state: 'skipped', busyAttempts, reason: `another instance refresh was still running after ${busyAttempts} attempts; left on version ${g.fromVersion}` };
+    }
+    logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
+    return { ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' };
+  }
+}
+
+async function describe(g: GroupProgress): Promise<GroupProgress> {
+  const out = await withRetries(() =>
+    autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, InstanceRefreshIds: [g.refreshId as string] })),
+  );
+  const refresh = out.InstanceRefreshes?.[0];
+  const state = groupStateFor(refresh?.Status);
+  if (state !== g.state) logger.info(`instance refresh ${g.refreshId} ${refresh?.Status}`, { asgName: g.asgName, reason: refresh?.StatusReason });
+  return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
+}
+
+function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout): WaveProgress {
+  const status = waveStatus(groups);
+  const active = groups.filter((g) => g.state === 'refreshing');
+  const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;
+  const slowest = active.length ? Math.min(...active.map((g) => g.percent)) : 100;
+  const elapsed = (Date.now() - Date.parse(startedAt)) / 1000;
+  const waitSeconds =
+    status !== 'InProgress'
+      ? 0
+      : active.length === 0
+        ? BUSY_RETRY_SECONDS
+        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds) });
+  return { status, startedAt, groups, waitSeconds, percent };
+}

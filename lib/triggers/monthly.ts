@@ -1,0 +1,49 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { ec2 } from '../aws/clients.js';
+import { withRetries } from '../aws/retry.js';
+import type { PipelineConfig } from '../config.js';
+import { executionName } from '../names.js';
+import { readParameters } from '../plan/aws.js';
+import { lastBuildParameter } from '../plan/plan.js';
+import { dateIn, dueMonthlyRun, isoDate } from './patch-tuesday.js';
+import { startRun, type StartOutcome } from './start.js';
+
+export type GateOutcome = { due: false } | ({ due: true; name: string; variants: string[] } & StartOutcome);
+
+/**
+ * Daily tick: on Patch Tuesday + N (in the configured time zone) start the month's
+ * run, once (the name is the month). Variants already built from a source AMI
+ * created after that Patch Tuesday are left out unless config forces a rebuild.
+ */
+export async function monthlyGate(config: PipelineConfig, now: Date, prefix: string, stateMachineArn: string): Promise<GateOutcome> {
+  const { patchTuesdayOffsetDays, timeZone, forceMonthlyRebuild } = config.triggers;
+  const due = dueMonthlyRun(dateIn(now, timeZone), patchTuesdayOffsetDays);
+  if (!due) return { due: false };
+  const patchDay = isoDate(due);
+  const variants = forceMonthlyRebuild ? config.variants.map((v) => v.id) : await variantsBuiltBefore(config, prefix, patchDay);
+  const name = executionName('monthly', patchDay.slice(0, 7));
+  if (!variants.length) return { due: true, name, variants, started: false, reason: `every variant was already built from a source newer than Patch Tuesday ${patchDay}` };
+  const outcome = await startRun(stateMachineArn, name, { trigger: 'monthly', variants, reason: `monthly run for Patch Tuesday ${patchDay}` });
+  return { due: true, name, variants, ...outcome };
+}
+
+async function variantsBuiltBefore(config: PipelineConfig, prefix: string, patchDay: string): Promise<string[]> {
+  const last = await readParameters(config.variants.map((v) => lastBuildParameter(prefix, v.id)));
+  const stale: string[] = [];
+  for (const v of config.variants) {
+    const ami = last.get(lastBuildParameter(prefix, v.id));
+    const created = ami ? await creationDate(ami) : undefined;
+    if (!created || created.slice(0, 10) <= patchDay) stale.push(v.id);
+  }
+  return stale;
+}
+
+async function creationDate(amiId: string): Promise<string | undefined> {
+  try {
+    const out = await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] })));
+    return out.Images?.[0]?.CreationDate;
+  } catch (error) {
+    if (error instanceof Error && error.name.startsWith('InvalidAMIID')) return undefined; // made private: treat as old
+    throw error;
+  }
+}

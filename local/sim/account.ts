@@ -1,0 +1,302 @@
+import { autoscalingHandlers, asgView, ltTarget, requireAsg } from './autoscaling.js';
+import { awsError, MINUTE, obj, type AsgRec, type Ctx, type Handlers, type Input, type Output, type SimState } from './context.js';
+import { ec2Handlers } from './ec2.js';
+import { fastLaunchHandlers } from './fastlaunch.js';
+import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
+import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
+import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh } from './refresh.js';
+import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
+import { snsHandlers } from './sns.js';
+import { ssmHandlers } from './ssm.js';
+
+export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN';
+export type { StartedExecution };
+
+export interface SimulatedAccountOptions {
+  fleet: Fleet;
+  faults?: Fault[];
+  durations?: Partial<Durations>;
+  random?: () => number;
+}
+
+/** A small deterministic PRNG (mulberry32) so throttling is reproducible without a seed from the caller. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const B64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+export class SimulatedAccount {
+  readonly region: string;
+  readonly accountId: string;
+  readonly faults: Fault[];
+  readonly durations: Durations;
+  readonly random: () => number;
+  private readonly state: SimState;
+  private readonly ctx: Ctx;
+  private readonly handlers: Record<ServiceName, Handlers>;
+  private starter: ((e: StartedExecution) => void) | undefined;
+  private requests = 0;
+
+  constructor(opts: SimulatedAccountOptions) {
+    const { fleet } = opts;
+    this.region = fleet.region;
+    this.accountId = fleet.accountId;
+    this.faults = opts.faults ?? [];
+    this.durations = DurationsSchema.parse(opts.durations ?? {});
+    this.random = opts.random ?? seeded(42);
+    const now = Date.now();
+    this.state = {
+      counter: 0,
+      amis: {},
+      tags: {},
+      ssm: {},
+      launchTemplates: {},
+      asgs: {},
+      refreshes: [],
+      fastLaunch: {},
+      components: {},
+      recipes: {},
+      images: {},
+      tokens: {},
+      faultUses: {},
+      published: [],
+      executions: [],
+    };
+    const state = this.state;
+    this.ctx = {
+      state,
+      region: this.region,
+      accountId: this.accountId,
+      durations: this.durations,
+      faults: this.faults,
+      startedAt: now,
+      now: () => Date.now(),
+      nextId: (prefix, digits = 17) => `${prefix}${(++state.counter).toString(16).padStart(digits, '0')}`,
+      requestId: () => `00000000-0000-4000-9000-${(++this.requests).toString(16).padStart(12, '0')}`,
+      takeFault: (index) => {
+        const f = this.faults[index];
+        if (!f) return false;
+        const used = state.faultUses[index] ?? 0;
+        const limit = 'times' in f && typeof f.times === 'number' ? f.times : Infinity;
+        if (used >= limit) return false;
+        state.faultUses[index] = used + 1;
+        return true;
+      },
+    };
+    this.seed(fleet, now);
+    this.handlers = {
+      EC2: { ...ec2Handlers(this.ctx), ...fastLaunchHandlers(this.ctx) },
+      AutoScaling: autoscalingHandlers(this.ctx, (asg, input) => this.startRefresh(asg, input)),
+      Imagebuilder: imagebuilderHandlers(this.ctx),
+      SSM: ssmHandlers(this.ctx),
+      SNS: snsHandlers(this.ctx),
+      SFN: sfnHandlers(this.ctx, () => this.starter),
+    };
+  }
+
+  private seed(fleet: Fleet, now: number): void {
+    const s = this.state;
+    for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, createdAt: now - 30 * 24 * 60 * MINUTE };
+    for (const [name, value] of Object.entries(fleet.ssmParameters)) {
+      const dataType = name.endsWith('/image_id') ? 'aws:ec2:image' : 'text';
+      s.ssm[name] = { value, type: 'String', dataType, version: 1, lastModified: now };
+    }
+    for (const lt of fleet.launchTemplates) {
+      const id = this.ctx.nextId('lt-');
+      if (lt.defaultVersion > lt.versions.length) throw new Error(`launch template ${lt.name}: defaultVersion ${lt.defaultVersion} does not exist`);
+      s.launchTemplates[id] = {
+        id,
+        name: lt.name,
+        defaultVersion: lt.defaultVersion,
+        createTime: now,
+        versions: lt.versions.map((v, i) => ({
+          versionNumber: i + 1,
+          createTime: now,
+          data: {
+            ImageId: v.imageId,
+            InstanceType: v.instanceType,
+            MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+            ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}\n</powershell>\n`) } : {}),
+            // A root-volume override makes launches ignore Fast Launch's pre-provisioned snapshots.
+            ...(v.rootVolumeOverride ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 100, VolumeType: 'gp3', DeleteOnTermination: true } }] } : {}),
+          },
+        })),
+      };
+    }
+    for (const g of fleet.autoScalingGroups) {
+      const ltName = g.launchTemplate ?? g.name;
+      const lt = Object.values(s.launchTemplates).find((l) => l.name === ltName);
+      if (!lt) throw new Error(`auto scaling group ${g.name}: launch template ${ltName} is not in the fleet`);
+      const target = ltTarget(this.ctx, { id: lt.id, version: g.version });
+      const asg: AsgRec = {
+        name: g.name,
+        arn: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:${this.ctx.nextId('', 8)}-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
+        ltId: lt.id,
+        version: g.version,
+        mixed: g.mixedInstancesPolicy,
+        minSize: g.minSize ?? g.instances,
+        maxSize: g.maxSize ?? Math.max(1, g.instances * 2),
+        desired: g.instances,
+        tags: { ...g.tags },
+        terminationHook: g.terminationHook,
+        createdTime: now,
+        instances: Array.from({ length: g.instances }, () => ({
+          instanceId: this.ctx.nextId('i-'),
+          ltId: lt.id,
+          version: g.version,
+          versionNumber: target.versionNumber,
+          imageId: target.imageId,
+        })),
+      };
+      s.asgs[g.name] = asg;
+    }
+    this.faults.forEach((f) => {
+      if (f.kind !== 'refreshInProgress') return;
+      const asg = s.asgs[f.asgName];
+      if (!asg) throw new Error(`fault refreshInProgress: auto scaling group ${f.asgName} is not in the fleet`);
+      const target = asgView(this.ctx, asg, now).target;
+      const r = planRefresh(this.ctx, { id: this.refreshId(), asg, instances: asg.instances, previous: target, desired: target, preferences: {} });
+      s.refreshes.push({ ...r, start: now, external: { end: now + f.minutes * MINUTE }, newIds: [] });
+    });
+  }
+
+  private refreshId(): string {
+    const h = this.ctx.nextId('', 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  private startRefresh(asg: AsgRec, input: Input): string {
+    const ctx = this.ctx;
+    if (input.Strategy !== undefined && input.Strategy !== 'Rolling') throw awsError('ValidationError', `Strategy ${String(input.Strategy)} is not supported by the simulation.`);
+    const last = latestRefresh(ctx, asg.name);
+    if (last && ACTIVE.has(evaluateRefresh(last, ctx.now()).status))
+      throw awsError('InstanceRefreshInProgressFault', `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`);
+    const prefs = obj(input.Preferences) ?? {};
+    const min = typeof prefs.MinHealthyPercentage === 'number' ? prefs.MinHealthyPercentage : 90;
+    const max = typeof prefs.MaxHealthyPercentage === 'number' ? prefs.MaxHealthyPercentage : 100;
+    if (min < 0 || min > 100 || max < 100 || max > 200 || max - min > 100)
+      throw awsError('ValidationError', 'MinHealthyPercentage must be 0-100, MaxHealthyPercentage 100-200, and at most 100 apart.');
+    // Fold the previous (finished) refresh into the group before starting the next one.
+    const view = asgView(ctx, asg);
+    asg.instances = view.instances;
+    asg.ltId = view.target.ltId;
+    asg.version = view.target.version;
+    const desiredConfiguration = obj(input.DesiredConfiguration);
+    const spec = obj(desiredConfiguration?.LaunchTemplate) ?? obj(obj(obj(desiredConfiguration?.MixedInstancesPolicy)?.LaunchTemplate)?.LaunchTemplateSpecification);
+    let desired = view.target;
+    if (spec) {
+      try {
+        desired = ltTarget(ctx, { id: spec.LaunchTemplateId, name: spec.LaunchTemplateName, version: spec.Version ?? '$Default' });
+      } catch (e) {
+        throw awsError('ValidationError', `DesiredConfiguration launch template is not valid: ${(e as Error).message}`);
+      }
+    }
+    if (prefs.AutoRollback === true) {
+      // AWS can only roll back to an explicit version it can return to.
+      const moving = (v: string) => v === '$Latest' || v === '$Default';
+      if (!spec || moving(view.target.version) || moving(desired.version) || desired.imageId.startsWith('resolve:ssm:'))
+        throw awsError('IrreversibleInstanceRefreshFault', 'The request failed because a desired configuration was not found or an incompatible launch template (uses a Systems Manager parameter instead of an AMI ID) or launch template version ($Latest or $Default) is present on the Auto Scaling group.');
+    }
+    const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
+    const fault = this.faults[fi];
+    const failure = fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined;
+    const r = planRefresh(ctx, {
+      id: this.refreshId(),
+      asg,
+      instances: view.instances,
+      previous: view.target,
+      desired,
+      preferences: prefs,
+      ...(desiredConfiguration ? { desiredConfiguration } : {}),
+      ...(failure ? { failure } : {}),
+    });
+    this.state.refreshes.push(r);
+    return r.id;
+  }
+
+  async call(service: ServiceName, operation: string, input: Record<string, unknown>): Promise<Output> {
+    const handler = this.handlers[service]?.[operation];
+    if (!handler) throw new Error(`SimulatedAccount does not implement ${service}.${operation}`);
+    return handler(input ?? {});
+  }
+
+  setExecutionStarter(fn: (exec: StartedExecution) => void): void {
+    this.starter = fn;
+  }
+
+  completeExecution(executionArn: string, status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED', output?: unknown, failure?: { error?: string; cause?: string }): void {
+    completeExecution(this.ctx, executionArn, status, output, failure);
+  }
+
+  /** Deep copy of every mutable fact; statuses are derived from these on read, so reads never change it. */
+  snapshot(): unknown {
+    return JSON.parse(JSON.stringify(this.state)) as unknown;
+  }
+
+  instances(asgName: string): { instanceId: string; imageId: string; launchTemplateVersion: string }[] {
+    return asgView(this.ctx, requireAsg(this.ctx, asgName)).instances.map((i) => ({ instanceId: i.instanceId, imageId: i.imageId, launchTemplateVersion: i.version }));
+  }
+
+  asg(name: string): { name: string; launchTemplateId: string; launchTemplateName: string; version: string; imageId: string; refreshStatus?: string } {
+    const v = asgView(this.ctx, requireAsg(this.ctx, name));
+    return {
+      name,
+      launchTemplateId: v.target.ltId,
+      launchTemplateName: v.target.ltName,
+      version: v.target.version,
+      imageId: v.target.imageId,
+      ...(v.refresh ? { refreshStatus: v.refresh.status } : {}),
+    };
+  }
+
+  launchTemplateVersions(ltName: string): { versionNumber: number; description?: string; default: boolean; data: Record<string, unknown> }[] {
+    const lt = Object.values(this.state.launchTemplates).find((l) => l.name === ltName);
+    if (!lt) throw new Error(`no launch template named ${ltName}`);
+    return lt.versions.map((v) => ({
+      versionNumber: v.versionNumber,
+      ...(v.description !== undefined ? { description: v.description } : {}),
+      default: v.versionNumber === lt.defaultVersion,
+      data: structuredClone(v.data),
+    }));
+  }
+
+  get published(): { t: string; topicArn: string; subject?: string; message: string; attributes: Record<string, unknown> }[] {
+    return this.state.published.map(({ messageId: _id, ...p }) => structuredClone(p));
+  }
+
+  images(): { arn: string; recipeArn: string; status: string; reason?: string; amiId?: string; parentAmi: string; createdAt: string }[] {
+    return Object.values(this.state.images).map((img) => {
+      const s = imageStatus(this.ctx, img);
+      return {
+        arn: img.arn,
+        recipeArn: img.recipeArn,
+        status: s.status,
+        ...(s.reason !== undefined ? { reason: s.reason } : {}),
+        ...(s.status === 'AVAILABLE' ? { amiId: img.amiId } : {}),
+        parentAmi: img.parentAmi,
+        createdAt: new Date(img.createdAt).toISOString(),
+      };
+    });
+  }
+
+  get executions(): { executionArn: string; stateMachineArn: string; name: string; input: string; status: string; startDate: string; stopDate?: string; output?: string }[] {
+    return this.state.executions.map((e) => ({
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      input: e.input,
+      status: e.status,
+      startDate: new Date(e.startDate).toISOString(),
+      ...(e.stopDate !== undefined ? { stopDate: new Date(e.stopDate).toISOString() } : {}),
+      ...(e.output !== undefined ? { output: e.output } : {}),
+    }));
+  }
+}

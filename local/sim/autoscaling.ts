@@ -1,0 +1,186 @@
+import { awsError, arr, obj, type AsgRec, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+import { findLt, findVersion } from './ec2.js';
+import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
+import { ssmValue } from './ssm.js';
+
+const PAGE = 50;
+
+/** Resolves a launch template spec to the AMI it launches; ImageId may be `resolve:ssm:<parameter>`. */
+export function ltTarget(ctx: Ctx, spec: { id?: unknown; name?: unknown; version?: unknown }): LtTarget {
+  const lt = findLt(ctx, spec);
+  const version = typeof spec.version === 'string' ? spec.version : '$Default';
+  const v = findVersion(lt, version);
+  const raw = typeof v.data.ImageId === 'string' ? v.data.ImageId : '';
+  const imageId = raw.startsWith('resolve:ssm:') ? (ssmValue(ctx, raw.slice(12)) ?? raw) : raw;
+  return { ltId: lt.id, ltName: lt.name, version, versionNumber: v.versionNumber, imageId };
+}
+
+export interface AsgView {
+  asg: AsgRec;
+  target: LtTarget;
+  instances: InstanceRec[];
+  refresh?: RefreshView;
+}
+
+export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
+  const r = latestRefresh(ctx, asg.name);
+  if (r) {
+    const v = evaluateRefresh(r, now);
+    return { asg, target: v.target, instances: v.instances, refresh: v };
+  }
+  const lt = ctx.state.launchTemplates[asg.ltId];
+  const target = ltTarget(ctx, { id: asg.ltId, version: asg.version });
+  return { asg, target: { ...target, ltName: lt?.name ?? target.ltName }, instances: structuredClone(asg.instances) };
+}
+
+function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
+  const spec = { LaunchTemplateId: v.target.ltId, LaunchTemplateName: v.target.ltName, Version: v.target.version };
+  const a = v.asg;
+  return {
+    AutoScalingGroupName: a.name,
+    AutoScalingGroupARN: a.arn,
+    ...(a.mixed
+      ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [] }, InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }
+      : { LaunchTemplate: spec }),
+    MinSize: a.minSize,
+    MaxSize: a.maxSize,
+    DesiredCapacity: a.desired,
+    DefaultCooldown: 300,
+    AvailabilityZones: [`${ctx.region}a`, `${ctx.region}b`],
+    HealthCheckType: 'EC2',
+    HealthCheckGracePeriod: 300,
+    CreatedTime: new Date(a.createdTime),
+    Instances: v.instances.map((i, n) => ({
+      InstanceId: i.instanceId,
+      InstanceType: 'm5.large',
+      AvailabilityZone: `${ctx.region}${n % 2 === 0 ? 'a' : 'b'}`,
+      LifecycleState: 'InService',
+      HealthStatus: 'Healthy',
+      LaunchTemplate: { LaunchTemplateId: i.ltId, LaunchTemplateName: ctx.state.launchTemplates[i.ltId]?.name, Version: i.version },
+      ProtectedFromScaleIn: false,
+    })),
+    Tags: Object.entries(a.tags).map(([Key, Value]) => ({ ResourceId: a.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
+    TerminationPolicies: ['Default'],
+    NewInstancesProtectedFromScaleIn: false,
+  };
+}
+
+function matches(a: AsgRec, filters: unknown[]): boolean {
+  return filters.every((f) => {
+    const { Name, Values } = (obj(f) ?? {}) as { Name?: string; Values?: string[] };
+    const values = Values ?? [];
+    if (Name?.startsWith('tag:')) {
+      const t = a.tags[Name.slice(4)];
+      return t !== undefined && values.includes(t);
+    }
+    if (Name === 'tag-key') return Object.keys(a.tags).some((k) => values.includes(k));
+    if (Name === 'tag-value') return Object.values(a.tags).some((k) => values.includes(k));
+    throw awsError('ValidationError', `Filter name ${String(Name)} is not valid.`);
+  });
+}
+
+function page<T>(items: T[], input: Input, max = 100): { items: T[]; NextToken?: string } {
+  const size = typeof input.MaxRecords === 'number' ? input.MaxRecords : PAGE;
+  if (size < 1 || size > max) throw awsError('ValidationError', `MaxRecords must be between 1 and ${max}.`);
+  let from = 0;
+  if (typeof input.NextToken === 'string') {
+    from = Number(Buffer.from(input.NextToken, 'base64').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(from) || from < 0) throw awsError('InvalidNextToken', 'The token is not valid.');
+  }
+  const next = from + size < items.length ? { NextToken: Buffer.from(`offset:${from + size}`).toString('base64') } : {};
+  return { items: items.slice(from, from + size), ...next };
+}
+
+function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
+  const p = r.preferences;
+  return {
+    InstanceRefreshId: r.id,
+    AutoScalingGroupName: r.asgName,
+    Status: v.status,
+    ...(v.statusReason !== undefined ? { StatusReason: v.statusReason } : {}),
+    StartTime: new Date(r.start),
+    ...(v.endTime !== undefined ? { EndTime: new Date(v.endTime) } : {}),
+    PercentageComplete: v.percentageComplete,
+    InstancesToUpdate: v.instancesToUpdate,
+    ProgressDetails: { LivePoolProgress: { PercentageComplete: v.percentageComplete, InstancesToUpdate: v.instancesToUpdate } },
+    Preferences: {
+      MinHealthyPercentage: 90,
+      SkipMatching: false,
+      AutoRollback: false,
+      ScaleInProtectedInstances: 'Ignore',
+      StandbyInstances: 'Ignore',
+      ...structuredClone(p),
+    },
+    ...(r.desiredConfiguration ? { DesiredConfiguration: structuredClone(r.desiredConfiguration) } : {}),
+    Strategy: 'Rolling',
+    ...(v.rollback
+      ? {
+          RollbackDetails: {
+            RollbackReason: v.rollback.reason,
+            RollbackStartTime: new Date(v.rollback.start),
+            PercentageCompleteOnRollback: v.rollback.percentage,
+            InstancesToUpdateOnRollback: v.rollback.toUpdate,
+          },
+        }
+      : {}),
+  };
+}
+
+export function requireAsg(ctx: Ctx, name: unknown): AsgRec {
+  const a = typeof name === 'string' ? ctx.state.asgs[name] : undefined;
+  if (!a) throw awsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${String(name)}' not found`);
+  return a;
+}
+
+export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input: Input) => string): Handlers {
+  return {
+    DescribeAutoScalingGroups(input: Input) {
+      const names = arr(input.AutoScalingGroupNames) as string[];
+      const all = Object.values(ctx.state.asgs).sort((a, b) => a.name.localeCompare(b.name));
+      const picked = all.filter((a) => (names.length === 0 || names.includes(a.name)) && matches(a, arr(input.Filters)));
+      const { items, NextToken } = page(picked, input);
+      const now = ctx.now();
+      return { AutoScalingGroups: items.map((a) => renderAsg(ctx, asgView(ctx, a, now))), ...(NextToken ? { NextToken } : {}) };
+    },
+    DescribeLifecycleHooks(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const wanted = arr(input.LifecycleHookNames) as string[];
+      const hooks = a.terminationHook
+        ? [
+            {
+              LifecycleHookName: `${a.name}-node-drain`,
+              AutoScalingGroupName: a.name,
+              LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+              HeartbeatTimeout: 300,
+              GlobalTimeout: 30000,
+              DefaultResult: 'CONTINUE',
+            },
+          ]
+        : [];
+      return { LifecycleHooks: hooks.filter((h) => wanted.length === 0 || wanted.includes(h.LifecycleHookName)) };
+    },
+    StartInstanceRefresh(input: Input) {
+      return { InstanceRefreshId: startRefresh(requireAsg(ctx, input.AutoScalingGroupName), input) };
+    },
+    DescribeInstanceRefreshes(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const ids = arr(input.InstanceRefreshIds) as string[];
+      const now = ctx.now();
+      const list = ctx.state.refreshes.filter((r) => r.asgName === a.name && (ids.length === 0 || ids.includes(r.id))).reverse();
+      const { items, NextToken } = page(list, input);
+      return { InstanceRefreshes: items.map((r) => renderRefresh(r, evaluateRefresh(r, now))), ...(NextToken ? { NextToken } : {}) };
+    },
+    CancelInstanceRefresh(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const r = latestRefresh(ctx, a.name);
+      const now = ctx.now();
+      const status = r ? evaluateRefresh(r, now).status : undefined;
+      if (!r || !status || !['Pending', 'InProgress', 'Baking'].includes(status))
+        throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
+      r.cancelRequestedAt = now;
+      return { InstanceRefreshId: r.id };
+    },
+  };
+}
+
+export { ACTIVE };

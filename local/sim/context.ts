@@ -1,0 +1,226 @@
+import type { Durations, Fault } from './fleet.js';
+
+/** An error shaped like an AWS SDK v3 service exception, so production Retry/Catch logic sees the real thing. */
+export class SimulatedServiceError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId: string; attempts: number; totalRetryDelay: number };
+  constructor(name: string, message: string, httpStatusCode = 400, fault: 'client' | 'server' = 'client') {
+    super(message);
+    this.name = name;
+    this.$fault = fault;
+    this.$metadata = { httpStatusCode, requestId: 'simulated', attempts: 1, totalRetryDelay: 0 };
+  }
+}
+
+export function awsError(name: string, message: string, httpStatusCode = 400): SimulatedServiceError {
+  return new SimulatedServiceError(name, message, httpStatusCode);
+}
+
+export type Input = Record<string, unknown>;
+export type Output = Record<string, unknown>;
+export type Handlers = Record<string, (input: Input) => Output>;
+
+export interface InstanceRec {
+  instanceId: string;
+  ltId: string;
+  version: string;
+  versionNumber: number;
+  imageId: string;
+}
+export interface LtVersionRec {
+  versionNumber: number;
+  description?: string;
+  createTime: number;
+  data: Record<string, unknown>;
+}
+export interface LtRec {
+  id: string;
+  name: string;
+  defaultVersion: number;
+  createTime: number;
+  versions: LtVersionRec[];
+}
+export interface AsgRec {
+  name: string;
+  arn: string;
+  ltId: string;
+  version: string;
+  mixed: boolean;
+  minSize: number;
+  maxSize: number;
+  desired: number;
+  tags: Record<string, string>;
+  terminationHook: boolean;
+  createdTime: number;
+  instances: InstanceRec[];
+}
+export interface LtTarget {
+  ltId: string;
+  ltName: string;
+  version: string;
+  versionNumber: number;
+  imageId: string;
+}
+export interface RefreshRec {
+  id: string;
+  asgName: string;
+  start: number;
+  external?: { end: number };
+  preferences: Record<string, unknown>;
+  desiredConfiguration?: Record<string, unknown>;
+  desired: LtTarget;
+  previous: LtTarget;
+  instancesAtStart: InstanceRec[];
+  /** Indices into instancesAtStart, in replacement order, grouped by batch. */
+  batches: number[][];
+  batchMs: number;
+  pendingEnd: number;
+  /** Absolute end time of each batch (checkpoint pauses included). */
+  batchEnds: number[];
+  bakeMs: number;
+  newIds: string[];
+  rollbackIds: string[];
+  failure?: { afterBatches: number; reason: string };
+  cancelRequestedAt?: number;
+}
+export interface FastLaunchRec {
+  imageId: string;
+  resourceType: string;
+  maxParallelLaunches: number;
+  snapshotConfiguration?: Record<string, unknown>;
+  launchTemplate?: Record<string, unknown>;
+  enabledAt: number;
+  failure?: { state: string; reason: string };
+  disabledAt?: number;
+}
+export interface ComponentRec {
+  arn: string;
+  name: string;
+  version: string;
+  platform: string;
+  data?: string;
+  createdAt: number;
+}
+export interface RecipeRec {
+  arn: string;
+  name: string;
+  version: string;
+  parentImage: string;
+  components: Record<string, unknown>[];
+  createdAt: number;
+  raw: Record<string, unknown>;
+}
+export interface ImageRec {
+  arn: string;
+  recipeArn: string;
+  buildNumber: number;
+  createdAt: number;
+  parentAmi: string;
+  platform: 'windows' | 'linux';
+  amiId: string;
+  amiName: string;
+  infrastructureConfigurationArn: string;
+  distributionConfigurationArn?: string;
+  failure?: { at: 'BUILDING' | 'TESTING'; reason: string };
+  cancelledAt?: number;
+}
+export interface PublishRec {
+  t: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+  attributes: Record<string, unknown>;
+  messageId: string;
+}
+export interface ExecRec {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: string;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** Everything that can change. JSON-only, so a snapshot is a faithful deep copy. Statuses are never stored: they are derived from event times on read. */
+export interface SimState {
+  counter: number;
+  amis: Record<string, { id: string; name: string; platform: 'windows' | 'linux'; createdAt: number }>;
+  tags: Record<string, Record<string, string>>;
+  ssm: Record<string, { value: string; type: string; dataType: string; version: number; lastModified: number }>;
+  launchTemplates: Record<string, LtRec>;
+  asgs: Record<string, AsgRec>;
+  refreshes: RefreshRec[];
+  fastLaunch: Record<string, FastLaunchRec>;
+  components: Record<string, ComponentRec>;
+  recipes: Record<string, RecipeRec>;
+  images: Record<string, ImageRec>;
+  tokens: Record<string, { hash: string; result: Output }>;
+  faultUses: Record<string, number>;
+  published: PublishRec[];
+  executions: ExecRec[];
+}
+
+export interface Ctx {
+  state: SimState;
+  region: string;
+  accountId: string;
+  durations: Durations;
+  faults: Fault[];
+  startedAt: number;
+  now(): number;
+  nextId(prefix: string, digits?: number): string;
+  /** A request id that is not state (reads must not change snapshots). */
+  requestId(): string;
+  /** Consumes one use of the fault at `index` if it has uses left. */
+  takeFault(index: number): boolean;
+}
+
+export const MINUTE = 60_000;
+
+export function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object' && !(v instanceof Date)) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v instanceof Date ? v.toISOString() : v) ?? 'null';
+}
+
+/**
+ * Client-token idempotency as AWS does it: same token + same request → the first answer; same token with another
+ * request → `mismatch` error. `make` returns JSON data (it is stored in state); callers render Dates from it.
+ */
+export function idempotent<T>(ctx: Ctx, op: string, token: unknown, input: Input, mismatch: string, make: () => T): T {
+  if (typeof token !== 'string' || token === '') return make();
+  const key = `${op}:${token}`;
+  const rest = Object.fromEntries(Object.entries(input).filter(([k]) => k.toLowerCase() !== 'clienttoken'));
+  const hash = stableStringify(rest);
+  const seen = ctx.state.tokens[key];
+  if (seen) {
+    if (seen.hash !== hash) throw awsError(mismatch, `Client token ${token} was already used with different parameters.`);
+    return structuredClone(seen.result) as T;
+  }
+  const result = make();
+  ctx.state.tokens[key] = { hash, result: JSON.parse(JSON.stringify(result)) as Output };
+  return result;
+}
+
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export function required(input: Input, key: string, errorName: string): string {
+  const v = input[key];
+  if (typeof v !== 'string' || v === '') throw awsError(errorName, `${key} is required`);
+  return v;
+}

@@ -1,0 +1,173 @@
+import { awsError, arr, iso, obj, str, type Ctx, type Handlers, type Input, type LtRec, type LtVersionRec, idempotent } from './context.js';
+import { builtAmis } from './imagebuilder.js';
+
+export interface AmiView {
+  id: string;
+  name: string;
+  platform: 'windows' | 'linux';
+  createdAt: number;
+}
+
+const AMI_RE = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const LT_RE = /^lt-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** Every AMI visible now: the fleet's plus Image Builder outputs that have become AVAILABLE. */
+export function allAmis(ctx: Ctx): Map<string, AmiView> {
+  const m = new Map<string, AmiView>(Object.values(ctx.state.amis).map((a) => [a.id, a]));
+  for (const a of builtAmis(ctx)) m.set(a.id, a);
+  return m;
+}
+
+export function requireAmi(ctx: Ctx, id: unknown): AmiView {
+  if (typeof id !== 'string' || !AMI_RE.test(id)) throw awsError('InvalidAMIID.Malformed', `Invalid id: "${String(id)}"`);
+  const a = allAmis(ctx).get(id);
+  if (!a) throw awsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+  return a;
+}
+
+export function findLt(ctx: Ctx, spec: { id?: unknown; name?: unknown }): LtRec {
+  if (typeof spec.id === 'string') {
+    if (!LT_RE.test(spec.id)) throw awsError('InvalidLaunchTemplateId.Malformed', `The launch template ID '${spec.id}' is malformed.`);
+    const lt = ctx.state.launchTemplates[spec.id];
+    if (!lt) throw awsError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${spec.id}, does not exist.`);
+    return lt;
+  }
+  if (typeof spec.name === 'string') {
+    const lt = Object.values(ctx.state.launchTemplates).find((l) => l.name === spec.name);
+    if (!lt) throw awsError('InvalidLaunchTemplateName.NotFoundException', `The specified launch template, with template name ${spec.name}, does not exist.`);
+    return lt;
+  }
+  throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplateName or LaunchTemplateId');
+}
+
+export function latestVersion(lt: LtRec): number {
+  return lt.versions[lt.versions.length - 1]?.versionNumber ?? 1;
+}
+
+/** Resolves "3", "$Latest" or "$Default" to a stored version. */
+export function findVersion(lt: LtRec, version: string | number | undefined): LtVersionRec {
+  const v = version === undefined || version === '$Default' ? lt.defaultVersion : version === '$Latest' ? latestVersion(lt) : Number(version);
+  const rec = lt.versions.find((x) => x.versionNumber === v);
+  if (!rec) throw awsError('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${String(version)} for ${lt.id}.`);
+  return rec;
+}
+
+function renderImage(ctx: Ctx, a: AmiView): Record<string, unknown> {
+  const tags = ctx.state.tags[a.id] ?? {};
+  return {
+    ImageId: a.id,
+    Name: a.name,
+    State: 'available',
+    OwnerId: a.name.includes('EKS_Optimized') ? '801119661308' : ctx.accountId,
+    CreationDate: iso(a.createdAt),
+    Architecture: 'x86_64',
+    ImageType: 'machine',
+    RootDeviceType: 'ebs',
+    RootDeviceName: '/dev/sda1',
+    VirtualizationType: 'hvm',
+    ...(a.platform === 'windows' ? { Platform: 'windows', PlatformDetails: 'Windows' } : { PlatformDetails: 'Linux/UNIX' }),
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+function renderVersion(lt: LtRec, v: LtVersionRec): Record<string, unknown> {
+  return {
+    LaunchTemplateId: lt.id,
+    LaunchTemplateName: lt.name,
+    VersionNumber: v.versionNumber,
+    ...(v.description !== undefined ? { VersionDescription: v.description } : {}),
+    CreateTime: new Date(v.createTime),
+    DefaultVersion: v.versionNumber === lt.defaultVersion,
+    LaunchTemplateData: structuredClone(v.data),
+  };
+}
+
+function renderLt(lt: LtRec): Record<string, unknown> {
+  return {
+    LaunchTemplateId: lt.id,
+    LaunchTemplateName: lt.name,
+    CreateTime: new Date(lt.createTime),
+    DefaultVersionNumber: lt.defaultVersion,
+    LatestVersionNumber: latestVersion(lt),
+  };
+}
+
+function matchesFilters(ctx: Ctx, a: AmiView, filters: unknown[]): boolean {
+  return filters.every((f) => {
+    const { Name, Values } = (obj(f) ?? {}) as { Name?: string; Values?: string[] };
+    const values = Values ?? [];
+    const glob = (s: string) => values.some((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(s));
+    if (Name === 'name') return glob(a.name);
+    if (Name === 'image-id') return glob(a.id);
+    if (Name === 'platform') return a.platform === 'windows' && values.includes('windows');
+    if (Name === 'state') return values.includes('available');
+    if (Name?.startsWith('tag:')) {
+      const t = ctx.state.tags[a.id]?.[Name.slice(4)];
+      return t !== undefined && glob(t);
+    }
+    if (Name === 'tag-key') return Object.keys(ctx.state.tags[a.id] ?? {}).some(glob);
+    return true;
+  });
+}
+
+export function ec2Handlers(ctx: Ctx): Handlers {
+  return {
+    DescribeImages(input: Input) {
+      const ids = arr(input.ImageIds) as string[];
+      const amis = allAmis(ctx);
+      const picked = ids.length > 0 ? ids.map((id) => requireAmi(ctx, id)) : [...amis.values()];
+      return { Images: picked.filter((a) => matchesFilters(ctx, a, arr(input.Filters))).map((a) => renderImage(ctx, a)) };
+    },
+    CreateTags(input: Input) {
+      const resources = arr(input.Resources) as string[];
+      if (resources.length === 0) throw awsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
+      for (const r of resources) if (typeof r === 'string' && r.startsWith('ami-')) requireAmi(ctx, r);
+      for (const r of resources) {
+        const tags = (ctx.state.tags[r] ??= {});
+        for (const t of arr(input.Tags)) {
+          const { Key, Value } = (obj(t) ?? {}) as { Key?: string; Value?: string };
+          if (typeof Key === 'string') tags[Key] = Value ?? '';
+        }
+      }
+      return {};
+    },
+    DescribeLaunchTemplates(input: Input) {
+      const ids = arr(input.LaunchTemplateIds);
+      const names = arr(input.LaunchTemplateNames);
+      const lts =
+        ids.length + names.length === 0
+          ? Object.values(ctx.state.launchTemplates)
+          : [...ids.map((id) => findLt(ctx, { id })), ...names.map((name) => findLt(ctx, { name }))];
+      return { LaunchTemplates: lts.map(renderLt) };
+    },
+    DescribeLaunchTemplateVersions(input: Input) {
+      const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
+      const versions = arr(input.Versions) as string[];
+      const picked = versions.length === 0 ? lt.versions : versions.map((v) => findVersion(lt, v));
+      return { LaunchTemplateVersions: picked.map((v) => renderVersion(lt, v)) };
+    },
+    CreateLaunchTemplateVersion(input: Input) {
+      const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
+      const data = obj(input.LaunchTemplateData);
+      if (!data) throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplateData');
+      const number = idempotent(ctx, 'CreateLaunchTemplateVersion', input.ClientToken, input, 'IdempotentParameterMismatch', () => {
+        // Without SourceVersion the new version holds only what is given; with it, given top-level keys override the source.
+        const source = input.SourceVersion === undefined ? {} : findVersion(lt, str(input.SourceVersion)).data;
+        const rec: LtVersionRec = {
+          versionNumber: latestVersion(lt) + 1,
+          ...(typeof input.VersionDescription === 'string' ? { description: input.VersionDescription } : {}),
+          createTime: ctx.now(),
+          data: { ...structuredClone(source), ...structuredClone(data) },
+        };
+        lt.versions.push(rec);
+        return rec.versionNumber;
+      });
+      return { LaunchTemplateVersion: renderVersion(lt, findVersion(lt, number)) };
+    },
+    ModifyLaunchTemplate(input: Input) {
+      const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
+      if (input.DefaultVersion !== undefined) lt.defaultVersion = findVersion(lt, str(input.DefaultVersion) ?? String(input.DefaultVersion)).versionNumber;
+      return { LaunchTemplate: renderLt(lt) };
+    },
+  };
+}

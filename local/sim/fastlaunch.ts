@@ -1,0 +1,95 @@
+import { awsError, MINUTE, obj, type Ctx, type FastLaunchRec, type Handlers, type Input } from './context.js';
+import { findLt, findVersion, requireAmi } from './ec2.js';
+
+/** AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs. */
+export const FAST_LAUNCH_PARALLEL_QUOTA = 40;
+const DISABLE_MS = 5 * MINUTE;
+
+export function fastLaunchState(ctx: Ctx, r: FastLaunchRec, now = ctx.now()): { state: string; reason: string; since: number } | undefined {
+  if (r.disabledAt !== undefined) {
+    return now < r.disabledAt + DISABLE_MS ? { state: 'disabling', reason: 'Client.UserInitiated', since: r.disabledAt } : undefined;
+  }
+  const done = r.enabledAt + ctx.durations.fastLaunchEnable * MINUTE;
+  if (now < done) return { state: 'enabling', reason: 'Client.UserInitiated', since: r.enabledAt };
+  if (r.failure) return { state: r.failure.state, reason: r.failure.reason, since: done };
+  return { state: 'enabled', reason: 'Client.UserInitiated - Lifecycle state transition', since: done };
+}
+
+function render(ctx: Ctx, r: FastLaunchRec, s: { state: string; reason: string; since: number }): Record<string, unknown> {
+  return {
+    ImageId: r.imageId,
+    ResourceType: r.resourceType,
+    ...(r.snapshotConfiguration ? { SnapshotConfiguration: structuredClone(r.snapshotConfiguration) } : {}),
+    ...(r.launchTemplate ? { LaunchTemplate: structuredClone(r.launchTemplate) } : {}),
+    MaxParallelLaunches: r.maxParallelLaunches,
+    OwnerId: ctx.accountId,
+    State: s.state,
+    StateTransitionReason: s.reason,
+    StateTransitionTime: new Date(s.since),
+  };
+}
+
+export function fastLaunchHandlers(ctx: Ctx): Handlers {
+  return {
+    EnableFastLaunch(input: Input) {
+      const ami = requireAmi(ctx, input.ImageId);
+      if (ami.platform !== 'windows') throw awsError('InvalidParameterValue', `Fast Launch is only supported for Windows AMIs; ${ami.id} is not one.`);
+      const resourceType = input.ResourceType ?? 'snapshot';
+      if (resourceType !== 'snapshot') throw awsError('InvalidParameterValue', `Value (${String(resourceType)}) for parameter ResourceType is invalid.`);
+      const max = typeof input.MaxParallelLaunches === 'number' ? input.MaxParallelLaunches : 6;
+      if (!Number.isInteger(max) || max < 6) throw awsError('InvalidParameterValue', 'MaxParallelLaunches must be at least 6.');
+      const lt = obj(input.LaunchTemplate);
+      if (lt) {
+        if (typeof lt.Version !== 'string') throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplate.Version');
+        findVersion(findLt(ctx, { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName }), lt.Version);
+      }
+      const now = ctx.now();
+      const existing = ctx.state.fastLaunch[ami.id];
+      const live = (state: string | undefined) => state === 'enabling' || state === 'enabled';
+      const used = Object.values(ctx.state.fastLaunch)
+        .filter((r) => r.imageId !== ami.id && live(fastLaunchState(ctx, r, now)?.state))
+        .reduce((sum, r) => sum + r.maxParallelLaunches, 0);
+      if (used + max > FAST_LAUNCH_PARALLEL_QUOTA)
+        throw awsError('ResourceLimitExceeded', `Fast Launch parallel launches quota (${FAST_LAUNCH_PARALLEL_QUOTA}) exceeded: ${used} in use, ${max} requested.`);
+      const snapshotConfiguration = obj(input.SnapshotConfiguration);
+      const settings = {
+        resourceType,
+        maxParallelLaunches: max,
+        ...(snapshotConfiguration ? { snapshotConfiguration: structuredClone(snapshotConfiguration) } : {}),
+        ...(lt ? { launchTemplate: structuredClone(lt) } : {}),
+      };
+      let rec: FastLaunchRec;
+      if (existing && live(fastLaunchState(ctx, existing, now)?.state)) {
+        // Re-enabling an enabling/enabled image changes its settings and keeps its progress.
+        rec = { ...existing, ...settings };
+      } else {
+        const fi = ctx.faults.findIndex((f) => f.kind === 'fastLaunchFailure' && (f.imageId === undefined || f.imageId === ami.id));
+        const fault = ctx.faults[fi];
+        const failure = fault?.kind === 'fastLaunchFailure' && ctx.takeFault(fi) ? { state: fault.state, reason: fault.reason } : undefined;
+        rec = { imageId: ami.id, ...settings, enabledAt: now, ...(failure ? { failure } : {}) };
+      }
+      ctx.state.fastLaunch[ami.id] = rec;
+      const s = fastLaunchState(ctx, rec, now);
+      return render(ctx, rec, s ?? { state: 'enabling', reason: '', since: now });
+    },
+    DescribeFastLaunchImages(input: Input) {
+      const ids = Array.isArray(input.ImageIds) ? (input.ImageIds as string[]) : undefined;
+      const now = ctx.now();
+      const out: Record<string, unknown>[] = [];
+      for (const r of Object.values(ctx.state.fastLaunch)) {
+        if (ids && !ids.includes(r.imageId)) continue;
+        const s = fastLaunchState(ctx, r, now);
+        if (s) out.push(render(ctx, r, s));
+      }
+      return { FastLaunchImages: out };
+    },
+    DisableFastLaunch(input: Input) {
+      const ami = requireAmi(ctx, input.ImageId);
+      const rec = ctx.state.fastLaunch[ami.id];
+      const s = rec && fastLaunchState(ctx, rec);
+      if (!rec || !s || s.state === 'disabling') throw awsError('InvalidParameterValue', `Fast Launch is not enabled for image ${ami.id}.`);
+      rec.disabledAt = ctx.now();
+      return render(ctx, rec, { state: 'disabling', reason: 'Client.UserInitiated', since: rec.disabledAt });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+// EC2 rejects anything but 8 or 17 hex digits with InvalidAMIID.Malformed, so scenarios must use real-shaped ids.
+const AmiId = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'an AMI id is ami- followed by 8 or 17 hex digits');
+const LtVersion = z
+  .union([z.string(), z.number().int().positive()])
+  .transform(String)
+  .pipe(z.string().regex(/^([1-9][0-9]*|\$Latest|\$Default)$/, 'a version is "1".."n", "$Latest" or "$Default"'));
+
+export const AmiSchema = z.strictObject({
+  id: AmiId,
+  name: z.string().min(3).max(128),
+  platform: z.enum(['windows', 'linux']).default('windows'),
+});
+
+export const LaunchTemplateVersionSpecSchema = z.strictObject({
+  imageId: AmiId,
+  rootVolumeOverride: z.boolean().default(false),
+  userData: z.boolean().default(true),
+  instanceType: z.string().default('m5.large'),
+});
+
+export const LaunchTemplateSpecSchema = z.strictObject({
+  name: z.string().min(3).max(128),
+  defaultVersion: z.number().int().positive().default(1),
+  versions: z.array(LaunchTemplateVersionSpecSchema).min(1),
+});
+
+export const AutoScalingGroupSpecSchema = z.strictObject({
+  name: z.string().min(1).max(255),
+  /** Launch template name; defaults to the group's name (eksctl's habit). */
+  launchTemplate: z.string().optional(),
+  version: LtVersion.default('1'),
+  mixedInstancesPolicy: z.boolean().default(false),
+  instances: z.number().int().min(0).default(2),
+  minSize: z.number().int().min(0).optional(),
+  maxSize: z.number().int().min(0).optional(),
+  tags: z.record(z.string(), z.string()).default({}),
+  terminationHook: z.boolean().default(true),
+});
+
+export const ScenarioFleetSchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).default('us-west-2'),
+  accountId: z.string().regex(/^\d{12}$/).default('111122223333'),
+  amis: z.array(AmiSchema).default([]),
+  ssmParameters: z.record(z.string(), z.string()).default({}),
+  launchTemplates: z.array(LaunchTemplateSpecSchema).default([]),
+  autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
+});
+
+/** How many times a fault fires; absent = every matching occurrence. */
+const times = z.number().int().positive().optional();
+
+export const FaultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('imageBuildFailure'),
+    recipe: z.string().min(1),
+    reason: z.string().default('Image build failed'),
+    at: z.enum(['BUILDING', 'TESTING']).default('BUILDING'),
+    times,
+  }),
+  z.strictObject({
+    kind: z.literal('fastLaunchFailure'),
+    imageId: AmiId.optional(),
+    state: z.enum(['enabling-failed', 'enabled-failed']).default('enabling-failed'),
+    reason: z.string().default('Fast Launch pre-provisioning failed'),
+    times,
+  }),
+  z.strictObject({
+    kind: z.literal('refreshFailure'),
+    asgName: z.string().min(1),
+    atPercent: z.number().min(0).max(100).default(50),
+    reason: z.string().default('Instances failed to pass health checks'),
+    times,
+  }),
+  z.strictObject({
+    kind: z.literal('refreshInProgress'),
+    asgName: z.string().min(1),
+    minutes: z.number().positive().default(20),
+  }),
+  z.strictObject({
+    kind: z.literal('throttle'),
+    rate: z.number().min(0).max(1),
+    /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
+    operations: z.array(z.string()).optional(),
+  }),
+]);
+
+export const DurationsSchema = z.strictObject({
+  imageBuild: z.number().positive().default(60),
+  fastLaunchEnable: z.number().positive().default(30),
+  instanceLaunch: z.number().positive().default(8),
+});
+
+export type Fleet = z.output<typeof ScenarioFleetSchema>;
+export type FleetInput = z.input<typeof ScenarioFleetSchema>;
+export type Fault = z.output<typeof FaultSchema>;
+export type Durations = z.output<typeof DurationsSchema>;

@@ -1,0 +1,172 @@
+import { parse } from 'yaml';
+import { awsError, arr, iso, idempotent, MINUTE, obj, type Ctx, type Handlers, type ImageRec, type Input } from './context.js';
+import { allAmis, type AmiView } from './ec2.js';
+import { ssmValue } from './ssm.js';
+
+const NAME_RE = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
+const MAX_COMPONENT_DATA = 16_000;
+const MAX_VERSION_PART = 1_073_741_823;
+/** Share of the build each phase takes, in order. */
+const PHASES: [string, number][] = [
+  ['PENDING', 0.02],
+  ['CREATING', 0.05],
+  ['BUILDING', 0.7],
+  ['TESTING', 0.15],
+  ['DISTRIBUTING', 0.08],
+];
+const TERMINAL = new Set(['AVAILABLE', 'FAILED', 'CANCELLED']);
+
+export function imageStatus(ctx: Ctx, img: ImageRec, now = ctx.now()): { status: string; reason?: string } {
+  const total = ctx.durations.imageBuild * MINUTE;
+  let t = img.createdAt;
+  for (const [phase, share] of PHASES) {
+    const end = t + share * total;
+    if (img.cancelledAt !== undefined && img.cancelledAt < end) return now < img.cancelledAt ? { status: phase } : { status: 'CANCELLED', reason: 'Image creation cancelled by user' };
+    // Injected failures strike halfway through their phase.
+    if (img.failure?.at === phase && now >= t + (end - t) / 2) return { status: 'FAILED', reason: img.failure.reason };
+    if (now < end) return { status: phase };
+    t = end;
+  }
+  return { status: 'AVAILABLE' };
+}
+
+export function builtAmis(ctx: Ctx): AmiView[] {
+  const now = ctx.now();
+  return Object.values(ctx.state.images)
+    .filter((img) => imageStatus(ctx, img, now).status === 'AVAILABLE')
+    .map((img) => ({ id: img.amiId, name: img.amiName, platform: img.platform, createdAt: img.createdAt + ctx.durations.imageBuild * MINUTE }));
+}
+
+function checkNameAndVersion(input: Input): { name: string; version: string } {
+  const name = input.name;
+  if (typeof name !== 'string' || !NAME_RE.test(name)) throw awsError('InvalidParameterValueException', `The value supplied for parameter 'name' is not valid: ${String(name)}`);
+  const version = input.semanticVersion;
+  const parts = typeof version === 'string' && /^\d+\.\d+\.\d+$/.test(version) ? version.split('.').map(Number) : undefined;
+  if (!parts || parts.some((p) => p > MAX_VERSION_PART))
+    throw awsError('InvalidVersionNumberException', `The semantic version ${String(version)} is not valid: use major.minor.patch, each 0-${MAX_VERSION_PART}.`);
+  return { name, version: version as string };
+}
+
+const arnName = (name: string) => name.toLowerCase().replace(/ /g, '-');
+
+export function imagebuilderHandlers(ctx: Ctx): Handlers {
+  const base = `arn:aws:imagebuilder:${ctx.region}:${ctx.accountId}`;
+  const findComponent = (arn: string) => {
+    const m = /^arn:aws[\w-]*:imagebuilder:[a-z0-9-]+:(aws|\d{12}):component\/([a-z0-9-_]+)\/([0-9x.]+)(\/\d+)?$/.exec(arn);
+    if (!m) throw awsError('InvalidParameterValueException', `The value supplied for parameter 'componentArn' is not valid: ${arn}`);
+    if (m[1] === 'aws') return; // Amazon-managed components (update-windows/x.x.x) always exist.
+    const found = Object.values(ctx.state.components).some((c) => arnName(c.name) === m[2] && (m[3] === 'x.x.x' || c.version === m[3]));
+    if (!found) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
+  };
+  return {
+    CreateComponent(input: Input) {
+      const { name, version } = checkNameAndVersion(input);
+      const arn = idempotent(ctx, 'CreateComponent', input.clientToken, input, 'IdempotentParameterMismatchException', () => {
+        if (typeof input.platform !== 'string' || !['Windows', 'Linux', 'macOS'].includes(input.platform))
+          throw awsError('InvalidParameterValueException', `The value supplied for parameter 'platform' is not valid.`);
+        const data = input.data;
+        if (typeof data !== 'string' && typeof input.uri !== 'string') throw awsError('InvalidRequestException', 'Either data or uri must be given.');
+        if (typeof data === 'string') {
+          if (data.length > MAX_COMPONENT_DATA)
+            throw awsError('InvalidParameterValueException', `The value supplied for parameter 'data' is ${data.length} characters; the maximum is ${MAX_COMPONENT_DATA}.`);
+          let doc: unknown;
+          try {
+            doc = parse(data);
+          } catch (e) {
+            throw awsError('InvalidParameterValueException', `The component document is not valid YAML: ${(e as Error).message}`);
+          }
+          if (!Array.isArray(obj(doc)?.phases)) throw awsError('InvalidParameterValueException', 'The component document must define phases.');
+        }
+        const arn = `${base}:component/${arnName(name)}/${version}/1`;
+        if (ctx.state.components[arn]) throw awsError('ResourceAlreadyExistsException', `The resource ARN '${arn}' already exists.`);
+        ctx.state.components[arn] = { arn, name, version, platform: input.platform, ...(typeof data === 'string' ? { data } : {}), createdAt: ctx.now() };
+        return arn;
+      });
+      return { requestId: ctx.requestId(), clientToken: input.clientToken, componentBuildVersionArn: arn };
+    },
+    CreateImageRecipe(input: Input) {
+      const { name, version } = checkNameAndVersion(input);
+      const arn = idempotent(ctx, 'CreateImageRecipe', input.clientToken, input, 'IdempotentParameterMismatchException', () => {
+        const components = arr(input.components).map((c) => obj(c) ?? {});
+        if (components.length === 0) throw awsError('InvalidParameterValueException', 'A recipe needs at least one component.');
+        for (const c of components) findComponent(String(c.componentArn));
+        const parent = input.parentImage;
+        if (typeof parent !== 'string') throw awsError('InvalidParameterValueException', "The value supplied for parameter 'parentImage' is not valid.");
+        // ssm: parents are resolved when an image is created; plain AMI ids must exist now.
+        if (!parent.startsWith('ssm:') && !parent.startsWith('arn:') && !allAmis(ctx).has(parent))
+          throw awsError('InvalidParameterValueException', `The value supplied for parameter 'parentImage' is not valid: ${parent} does not exist.`);
+        const arn = `${base}:image-recipe/${arnName(name)}/${version}`;
+        if (ctx.state.recipes[arn]) throw awsError('ResourceAlreadyExistsException', `The resource ARN '${arn}' already exists.`);
+        ctx.state.recipes[arn] = { arn, name, version, parentImage: parent, components: structuredClone(components), createdAt: ctx.now(), raw: {} };
+        return arn;
+      });
+      return { requestId: ctx.requestId(), clientToken: input.clientToken, imageRecipeArn: arn };
+    },
+    CreateImage(input: Input) {
+      const arn = idempotent(ctx, 'CreateImage', input.clientToken, input, 'IdempotentParameterMismatchException', () => {
+        const recipe = ctx.state.recipes[String(input.imageRecipeArn)];
+        if (!recipe) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageRecipeArn)}' does not exist.`);
+        if (typeof input.infrastructureConfigurationArn !== 'string')
+          throw awsError('InvalidRequestException', 'infrastructureConfigurationArn is required.');
+        const parentId = recipe.parentImage.startsWith('ssm:') ? ssmValue(ctx, recipe.parentImage.slice(4)) : recipe.parentImage;
+        const parent = parentId ? allAmis(ctx).get(parentId) : undefined;
+        if (!parent) throw awsError('InvalidParameterValueException', `The parent image ${recipe.parentImage} could not be resolved to an AMI.`);
+        const buildNumber = Object.values(ctx.state.images).filter((i) => i.recipeArn === recipe.arn).length + 1;
+        const now = ctx.now();
+        const fi = ctx.faults.findIndex((f) => f.kind === 'imageBuildFailure' && recipe.name.includes(f.recipe));
+        const fault = ctx.faults[fi];
+        const failure = fault?.kind === 'imageBuildFailure' && ctx.takeFault(fi) ? { at: fault.at, reason: fault.reason } : undefined;
+        const arn = `${base}:image/${arnName(recipe.name)}/${recipe.version}/${buildNumber}`;
+        ctx.state.images[arn] = {
+          arn,
+          recipeArn: recipe.arn,
+          buildNumber,
+          createdAt: now,
+          parentAmi: parent.id,
+          platform: parent.platform,
+          amiId: ctx.nextId('ami-'),
+          amiName: `${recipe.name} ${iso(now).replace(/:/g, '-')}`,
+          infrastructureConfigurationArn: input.infrastructureConfigurationArn,
+          ...(typeof input.distributionConfigurationArn === 'string' ? { distributionConfigurationArn: input.distributionConfigurationArn } : {}),
+          ...(failure ? { failure } : {}),
+        };
+        return arn;
+      });
+      return { requestId: ctx.requestId(), clientToken: input.clientToken, imageBuildVersionArn: arn };
+    },
+    GetImage(input: Input) {
+      const img = ctx.state.images[String(input.imageBuildVersionArn)];
+      if (!img) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
+      const recipe = ctx.state.recipes[img.recipeArn];
+      const state = imageStatus(ctx, img);
+      return {
+        requestId: ctx.requestId(),
+        image: {
+          arn: img.arn,
+          name: recipe?.name,
+          type: 'AMI',
+          version: `${recipe?.version}/${img.buildNumber}`,
+          platform: img.platform === 'windows' ? 'Windows' : 'Linux',
+          state,
+          imageRecipe: { arn: img.recipeArn, name: recipe?.name, version: recipe?.version, parentImage: recipe?.parentImage, components: structuredClone(recipe?.components) },
+          infrastructureConfiguration: { arn: img.infrastructureConfigurationArn },
+          ...(img.distributionConfigurationArn ? { distributionConfiguration: { arn: img.distributionConfigurationArn } } : {}),
+          dateCreated: iso(img.createdAt),
+          outputResources: {
+            amis: state.status === 'AVAILABLE' ? [{ region: ctx.region, image: img.amiId, name: img.amiName, accountId: ctx.accountId }] : [],
+          },
+          buildType: 'USER_INITIATED',
+          imageSource: 'CUSTOM',
+        },
+      };
+    },
+    CancelImageCreation(input: Input) {
+      const img = ctx.state.images[String(input.imageBuildVersionArn)];
+      if (!img) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
+      const s = imageStatus(ctx, img).status;
+      if (TERMINAL.has(s)) throw awsError('InvalidRequestException', `The image ${img.arn} is ${s} and cannot be cancelled.`);
+      img.cancelledAt = ctx.now();
+      return { requestId: ctx.requestId(), clientToken: input.clientToken, imageBuildVersionArn: img.arn };
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+
+const PENDING_MS = 30_000;
+export const ACTIVE = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);
+
+export interface RefreshView {
+  status: string;
+  statusReason?: string;
+  percentageComplete: number;
+  instancesToUpdate: number;
+  endTime?: number;
+  instances: InstanceRec[];
+  /** The launch template spec the ASG holds at this moment. */
+  target: LtTarget;
+  rollback?: { reason: string; start: number; percentage: number; toUpdate: number };
+}
+
+const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+
+export function batchSize(n: number, prefs: Record<string, unknown>): number {
+  const min = num(prefs.MinHealthyPercentage, 90);
+  const max = num(prefs.MaxHealthyPercentage, 100);
+  // Below MinHealthy AWS may terminate first; above 100 % (MaxHealthy) it may launch first: both widen the batch.
+  return Math.max(1, n - Math.ceil((n * min) / 100) + Math.floor((n * Math.max(0, max - 100)) / 100));
+}
+
+export interface PlanArgs {
+  id: string;
+  asg: AsgRec;
+  instances: InstanceRec[];
+  previous: LtTarget;
+  desired: LtTarget;
+  preferences: Record<string, unknown>;
+  desiredConfiguration?: Record<string, unknown>;
+  failure?: { atPercent: number; reason: string };
+}
+
+/** Fixes the whole timeline at start (a write), so reads only evaluate it against the clock. */
+export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
+  const start = ctx.now();
+  const prefs = a.preferences;
+  const matches = (i: InstanceRec) => i.ltId === a.desired.ltId && i.versionNumber === a.desired.versionNumber;
+  const toReplace = a.instances.map((i, idx) => ({ i, idx })).filter(({ i }) => prefs.SkipMatching !== true || !matches(i)).map(({ idx }) => idx);
+  const size = batchSize(a.instances.length, prefs);
+  const batches = chunk(toReplace, size);
+  const batchMs = ctx.durations.instanceLaunch * MINUTE;
+  const checkpoints = (Array.isArray(prefs.CheckpointPercentages) ? (prefs.CheckpointPercentages as number[]) : []).slice().sort((x, y) => x - y);
+  const delayMs = num(prefs.CheckpointDelay, 3600) * 1000;
+  const pendingEnd = start + PENDING_MS;
+  const batchEnds: number[] = [];
+  const pcts: number[] = [0];
+  let cursor = pendingEnd;
+  let done = 0;
+  for (const b of batches) {
+    cursor += batchMs;
+    batchEnds.push(cursor);
+    const prev = pcts[pcts.length - 1] ?? 0;
+    done += b.length;
+    const pct = Math.round((done / toReplace.length) * 100);
+    pcts.push(pct);
+    if (pct < 100 && checkpoints.some((c) => prev < c && c <= pct)) cursor += delayMs;
+  }
+  let failure: RefreshRec['failure'];
+  if (a.failure) {
+    const k = pcts.findIndex((p, i) => p >= a.failure!.atPercent || i === pcts.length - 1);
+    failure = { afterBatches: Math.max(0, k), reason: a.failure.reason };
+  }
+  const replaced = failure ? batches.slice(0, failure.afterBatches).flat().length : 0;
+  return {
+    id: a.id,
+    asgName: a.asg.name,
+    start,
+    preferences: structuredClone(prefs),
+    ...(a.desiredConfiguration ? { desiredConfiguration: structuredClone(a.desiredConfiguration) } : {}),
+    desired: a.desired,
+    previous: a.previous,
+    instancesAtStart: structuredClone(a.instances),
+    batches,
+    batchMs,
+    pendingEnd,
+    batchEnds,
+    bakeMs: num(prefs.BakeTime, 0) * 1000,
+    newIds: toReplace.map(() => ctx.nextId('i-')),
+    rollbackIds: failure && prefs.AutoRollback === true ? Array.from({ length: replaced }, () => ctx.nextId('i-')) : [],
+    ...(failure ? { failure } : {}),
+  };
+}
+
+function withReplaced(r: RefreshRec, batchCount: number): InstanceRec[] {
+  const out = structuredClone(r.instancesAtStart);
+  r.batches.slice(0, batchCount).flat().forEach((idx, p) => {
+    out[idx] = { instanceId: r.newIds[p] ?? `i-missing${p}`, ltId: r.desired.ltId, version: r.desired.version, versionNumber: r.desired.versionNumber, imageId: r.desired.imageId };
+  });
+  return out;
+}
+
+export function boundary(r: RefreshRec, k: number): number {
+  return k === 0 ? r.pendingEnd : (r.batchEnds[k - 1] ?? r.pendingEnd);
+}
+
+function progress(r: RefreshRec, batchCount: number): { percentageComplete: number; instancesToUpdate: number } {
+  const total = r.batches.flat().length;
+  const done = r.batches.slice(0, batchCount).flat().length;
+  return { percentageComplete: total === 0 ? 100 : Math.round((done / total) * 100), instancesToUpdate: total - done };
+}
+
+/** When a cancel requested at `t` takes effect: the batch under way finishes first. */
+export function cancelEffective(r: RefreshRec, t: number): number {
+  const k = r.batchEnds.findIndex((end) => t > end - r.batchMs && t < end);
+  return k >= 0 ? (r.batchEnds[k] ?? t) : t;
+}
+
+export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
+  const base = { instances: structuredClone(r.instancesAtStart), target: r.previous };
+  if (r.external) {
+    if (r.cancelRequestedAt !== undefined && now >= r.cancelRequestedAt)
+      return { ...base, status: 'Cancelled', percentageComplete: 0, instancesToUpdate: r.instancesAtStart.length, endTime: r.cancelRequestedAt };
+    const pct = Math.min(100, Math.round(((now - r.start) / (r.external.end - r.start)) * 100));
+    return now < r.external.end
+      ? { ...base, status: 'InProgress', percentageComplete: pct, instancesToUpdate: r.instancesAtStart.length }
+      : { ...base, status: 'Successful', percentageComplete: 100, instancesToUpdate: 0, endTime: r.external.end };
+  }
+  const doneBy = (t: number) => r.batchEnds.filter((e) => e <= t).length;
+  if (r.cancelRequestedAt !== undefined && now >= r.cancelRequestedAt) {
+    const eff = cancelEffective(r, r.cancelRequestedAt);
+    const k = doneBy(Math.min(now, eff));
+    return {
+      status: now < eff ? 'Cancelling' : 'Cancelled',
+      ...(now >= eff ? { endTime: eff } : {}),
+      ...progress(r, k),
+      instances: withReplaced(r, k),
+      target: r.previous,
+    };
+  }
+  if (r.failure && now >= boundary(r, r.failure.afterBatches)) {
+    const k = r.failure.afterBatches;
+    const failTime = boundary(r, k);
+    const p = progress(r, k);
+    const failed = { ...p, statusReason: r.failure.reason, target: r.previous };
+    if (r.preferences.AutoRollback !== true) return { ...failed, status: 'Failed', endTime: failTime, instances: withReplaced(r, k) };
+    const replacedIdx = r.batches.slice(0, k).flat();
+    const rbBatches = chunk(replacedIdx, Math.max(1, r.batches[0]?.length ?? 1));
+    const rbDone = Math.min(rbBatches.length, Math.floor((now - failTime) / r.batchMs));
+    const instances = withReplaced(r, k);
+    rbBatches.slice(0, rbDone).flat().forEach((idx, q) => {
+      instances[idx] = { instanceId: r.rollbackIds[q] ?? `i-missing${q}`, ltId: r.previous.ltId, version: r.previous.version, versionNumber: r.previous.versionNumber, imageId: r.previous.imageId };
+    });
+    const rbTotal = replacedIdx.length;
+    const rbCount = rbBatches.slice(0, rbDone).flat().length;
+    const rollback = { reason: r.failure.reason, start: failTime, percentage: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), toUpdate: rbTotal - rbCount };
+    return rbDone >= rbBatches.length
+      ? { ...failed, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
+      : { ...failed, status: 'RollbackInProgress', instances, rollback };
+  }
+  if (now < r.pendingEnd) return { ...base, status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
+  const k = doneBy(now);
+  if (k < r.batches.length) {
+    const waiting = k > 0 && now < (r.batchEnds[k] ?? now) - r.batchMs;
+    return {
+      status: 'InProgress',
+      ...(waiting ? { statusReason: 'Waiting for checkpoint delay to finish before the next replacement.' } : {}),
+      ...progress(r, k),
+      instances: withReplaced(r, k),
+      target: r.previous,
+    };
+  }
+  const lastEnd = boundary(r, r.batches.length);
+  const instances = withReplaced(r, k);
+  if (now < lastEnd + r.bakeMs) return { status: 'Baking', ...progress(r, k), instances, target: r.previous };
+  return { status: 'Successful', ...progress(r, k), endTime: lastEnd + r.bakeMs, instances, target: r.desired };
+}
+
+export function latestRefresh(ctx: Ctx, asgName: string): RefreshRec | undefined {
+  return ctx.state.refreshes.filter((r) => r.asgName === asgName).at(-1);
+}

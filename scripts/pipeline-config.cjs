@@ -1,0 +1,38 @@
+// Serverless variable source: `${file(./scripts/pipeline-config.cjs):...}`.
+// Loads the operator's config file, validates it with the same zod schema the Lambdas use
+// (lib/config.ts, through tsx), and fails `serverless package` with one line per bad field.
+const { readFileSync } = require('node:fs');
+const { resolve } = require('node:path');
+const { parse } = require('yaml');
+const tsx = require('tsx/cjs/api');
+
+async function load(resolveVariable) {
+  const file = resolve(await resolveVariable('self:custom.configFile'));
+  const { parseConfig } = tsx.require('../lib/config.ts', __filename);
+  const raw = parse(readFileSync(file, 'utf8'));
+  return parseConfig(raw, file);
+}
+
+module.exports.config = async ({ resolveVariable }) => {
+  const config = await load(resolveVariable);
+  return {
+    ...config,
+    // Inlined into every bundle by esbuild's `define` (a JS string literal).
+    inline: JSON.stringify(JSON.stringify(config)),
+    subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),
+    fastLaunchInstanceType: config.imageBuilder.instanceTypes[0],
+  };
+};
+
+/** One e-mail subscription per admin (CloudFormation has no loops). */
+module.exports.subscriptions = async ({ resolveVariable }) => {
+  const config = await load(resolveVariable);
+  const Resources = {};
+  config.admins.forEach((email, i) => {
+    Resources[`AdminEmailSubscription${i}`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: 'AdminTopic' }, Protocol: 'email', Endpoint: email },
+    };
+  });
+  return { Resources };
+};
