@@ -58,13 +58,13 @@ const ANCHORED_IDENTIFIER = /^[a-f0-9]{64}$/;
 /** Algorithms the registry (go-digest) accepts, with their exact lowercase hex length. */
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
-/** Longest reference worth running the grammar on: name + ':' + tag + '@' + sha512 digest. */
-const INPUT_LENGTH_MAX = NAME_TOTAL_LENGTH_MAX + 1 + 128 + 1 + 7 + 128;
+/** Longest reference worth running the grammar on: `index.docker.io/` (normalized shorter) + name + tag + sha512 digest. */
+const INPUT_LENGTH_MAX = 6 + NAME_TOTAL_LENGTH_MAX + 1 + 128 + 1 + 7 + 128;
 
 export function parseImageReference(ref: string): ImageReference {
   if (ref.length === 0) throw new InvalidImageReferenceError(ref, 'it is empty');
   if (ref.length > INPUT_LENGTH_MAX) {
-    throw new InvalidImageReferenceError(ref, `it is ${ref.length} characters long`);
+    throw new InvalidImageReferenceError(ref, `it is ${ref.length} characters long, more than any valid reference (${INPUT_LENGTH_MAX})`);
   }
   if (ANCHORED_IDENTIFIER.test(ref)) {
     throw new InvalidImageReferenceError(ref, 'a bare 64-character hex string is an image id, not a reference');
@@ -217,7 +217,7 @@ export function checkImagesForVariant(images: CachedImage[], variant: Variant): 
     const imageBuild = parsed.tag === undefined ? undefined : windowsBuildOfTag(parsed.tag);
     if (imageBuild === undefined) {
       problems.push(
-        `image ${image.ref}: its Windows build cannot be judged (${parsed.tag === undefined ? 'no tag' : `tag "${parsed.tag}" names no Windows build`}); ` +
+        `image ${image.ref}: its Windows build cannot be judged (${parsed.tag !== undefined ? `tag "${parsed.tag}" names no Windows build` : parsed.digest !== undefined ? 'only a digest, no tag' : 'no tag'}); ` +
           `variant ${variant.id} runs Windows Server ${variant.windows} (${hostBuild}): ` +
           `use a tag that names the build (e.g. ltsc${variant.windows}) or set multiPlatform: true if the image is a manifest list`,
       );

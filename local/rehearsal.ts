@@ -1,0 +1,128 @@
+import { executionName } from '../lib/names.js';
+import { installClock } from './clock.js';
+import { currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
+import type { Scenario } from './scenario.js';
+import { SimulatedAccount } from './sim/account.js';
+import type { Fleet } from './sim/fleet.js';
+import { installSimulation, type CallRecord } from './sim/install.js';
+
+/** A call with the Lambda that made it ("states" for the state machine's own sns/sfn tasks). */
+export interface AttributedCall extends CallRecord {
+  fn: string;
+}
+
+export interface TimelineEntry {
+  t: string;
+  execution: string;
+  text: string;
+}
+
+export interface RehearsalReport {
+  status: 'SUCCEEDED' | 'FAILED';
+  run: ExecutionRecord;
+  executions: ExecutionRecord[];
+  startedAt: string;
+  endedAt: string;
+  simulatedSeconds: number;
+  calls: AttributedCall[];
+  invocations: number;
+  notifications: SimulatedAccount['published'];
+  timeline: TimelineEntry[];
+  account: SimulatedAccount;
+  instancesReplaced: number;
+  before: unknown;
+}
+
+export interface RehearsalOptions {
+  onCall?: (rec: CallRecord) => void;
+  onTimeline?: (entry: TimelineEntry) => void;
+  /** Extra work inside the simulation before the run (e.g. a trigger instead of a manual start). */
+  start?: (runner: LocalStepFunctions, scenario: Scenario) => Promise<unknown>;
+}
+
+/** Writes that an operator wants to see in the timeline. */
+const NOTABLE = new Set(['CreateImage', 'CreateLaunchTemplateVersion', 'StartInstanceRefresh', 'EnableFastLaunch', 'CancelImageCreation', 'PutParameter', 'StartExecution']);
+const QUIET_STATES = /^(Check|Notify|WaveDone|Record)/;
+
+/** What `serverless deploy` adds to the account: the dedicated Fast Launch template (no user data). */
+function withStackResources(scenario: Scenario, names: StackNames): Fleet {
+  const anyAmi = scenario.fleet.amis[0]?.id ?? 'ami-00000000';
+  const template = { name: stackArns(names).fastLaunchTemplateName, defaultVersion: 1, versions: [{ imageId: anyAmi, userData: false, rootVolumeOverride: false, instanceType: scenario.config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge' }] };
+  return { ...scenario.fleet, launchTemplates: [...scenario.fleet.launchTemplates, template] };
+}
+
+/** Runs one scenario end to end on the simulated clock and reports what happened. */
+export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}): Promise<RehearsalReport> {
+  const clock = installClock(scenario.start);
+  const savedEnv = { ...process.env };
+  const timeline: TimelineEntry[] = [];
+  const note = (execution: string, text: string) => {
+    const entry = { t: new Date().toISOString(), execution, text };
+    timeline.push(entry);
+    opts.onTimeline?.(entry);
+  };
+  const calls: AttributedCall[] = [];
+  try {
+    const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
+    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations });
+    const label = (e: ExecutionRecord) => (e.stateMachine.endsWith('patch-variant') ? e.name.split('-').slice(-3).join('-') : 'run');
+    const runner = new LocalStepFunctions(account, names, {
+      onStateEntered: ({ execution, state, type }) => {
+        if (type === 'Task' && !QUIET_STATES.test(state)) note(label(execution), state);
+      },
+      onStateFailed: ({ execution, state, error }) => note(label(execution), `${state} failed: ${error}`),
+    });
+    const sim = installSimulation(account, {
+      onCall: (rec) => {
+        calls.push({ ...rec, fn: currentFunction.getStore() ?? 'states' });
+        opts.onCall?.(rec);
+        const input = rec.input as Record<string, unknown>;
+        if (rec.operation === 'Publish') note('sns', `notification: ${String(input.Subject)}`);
+        else if (NOTABLE.has(rec.operation) && !rec.error)
+          note(currentFunction.getStore() ?? 'states', `${rec.operation} ${String(input.AutoScalingGroupName ?? input.LaunchTemplateId ?? input.ImageId ?? input.imageRecipeArn ?? input.Name ?? input.name ?? '')}`);
+      },
+    });
+    const fastLaunchTemplate = (await account.call('EC2', 'DescribeLaunchTemplates', { LaunchTemplateNames: [runner.arns.fastLaunchTemplateName] })) as {
+      LaunchTemplates: { LaunchTemplateId: string }[];
+    };
+    const fastLaunchTemplateId = fastLaunchTemplate.LaunchTemplates[0]?.LaunchTemplateId as string;
+    Object.assign(process.env, runner.environment(JSON.stringify(scenario.config), fastLaunchTemplateId), { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+    try {
+      await runner.loadHandlers();
+      const before = account.snapshot();
+      const instancesBefore = new Set(scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId)));
+      const startedAt = new Date().toISOString();
+      const name = scenario.executionName ?? executionName('rehearsal', scenario.start.slice(0, 10));
+      await clock.drive(
+        (async () => {
+          if (opts.start) await opts.start(runner, scenario);
+          else await runner.startRun(name, scenario.input);
+          return runner.settled();
+        })(),
+      );
+      const run = runner.executions.find((e) => e.stateMachine.endsWith('patch-run')) as ExecutionRecord;
+      const instancesAfter = scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId));
+      return {
+        status: run?.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+        run,
+        executions: runner.executions,
+        startedAt,
+        endedAt: new Date().toISOString(),
+        simulatedSeconds: (Date.now() - Date.parse(startedAt)) / 1000,
+        calls,
+        invocations: runner.invocations.length,
+        notifications: account.published,
+        timeline,
+        account,
+        instancesReplaced: instancesAfter.filter((id) => !instancesBefore.has(id)).length,
+        before,
+      };
+    } finally {
+      sim.restore();
+    }
+  } finally {
+    clock.uninstall();
+    for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
+    Object.assign(process.env, savedEnv);
+  }
+}

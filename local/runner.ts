@@ -1,0 +1,269 @@
+import './polyfill.js';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { installClock, type SimulatedClock } from './clock.js';
+import type { SimulatedAccount } from './sim/account.js';
+
+/**
+ * Runs statemachines/*.asl.json with aws-local-stepfunctions: each Task goes, by its
+ * Resource, to the real Lambda handler, to the simulated SNS (sns:publish), or to a
+ * nested local execution (states:startExecution.sync:2). Nothing in lib/ knows.
+ */
+const ROOT = resolve(import.meta.dirname, '..');
+const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+const START_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+
+type Json = Parameters<StateMachine['run']>[0];
+type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
+type State = { Type: string; Resource?: unknown; Parameters?: unknown; ItemProcessor?: Machine; Iterator?: Machine; Branches?: Machine[] };
+type Machine = { StartAt: string; States: Record<string, State> };
+
+export interface StackNames {
+  stage: string;
+  region: string;
+  accountId: string;
+}
+
+/** The deployed names the CloudFormation intrinsics in the definitions resolve to. */
+export function stackArns(s: StackNames) {
+  const prefix = `eks-windows-patch-${s.stage}`;
+  return {
+    lambda: (key: string) => `arn:aws:lambda:${s.region}:${s.accountId}:function:${prefix}-${key}`,
+    stateMachine: (key: string) => `arn:aws:states:${s.region}:${s.accountId}:stateMachine:${prefix}-${key}`,
+    topic: `arn:aws:sns:${s.region}:${s.accountId}:${prefix}-admins`,
+    infrastructure: `arn:aws:imagebuilder:${s.region}:${s.accountId}:infrastructure-configuration/${prefix}`,
+    fastLaunchTemplateName: `${prefix}-fast-launch`,
+  };
+}
+
+/** serverless.yml's function keys and handler files (only `handler` is read). */
+export function functionHandlers(): Record<string, string> {
+  const doc = parse(readFileSync(resolve(ROOT, 'serverless.yml'), 'utf8'), { customTags: cfnTags }) as { functions: Record<string, { handler: string }> };
+  return Object.fromEntries(Object.entries(doc.functions).map(([key, f]) => [key, f.handler]));
+}
+
+const cfnTags = ['!Ref', '!Sub', '!GetAtt', '!Equals', '!If', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v }));
+
+/** Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]} and {"Ref": X} with the ARNs they stand for. */
+function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, arns));
+  if (!value || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const getAtt = o['Fn::GetAtt'] as [string, string] | undefined;
+  if (getAtt && getAtt[0].endsWith('LambdaFunction')) {
+    const logical = getAtt[0].slice(0, -'LambdaFunction'.length);
+    return arns.lambda(logical[0]?.toLowerCase() + logical.slice(1));
+  }
+  if (typeof o.Ref === 'string') {
+    if (o.Ref === 'AdminTopic') return arns.topic;
+    if (o.Ref.endsWith('StateMachine')) {
+      const key = o.Ref.slice(0, -'StateMachine'.length);
+      return arns.stateMachine(key.replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase()));
+    }
+    throw new Error(`local runner cannot resolve Ref ${o.Ref}`);
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveIntrinsics(v, arns)]));
+}
+
+function loadDefinition(file: string, arns: ReturnType<typeof stackArns>): Machine {
+  return resolveIntrinsics(JSON.parse(readFileSync(resolve(ROOT, 'statemachines', file), 'utf8')), arns) as Machine;
+}
+
+function taskStates(m: Machine, out: [string, State][] = []): [string, State][] {
+  for (const [name, s] of Object.entries(m.States)) {
+    if (s.Type === 'Task') out.push([name, s]);
+    for (const child of [s.ItemProcessor, s.Iterator, ...(s.Branches ?? [])]) if (child) taskStates(child, out);
+  }
+  return out;
+}
+
+/** Lambda reports a thrown error to Step Functions as Error = errorType, Cause = this JSON. */
+class LambdaFunctionError extends Error {
+  constructor(error: unknown) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    super(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? '').split('\n').slice(0, 5) }));
+    this.name = e.name;
+  }
+}
+
+class ChildExecutionFailed extends Error {
+  constructor(cause: string) {
+    super(cause);
+    this.name = 'States.TaskFailed';
+  }
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  name: string;
+  stateMachine: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  transitions: number;
+  output?: unknown;
+  error?: { Error: string; Cause: string };
+}
+
+export interface InvocationRecord {
+  fn: string;
+  t: string;
+}
+
+export interface RunnerEvents {
+  onStateEntered?: (e: { execution: ExecutionRecord; state: string; type: string; t: number }) => void;
+  onStateFailed?: (e: { execution: ExecutionRecord; state: string; error: string; cause: string; t: number }) => void;
+}
+
+/** Which Lambda is running now, for attributing AWS calls (IAM tests, per-function counts). */
+export const currentFunction = new AsyncLocalStorage<string>();
+
+export class LocalStepFunctions {
+  readonly executions: ExecutionRecord[] = [];
+  readonly invocations: InvocationRecord[] = [];
+  private readonly running = new Map<string, Promise<ExecutionRecord>>();
+  private readonly machines = new Map<string, Machine>();
+  private readonly handlers = new Map<string, Handler>();
+  readonly arns: ReturnType<typeof stackArns>;
+
+  constructor(
+    private readonly account: SimulatedAccount,
+    readonly names: StackNames,
+    private readonly events: RunnerEvents = {},
+  ) {
+    this.arns = stackArns(names);
+    this.machines.set(this.arns.stateMachine('patch-run'), loadDefinition('patch-run.asl.json', this.arns));
+    this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
+    account.setExecutionStarter((e) => {
+      if (this.machines.has(e.stateMachineArn)) this.running.set(e.executionArn, this.execute(e.stateMachineArn, e.name, e.executionArn, JSON.parse(e.input || '{}')));
+    });
+  }
+
+  /** The environment serverless.yml gives every function. */
+  environment(configJson: string, fastLaunchTemplateId: string): Record<string, string> {
+    return {
+      STAGE: this.names.stage,
+      AWS_REGION: this.names.region,
+      TOPIC_ARN: this.arns.topic,
+      PARAMETER_PREFIX: `/eks-windows-patch/${this.names.stage}`,
+      STATE_MACHINE_ARN: this.arns.stateMachine('patch-run'),
+      INFRASTRUCTURE_CONFIGURATION_ARN: this.arns.infrastructure,
+      FAST_LAUNCH_TEMPLATE_ID: fastLaunchTemplateId,
+      PIPELINE_CONFIG: configJson,
+    };
+  }
+
+  /** Imports every handler named in serverless.yml (before the clock starts: imports are real I/O). */
+  async loadHandlers(): Promise<void> {
+    for (const [key, handler] of Object.entries(functionHandlers())) {
+      const [file, exported] = handler.split(/\.(?=[^.]+$)/) as [string, string];
+      const mod = (await import(resolve(ROOT, `${file}.ts`))) as Record<string, Handler>;
+      this.handlers.set(this.arns.lambda(key), mod[exported] as Handler);
+    }
+  }
+
+  /** Invokes a Lambda handler as the Lambda service would (for triggers; the state machine does it for its tasks). */
+  async invoke(key: string, event: unknown): Promise<unknown> {
+    return this.invokeArn(this.arns.lambda(key), event);
+  }
+
+  private async invokeArn(arn: string, event: unknown): Promise<unknown> {
+    const handler = this.handlers.get(arn);
+    if (!handler) throw new Error(`no local handler for ${arn}`);
+    const fn = arn.split('-').pop() as string;
+    this.invocations.push({ fn, t: new Date().toISOString() });
+    try {
+      return await currentFunction.run(fn, () => handler(structuredClone(event), { functionName: fn, awsRequestId: `req-${this.invocations.length}` }));
+    } catch (error) {
+      throw new LambdaFunctionError(error);
+    }
+  }
+
+  /** Starts the patch-run state machine as `aws stepfunctions start-execution` would. */
+  async startRun(name: string, input: unknown): Promise<ExecutionRecord> {
+    const out = await new SFNClient({ region: this.names.region }).send(
+      new StartExecutionCommand({ stateMachineArn: this.arns.stateMachine('patch-run'), name, input: JSON.stringify(input) }),
+    );
+    return this.completion(out.executionArn as string);
+  }
+
+  completion(executionArn: string): Promise<ExecutionRecord> {
+    const p = this.running.get(executionArn);
+    if (!p) throw new Error(`execution ${executionArn} is not running here`);
+    return p;
+  }
+
+  /** Every execution started so far, to its end (triggers may start several). */
+  async settled(): Promise<ExecutionRecord[]> {
+    let count = -1;
+    while (count !== this.running.size) {
+      count = this.running.size;
+      await Promise.all(this.running.values());
+    }
+    return this.executions;
+  }
+
+  private async execute(stateMachineArn: string, name: string, executionArn: string, input: Json): Promise<ExecutionRecord> {
+    const machine = this.machines.get(stateMachineArn) as Machine;
+    const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, status: 'RUNNING', transitions: 0 };
+    this.executions.push(record);
+    const overrides = Object.fromEntries(taskStates(machine).map(([stateName, s]) => [stateName, this.taskHandler(s)]));
+    const sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
+    const run = sm.run(input, {
+      overrides: { taskResourceLocalHandlers: overrides },
+      context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },
+    });
+    void this.follow(record, run.eventLogs);
+    try {
+      record.output = await run.result;
+      record.status = 'SUCCEEDED';
+      this.account.completeExecution(executionArn, 'SUCCEEDED', record.output);
+    } catch (error) {
+      const e = error as Error & { cause?: Error };
+      const inner = e.cause instanceof Error ? e.cause : e;
+      record.status = 'FAILED';
+      record.error = { Error: inner.name, Cause: inner.message };
+      this.account.completeExecution(executionArn, 'FAILED', undefined, { error: inner.name, cause: inner.message });
+    }
+    return record;
+  }
+
+  private async follow(record: ExecutionRecord, events: AsyncGenerator<Record<string, unknown>>): Promise<void> {
+    for await (const e of events) {
+      const state = e.state as { name: string; type: string } | undefined;
+      if (e.type === 'StateEntered' && state) {
+        record.transitions++;
+        this.events.onStateEntered?.({ execution: record, state: state.name, type: state.type, t: e.timestamp as number });
+      }
+      if (e.type === 'StateFailed' && state)
+        this.events.onStateFailed?.({ execution: record, state: state.name, error: String(e.Error), cause: String(e.Cause), t: e.timestamp as number });
+    }
+  }
+
+  private taskHandler(state: State): (input: Json) => Promise<Json> {
+    const resource = String(state.Resource);
+    if (resource === SNS_PUBLISH)
+      return async (params) => {
+        await new SNSClient({ region: this.names.region }).send(new PublishCommand(params as never));
+        return {};
+      };
+    if (resource === START_SYNC)
+      return async (params) => {
+        const p = params as { StateMachineArn: string; Name: string; Input: unknown };
+        const out = await new SFNClient({ region: this.names.region }).send(
+          new StartExecutionCommand({ stateMachineArn: p.StateMachineArn, name: p.Name, input: JSON.stringify(p.Input) }),
+        );
+        const child = await this.completion(out.executionArn as string);
+        const described = { ExecutionArn: child.executionArn, Name: child.name, StateMachineArn: p.StateMachineArn, Status: child.status, Output: child.output ?? null };
+        if (child.status !== 'SUCCEEDED') throw new ChildExecutionFailed(JSON.stringify({ ...described, Error: child.error?.Error, Cause: child.error?.Cause }));
+        return described as Json;
+      };
+    if (resource.startsWith('arn:aws:lambda:')) return (input) => this.invokeArn(resource, input) as Promise<Json>;
+    throw new Error(`the local runner does not route Task resource ${resource}`);
+  }
+}
+
+export { installClock, type SimulatedClock };

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { describeIssues, parseConfig, type PipelineConfig } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
+import { DurationsSchema, FaultSchema, ScenarioFleetSchema, type Durations, type Fault, type Fleet } from './sim/fleet.js';
+
+/**
+ * A rehearsal scenario: the operator's config (inline or a file), the simulated
+ * account's fleet, the faults to inject, and the execution input. Documented in README.
+ */
+const ScenarioSchema = z.strictObject({
+  description: z.string().default(''),
+  start: z.iso.datetime({ message: 'use an ISO time like 2026-11-15T09:00:00Z' }).default('2026-11-15T09:00:00Z'),
+  stage: z.string().regex(/^[a-z0-9-]+$/).default('rehearsal'),
+  executionName: z.string().optional(),
+  input: z.record(z.string(), z.unknown()).default({}),
+  config: z.unknown().optional(),
+  configFile: z.string().optional(),
+  fleet: ScenarioFleetSchema,
+  faults: z.array(FaultSchema).default([]),
+  durations: DurationsSchema.partial().default({}),
+});
+
+export interface Scenario {
+  description: string;
+  start: string;
+  stage: string;
+  executionName?: string;
+  input: Record<string, unknown>;
+  config: PipelineConfig;
+  fleet: Fleet;
+  faults: Fault[];
+  durations: Partial<Durations>;
+}
+
+export function parseScenario(raw: unknown, source: string, baseDir = process.cwd()): Scenario {
+  const result = ScenarioSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(`scenario ${source}`, describeIssues(result.error.issues, raw));
+  const s = result.data;
+  if ((s.config === undefined) === (s.configFile === undefined)) throw new ConfigError(`scenario ${source}`, ['give exactly one of config (inline) or configFile (a path)']);
+  const configSource = s.configFile ? resolve(baseDir, s.configFile) : `${source} (config)`;
+  const rawConfig = s.configFile ? parse(readFileSync(configSource, 'utf8')) : s.config;
+  return { ...s, config: parseConfig(rawConfig, configSource) };
+}
+
+export function loadScenario(file: string): Scenario {
+  const path = resolve(file);
+  return parseScenario(parse(readFileSync(path, 'utf8')), file, dirname(path));
+}
