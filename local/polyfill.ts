@@ -1,6 +1,6 @@
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+). Node 20 lacks it.
 // Local runner only: Lambda runs nodejs22.x, and lib/ never needs it.
-if (typeof Promise.withResolvers !== 'function') {
+if (!('withResolvers' in Promise)) {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,
     writable: true,

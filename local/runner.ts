@@ -216,7 +216,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: overrides },
       context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },
     });
-    void this.follow(record, run.eventLogs);
+    void this.follow(record, run.eventLogs as AsyncGenerator<unknown>);
     try {
       record.output = await run.result;
       record.status = 'SUCCEEDED';
@@ -231,8 +231,9 @@ export class LocalStepFunctions {
     return record;
   }
 
-  private async follow(record: ExecutionRecord, events: AsyncGenerator<Record<string, unknown>>): Promise<void> {
-    for await (const e of events) {
+  private async follow(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
+    for await (const event of events) {
+      const e = event as Record<string, unknown>;
       const state = e.state as { name: string; type: string } | undefined;
       if (e.type === 'StateEntered' && state) {
         record.transitions++;
