@@ -6,7 +6,8 @@ import { checkImagesForVariant, imagesDigest, parseImageReference } from '../ima
 import { STAGES, type ExecutionInput } from '../input.js';
 import { executionName as makeName } from '../names.js';
 import { startNotice } from '../notify/messages.js';
-import { isUnpinned, launchTemplateInUse, overridesRootVolume } from '../rollout/launch-template-in-use.js';
+import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
+import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
 import { describeAmis, describeVersions, findAutoScalingGroups, readParameters, terminationHooks } from './aws.js';
 import type { NodeGroupPlan, RunPlan, VariantPlan } from './types.js';
@@ -132,34 +133,4 @@ function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<Nod
     version: String(version.VersionNumber),
     imageId: version.LaunchTemplateData?.ImageId ?? '',
   };
-}
-
-/**
- * Preflight rules for one node group. Refused: no launch template (launch
- * configurations), $Latest/$Default unless allowed (AutoRollback impossible).
- * Warned: no termination hook (pods are not drained), a root volume override
- * (Fast Launch snapshots unused).
- */
-export function assessNodeGroup(
-  asg: AutoScalingGroup,
-  usedVersion: string | undefined,
-  version: LaunchTemplateVersion | undefined,
-  allowUnpinned: boolean,
-  hasTerminationHook: boolean,
-): { problems: string[]; warnings: string[] } {
-  const name = asg.AutoScalingGroupName;
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  if (!usedVersion) problems.push(`ASG ${name} has no launch template (a launch configuration?): move it to a launch template first`);
-  else if (!version) problems.push(`ASG ${name}: launch template version ${usedVersion} was not found`);
-  else if (isUnpinned(usedVersion) && !allowUnpinned)
-    problems.push(
-      `ASG ${name} uses launch template version ${usedVersion}, so a failed refresh could not roll back: pin the ASG to a version number (it runs ${version.VersionNumber} now), or set rollout.allowUnpinnedVersions: true to accept that`,
-    );
-  else if (isUnpinned(usedVersion)) warnings.push(`ASG ${name} uses ${usedVersion}: a failed refresh cannot roll back automatically`);
-  if (version && overridesRootVolume(version))
-    warnings.push(`ASG ${name}: its launch template overrides the root volume (/dev/sda1), so launches ignore the Fast Launch snapshots`);
-  if (!hasTerminationHook)
-    warnings.push(`ASG ${name} has no termination lifecycle hook: replaced nodes are not drained (consider aws-node-termination-handler in queue mode)`);
-  return { problems, warnings };
 }
