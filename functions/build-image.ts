@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { startImageBuild } from '../lib/imagebuilder/build.js';
 import type { ImageState } from '../lib/imagebuilder/status.js';
 import { logFor } from '../lib/logger.js';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { checkImage, type ImageState } from '../lib/imagebuilder/status.js';
 import { logFor } from '../lib/logger.js';
 import type { VariantRun } from '../lib/plan/types.js';

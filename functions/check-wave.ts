@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import { checkWave, type WaveCheck, type WaveCheckRequest } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { enableFastLaunch, type FastLaunchState } from '../lib/fastlaunch.js';
 import { logFor } from '../lib/logger.js';
 import { settings } from '../lib/settings.js';

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { logger } from '../lib/logger.js';
 import { settings } from '../lib/settings.js';
 import { monthlyGate } from '../lib/triggers/monthly.js';

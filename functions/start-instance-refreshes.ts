@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import type { WaveTarget } from '../lib/rollout/launch-templates.js';
 import { startWave, type WaveProgress } from '../lib/rollout/refresh.js';

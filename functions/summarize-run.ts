@@ -3,8 +3,16 @@ import type { Notice } from '../lib/notice.js';
 import { runSummary, type VariantResult } from '../lib/notify/summary.js';
 import { settings } from '../lib/settings.js';
 
-/** The closing message of a run: every variant's AMI and node groups by state, and whether the run succeeded. */
-export const handler = async (event: { results: VariantResult[]; executionName: string; executionArn: string }): Promise<{ succeeded: boolean; notice: Notice }> => {
+interface Event {
+  results: VariantResult[];
+  executionName: string;
+  executionArn: string;
+  startTime?: string;
+}
+
+/** The closing message of a run: timeline, every variant's AMI and node groups by state, and whether the run succeeded. */
+export const handler = async (event: Event): Promise<{ succeeded: boolean; notice: Notice }> => {
   logFor({ executionId: event.executionName });
-  return runSummary(event.executionName, event.results, settings('region').region, event.executionArn);
+  const timing = event.startTime ? { startTime: event.startTime, endTime: new Date().toISOString() } : undefined;
+  return runSummary(event.executionName, event.results, settings('region').region, event.executionArn, timing);
 };

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import type { NodeGroupPlan } from '../lib/plan/types.js';
 import { createWaveVersions, type WaveTarget } from '../lib/rollout/launch-templates.js';

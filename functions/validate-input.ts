@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/pipeline-config.js';
 import { parseExecutionInput, type ExecutionInput } from '../lib/input.js';
 import { logFor, logger } from '../lib/logger.js';
 

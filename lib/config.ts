@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { fastLaunchQuotaProblem } from './fastlaunch-quota.js';
 
 /**
  * The operator's one config file (pipeline.config.yml), validated once.
@@ -91,6 +92,8 @@ export const FastLaunchSchema = z
     targetResourceCount: z.number().int().min(1).default(5),
     onFailure: z.enum(['warn', 'fail']).default('warn'),
     pollSeconds: z.number().int().min(30).max(3600).default(120),
+    /** EC2's regional quota of parallel Fast Launch launches, shared by every AMI (raise it in Service Quotas). */
+    regionalQuota: z.number().int().min(6).default(40),
   })
   .strict();
 
@@ -121,6 +124,8 @@ export const PipelineConfigSchema = z
       if (seen.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `variant id "${v.id}" is used twice: make each id unique` });
       seen.add(v.id);
     });
+    const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
+    if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();
     cfg.variants.forEach((v, i) =>
       v.nodeGroups.forEach((g, j) => {
@@ -165,18 +170,4 @@ export function parseConfig(raw: unknown, source = 'pipeline config'): PipelineC
   const result = PipelineConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
   return result.data;
-}
-
-let cached: { raw: string; config: PipelineConfig } | undefined;
-
-/**
- * The deployed config. serverless-esbuild inlines PIPELINE_CONFIG at build time
- * (too large for Lambda's 4 KB of environment variables at a thousand node groups);
- * the local runner sets the same variable before it loads the handlers.
- */
-export function loadConfig(): PipelineConfig {
-  const raw = process.env.PIPELINE_CONFIG;
-  if (!raw) throw new ConfigError('PIPELINE_CONFIG', ['the pipeline config is missing: deploy with serverless, which inlines pipeline.config.yml']);
-  if (cached?.raw !== raw) cached = { raw, config: parseConfig(JSON.parse(raw), 'PIPELINE_CONFIG') };
-  return cached.config;
 }

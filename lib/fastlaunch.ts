@@ -1,5 +1,5 @@
 import { DescribeFastLaunchImagesCommand, EnableFastLaunchCommand, type FastLaunchStateCode } from '@aws-sdk/client-ec2';
-import { ec2 } from './aws/clients.js';
+import { ec2 } from './aws/ec2.js';
 import { withRetries } from './aws/retry.js';
 import { FastLaunchFailedError } from './errors.js';
 import { logger } from './logger.js';
@@ -7,6 +7,9 @@ import { nextPollSeconds } from './polling.js';
 
 /** Pre-provisioning snapshots for a Windows AMI takes about half an hour. */
 const EXPECTED_ENABLE_SECONDS = 30 * 60;
+/** Without a bound, an AMI stuck in `enabling` would keep the variant polling until the execution times out. */
+export const FAST_LAUNCH_TIMEOUT_SECONDS = 3 * EXPECTED_ENABLE_SECONDS;
+export { FAST_LAUNCH_PARALLEL_QUOTA, fastLaunchQuotaProblem } from './fastlaunch-quota.js';
 
 export interface FastLaunchSettings {
   maxParallelLaunches: number;
@@ -25,25 +28,36 @@ export interface FastLaunchState {
   warning: string | null;
 }
 
+/** EC2 refuses EnableFastLaunch when the regional parallel-launch quota is used up (other AMIs still hold it). */
+function isQuotaError(error: unknown): error is Error {
+  return error instanceof Error && /LimitExceeded|QuotaExceeded/.test(error.name);
+}
+
 /**
  * Always the stack's dedicated launch template (subnet, security group, IMDSv2, no
  * user data): a node group's template would make the pre-provisioning instances
  * join the cluster.
  */
 export async function enableFastLaunch(amiId: string, launchTemplateId: string, s: FastLaunchSettings): Promise<FastLaunchState> {
-  await withRetries(() =>
-    ec2.send(
-      new EnableFastLaunchCommand({
-        ImageId: amiId,
-        ResourceType: 'snapshot',
-        SnapshotConfiguration: { TargetResourceCount: s.targetResourceCount },
-        LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Default' },
-        MaxParallelLaunches: s.maxParallelLaunches,
-      }),
-    ),
-  );
+  const startedAt = new Date().toISOString();
+  try {
+    await withRetries(() =>
+      ec2.send(
+        new EnableFastLaunchCommand({
+          ImageId: amiId,
+          ResourceType: 'snapshot',
+          SnapshotConfiguration: { TargetResourceCount: s.targetResourceCount },
+          LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: '$Default' },
+          MaxParallelLaunches: s.maxParallelLaunches,
+        }),
+      ),
+    );
+  } catch (error) {
+    if (!isQuotaError(error)) throw error;
+    return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${error.message}`, s);
+  }
   logger.info('fast launch enabling', { amiId, launchTemplateId, maxParallelLaunches: s.maxParallelLaunches });
-  return { amiId, startedAt: new Date().toISOString(), state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
+  return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
 }
 
 export type FastLaunchVerdict = 'ready' | 'failed' | 'waiting';
@@ -56,17 +70,23 @@ export function judgeFastLaunch(state: FastLaunchStateCode | string | undefined)
 
 /** A failed Fast Launch only slows launches down: per config it warns and the rollout goes on, or it stops the line. */
 export async function checkFastLaunch(started: FastLaunchState, s: FastLaunchSettings): Promise<FastLaunchState> {
+  // Already settled by the enable step (a refused enable with onFailure "warn"): keep its warning.
+  if (started.ready) return { ...started, waitSeconds: 0 };
   const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [started.amiId] })));
   const image = out.FastLaunchImages?.[0];
   const state = image?.State ?? 'not-enabled';
   const verdict = judgeFastLaunch(image?.State);
-  if (verdict === 'waiting') {
-    const elapsed = (Date.now() - Date.parse(started.startedAt)) / 1000;
+  const elapsed = (Date.now() - Date.parse(started.startedAt)) / 1000;
+  if (verdict === 'waiting' && elapsed >= FAST_LAUNCH_TIMEOUT_SECONDS)
+    return failed({ ...started, state }, `Fast Launch for ${started.amiId} was still ${state} after ${Math.round(elapsed / 60)} minutes`, s);
+  if (verdict === 'waiting')
     return { ...started, ready: false, state, waitSeconds: nextPollSeconds({ elapsedSeconds: elapsed, expectedSeconds: EXPECTED_ENABLE_SECONDS, min: 30, max: s.pollSeconds * 4 }), warning: null };
-  }
   if (verdict === 'ready') return { ...started, ready: true, state, waitSeconds: 0 };
-  const reason = `Fast Launch for ${started.amiId} is ${state}: ${image?.StateTransitionReason ?? 'no reason given'}`;
+  return failed({ ...started, state }, `Fast Launch for ${started.amiId} is ${state}: ${image?.StateTransitionReason ?? 'no reason given'}`, s);
+}
+
+function failed(current: FastLaunchState, reason: string, s: FastLaunchSettings): FastLaunchState {
   if (s.onFailure === 'fail') throw new FastLaunchFailedError(`${reason} (fastLaunch.onFailure is "fail")`);
-  logger.warn('fast launch failed; rolling out without it', { amiId: started.amiId, state });
-  return { ...started, ready: true, state, waitSeconds: 0, warning: `${reason}; new nodes launch without pre-provisioned snapshots (slower first boot)` };
+  logger.warn('fast launch failed; rolling out without it', { amiId: current.amiId, state: current.state, reason });
+  return { ...current, ready: true, waitSeconds: 0, warning: `${reason}; new nodes launch without pre-provisioned snapshots (slower first boot)` };
 }

@@ -7,8 +7,8 @@ import { InvalidInputError } from './errors.js';
  * people (console, CLI, events/*.json) all speak this one shape.
  */
 export const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-export const STAGES = ['build', 'fastLaunch', 'rollout'] as const;
-export type Stage = (typeof STAGES)[number];
+import { STAGES } from './stages.js';
+export { STAGES, type Stage } from './stages.js';
 
 export const ExecutionInputSchema = z
   .object({
@@ -18,8 +18,10 @@ export const ExecutionInputSchema = z
     baseAmi: z.string().regex(AMI_ID, 'use an AMI id: "ami-" and 8 or 17 hex digits').optional(),
     amiId: z.string().regex(AMI_ID, 'use an AMI id: "ami-" and 8 or 17 hex digits').optional(),
     stages: z.array(z.enum(STAGES, { message: `use one of ${STAGES.join(', ')}` })).min(1).default([...STAGES]),
-    dryRun: z.boolean().default(false),
+    dryRun: z.boolean({ message: 'use true or false' }).default(false),
     reason: z.string().max(200, 'keep the reason under 200 characters').default(''),
+    /** Another active run covers one of these variants: wait for it (re-planning every 10 minutes, up to 24 h) or end cleanly. */
+    whenBusy: z.enum(['wait', 'skip'], { message: 'use "wait" or "skip"' }).default('wait'),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -34,16 +36,39 @@ export const ExecutionInputSchema = z
 
 export type ExecutionInput = z.infer<typeof ExecutionInputSchema>;
 
-/** Validates the input against its schema and against the deployed config (unknown variant or ASG names). */
+const FIELDS = Object.keys(ExecutionInputSchema.shape);
+
+/**
+ * Validates the input against its schema and against the deployed config (unknown variant
+ * or ASG names), reporting every bad field at once: a person fixes them in one go.
+ */
 export function parseExecutionInput(raw: unknown, config: PipelineConfig): ExecutionInput {
   const result = ExecutionInputSchema.safeParse(raw ?? {});
-  if (!result.success) throw new InvalidInputError('execution input', describeIssues(result.error.issues, raw, 'input.'));
-  const input = result.data;
+  const problems = result.success ? [] : schemaProblems(result.error.issues, raw);
+  problems.push(...configProblems(raw, config));
+  if (problems.length || !result.success) throw new InvalidInputError('execution input', problems);
+  return result.data;
+}
+
+function schemaProblems(issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => `input.${k}: not an input field; use ${FIELDS.join(', ')}`)
+      : describeIssues([issue], raw, 'input.'),
+  );
+}
+
+function configProblems(raw: unknown, config: PipelineConfig): string[] {
+  const input = (raw && typeof raw === 'object' ? raw : {}) as { variants?: unknown; nodeGroups?: unknown };
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map((x, i) => [x, i] as const).filter(([x]) => typeof x === 'string') : []);
   const problems: string[] = [];
   const known = new Set(config.variants.map((v) => v.id));
-  input.variants?.forEach((id, i) => {
+  for (const [id, i] of strings(input.variants))
     if (!known.has(id)) problems.push(`input.variants[${i}]: no variant "${id}" in the config; use one of ${[...known].join(', ')}`);
-  });
-  if (problems.length) throw new InvalidInputError('execution input', problems);
-  return input;
+  // Only ASGs named in the config can be checked here; tag-selected groups are known after the plan reads the account.
+  if (config.variants.some((v) => v.nodeGroups.some((g) => g.tag))) return problems;
+  const named = new Set(config.variants.flatMap((v) => v.nodeGroups.flatMap((g) => (g.asgName ? [g.asgName] : []))));
+  for (const [n, i] of strings(input.nodeGroups))
+    if (!named.has(n)) problems.push(`input.nodeGroups[${i}]: no node group "${n}" in the config (give Auto Scaling group names)`);
+  return problems;
 }

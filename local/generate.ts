@@ -1,5 +1,5 @@
 import { parseConfig } from '../lib/config.js';
-import { sourceParameter } from '../lib/plan/plan.js';
+import { sourceParameter } from '../lib/parameters.js';
 import type { Scenario } from './scenario.js';
 import type { Durations, Fault, Fleet } from './sim/fleet.js';
 
@@ -33,6 +33,16 @@ export const DEFAULT_VARIANTS: NonNullable<FleetSpec['variants']> = [
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 const ami = (kind: number, n: number) => `ami-${hex(kind, 2)}${hex(n, 15)}`;
+
+/**
+ * Instance counts spread over [min, max] by a prime stride, so that counts do not line
+ * up with variants (group i belongs to variant i mod variants): with 2..20 and four
+ * variants, every variant gets every count from 2 to 20.
+ */
+export function instancesBetween(min: number, max: number): (i: number) => number {
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) throw new Error(`instancesBetween(${min}, ${max}): want integers 0 <= min <= max`);
+  return (i) => min + ((i * 7919) % (max - min + 1));
+}
 
 export function variantId(v: { windows: string; edition: string; kubernetes: string }): string {
   return `win${v.windows}-${v.edition.toLowerCase()}-${v.kubernetes.replace('.', '')}`;

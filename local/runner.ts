@@ -1,4 +1,5 @@
 import './polyfill.js';
+import './map-fail-fast.js';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';

@@ -1,5 +1,5 @@
 import { PipelineError, PlanError } from '../errors.js';
-import { imagesDigest, isEcrRegistry, parseImageReference } from '../images.js';
+import { imagesDigest, InvalidImageReferenceError, isEcrRegistry, parseImageReference } from '../images.js';
 
 /**
  * The Image Builder component that caches container images in the AMI, so a new
@@ -40,18 +40,16 @@ export class ComponentTooLargeError extends PipelineError {
 export type CacheComponentOptions = {
   /** References already checked with checkImagesForVariant; parsed again here anyway. */
   images: string[];
-  /** The build region, named in the description. ECR tokens are fetched for each registry's own region. */
-  region: string;
   /** Refuse to pull when C: has less free space than this; default 20 GB. */
   minFreeDiskGb?: number;
 };
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
-
+/**
+ * The document depends only on the image set (ECR tokens are fetched for each
+ * registry's own region, named in its host), so the plan can render it exactly as
+ * the build will and refuse an oversized one before any variant starts building.
+ */
 export function renderCacheComponent(opts: CacheComponentOptions): string {
-  if (!REGION.test(opts.region)) {
-    throw new PlanError(`region ${JSON.stringify(opts.region)} is not an AWS region name (e.g. us-east-1)`);
-  }
   const minFreeGb = opts.minFreeDiskGb ?? DEFAULT_MIN_FREE_DISK_GB;
   if (!Number.isInteger(minFreeGb) || minFreeGb < 1 || minFreeGb > 10_000) {
     throw new PlanError(`minFreeDiskGb must be a whole number of GB between 1 and 10000, got ${minFreeGb}`);
@@ -71,7 +69,7 @@ export function renderCacheComponent(opts: CacheComponentOptions): string {
   const imageArray = imageList(refs);
   const description =
     `Pulls ${refs.length} container images into containerd's k8s.io namespace and pins them ` +
-    `(set ${imagesDigest(refs)}, built in ${opts.region})`;
+    `(set ${imagesDigest(refs)})`;
   const data = [
     'name: cache-container-images',
     `description: ${JSON.stringify(description)}`,
@@ -106,6 +104,22 @@ export function renderCacheComponent(opts: CacheComponentOptions): string {
     throw new ComponentTooLargeError(data.length, COMPONENT_DATA_MAX_CHARS, refs.length);
   }
   return data;
+}
+
+/**
+ * The plan's check of the cache component (empty when it renders): run before any
+ * build starts, so an image list over the inline limit fails the whole run up front
+ * instead of one variant mid-run while the others are already building.
+ */
+export function cacheComponentProblems(images: string[]): string[] {
+  if (images.length === 0) return [];
+  try {
+    renderCacheComponent({ images });
+    return [];
+  } catch (error) {
+    if (error instanceof ComponentTooLargeError || error instanceof InvalidImageReferenceError) return [error.message];
+    throw error;
+  }
 }
 
 /** Shared opening: fail fast, exit 1 on any terminating error, find ctr, make sure containerd runs. */

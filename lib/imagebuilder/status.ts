@@ -1,6 +1,7 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { CancelImageCreationCommand, GetImageCommand, type ImageStatus } from '@aws-sdk/client-imagebuilder';
-import { ec2, imageBuilder } from '../aws/clients.js';
+import { ec2 } from '../aws/ec2.js';
+import { imageBuilder } from '../aws/image-builder.js';
 import { withRetries } from '../aws/retry.js';
 import { ImageBuildFailedError, ImageBuildTimedOutError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -45,7 +46,7 @@ export async function checkImage(req: ImageCheckRequest): Promise<ImageState> {
   const build = req.image;
   const out = await withRetries(() => imageBuilder.send(new GetImageCommand({ imageBuildVersionArn: build.imageBuildVersionArn })));
   const status = out.image?.state?.status;
-  const elapsed = (Date.now() - Date.parse(build.startedAt)) / 1000;
+  const elapsed = (Date.now() - buildStart(build.startedAt, out.image?.dateCreated)) / 1000;
   const verdict = judgeImage(status, elapsed, req.timeoutMinutes);
   const logGroup = `/aws/imagebuilder/${build.recipeName}`;
   if (verdict === 'failed')
@@ -57,7 +58,9 @@ export async function checkImage(req: ImageCheckRequest): Promise<ImageState> {
     throw new ImageBuildTimedOutError(`Image build still ${status} after ${req.timeoutMinutes} minutes: cancelled (build logs: CloudWatch log group ${logGroup})`);
   }
   if (verdict === 'waiting') {
-    const waitSeconds = nextPollSeconds({ elapsedSeconds: elapsed, expectedSeconds: EXPECTED_BUILD_SECONDS, min: 60, max: req.pollSeconds * 4 });
+    const untilDeadline = Math.ceil(req.timeoutMinutes * 60 - elapsed) + 1;
+    // Never sleep far past the deadline: an overdue build is cancelled on time, not one long wait later.
+    const waitSeconds = nextPollSeconds({ elapsedSeconds: elapsed, expectedSeconds: EXPECTED_BUILD_SECONDS, min: 60, max: Math.max(60, Math.min(req.pollSeconds * 4, untilDeadline)) });
     return { ...build, ready: false, status: status ?? 'UNKNOWN', waitSeconds, amiId: null, notice: null };
   }
   const amis = out.image?.outputResources?.amis ?? [];
@@ -66,6 +69,16 @@ export async function checkImage(req: ImageCheckRequest): Promise<ImageState> {
   await tagAmi(ami.image, req);
   logger.info('image ready', { amiId: ami.image, status });
   return { ...build, ready: true, status: 'AVAILABLE', waitSeconds: 0, amiId: ami.image, notice: imageReadyNotice(req, ami.image) };
+}
+
+/**
+ * The deadline runs from the build's own creation: a BuildPatchedImage retry gets the
+ * same build back (client token) but a later startedAt, which must not extend it.
+ */
+export function buildStart(startedAt: string, dateCreated: string | undefined): number {
+  const started = Date.parse(startedAt);
+  const created = dateCreated === undefined ? Number.NaN : Date.parse(dateCreated);
+  return Number.isFinite(created) && created < started ? created : started;
 }
 
 /** Tags say where an AMI came from, so an operator (and detect-release) can trace it. */

@@ -18,7 +18,7 @@ export interface VariantFailureFacts extends VariantRun {
 const NEXT_STEPS: Record<string, string> = {
   'image build': 'Read the build log named above, fix the cause (often a pending reboot or a full disk: raise imageBuilder.rootVolumeGiB), then start the run again. No node group was changed.',
   'fast launch': 'Check the Fast Launch settings (subnet, security group, quota of 40 parallel launches). Set fastLaunch.onFailure: warn to roll out without it. No node group was changed.',
-  rollout: 'Look at the failed group\'s instance refresh in the console (link above) and the new nodes\' logs. Groups that rolled back are on their previous launch template version; fix the cause and start a run with stages ["rollout"] and the same amiId to continue.',
+  rollout: 'Look at the failed group\'s instance refresh in the console (link below) and the new nodes\' logs. Groups that rolled back are on their previous launch template version; fix the cause and start a run with stages ["rollout"] and the same amiId to continue.',
 };
 
 /** Where every node group of the variant stands after a failure: new AMI, rolled back, or never touched. */
@@ -56,22 +56,35 @@ export interface RunState {
   error: CaughtError;
 }
 
-/** A run that failed before any variant started (bad input, failed plan): nothing was changed. */
-export function runFailureNotice(state: RunState, executionName: string, region: string, executionArn: string): Notice {
-  const stage = Array.isArray(state.input?.stages) ? 'plan' : 'input validation';
+const RUN_NEXT_STEPS: Record<string, string> = {
+  'input validation': 'correct each field named above in the execution input (samples in events/), then start the run again.',
+  plan: 'fix what is named above (the config file, the node groups, or the execution input), then start the run again. A dry-run ("dryRun": true) shows the plan without changing anything.',
+};
+
+/**
+ * A run that failed before any variant started (bad input, failed plan): nothing was changed.
+ * The cause names every bad field; it becomes the execution's Cause, so the console and
+ * `npm run status` show it too, not only the e-mail.
+ */
+export function runFailure(state: RunState, executionName: string, region: string, executionArn: string): { notice: Notice; cause: string } {
   const error = state.error;
+  const stage = error.Error === 'InvalidInputError' ? 'input validation' : error.Error === 'PlanError' || Array.isArray(state.input?.stages) ? 'plan' : 'input validation';
+  const text = causeText(error);
   return {
-    subject: subject(`FAILED ${stage} for run ${executionName}: nothing was changed`),
-    message: [
-      `Run ${executionName} stopped in the ${stage} stage before changing anything.`,
-      '',
-      causeText(error),
-      '',
-      `What to do: fix what is named above (the config file, or the execution input), then start the run again.`,
-      `Execution: ${links(region).execution(executionArn)}`,
-    ].join('\n'),
-    severity: 'error',
-    variant: 'all',
+    notice: {
+      subject: subject(`FAILED ${stage} for run ${executionName}: nothing was changed`),
+      message: [
+        `Run ${executionName} stopped in the ${stage} stage before changing anything (${error.Error}).`,
+        '',
+        text,
+        '',
+        `What to do: ${RUN_NEXT_STEPS[stage] ?? 'read the cause above, fix it, and start the run again.'}`,
+        `Execution: ${links(region).execution(executionArn)}`,
+      ].join('\n'),
+      severity: 'error',
+      variant: 'all',
+    },
+    cause: `${stage} failed, nothing was changed. ${text}`,
   };
 }
 

@@ -10,37 +10,84 @@ import { links } from './links.js';
 
 const groupCount = (v: VariantPlan) => v.waves.reduce((n, w) => n + w.length, 0);
 
-function planLines(plan: Omit<RunPlan, 'notice'>): string[] {
+/** Where the run lives, for links and the timeline (absent when a plan is made outside an execution). */
+export interface RunLocation {
+  region: string;
+  executionArn: string;
+  startTime?: string;
+}
+
+type PlanFacts = Omit<RunPlan, 'notice'>;
+
+/** "2 variant(s), 5 node group(s)" and the variant ids when they fit (the subject is capped at 100 characters). */
+function scopeOf(plan: PlanFacts, warned: string): string {
+  const ids = plan.variants.map((v) => v.id).join(', ');
+  const groups = plan.variants.reduce((n, v) => n + groupCount(v), 0);
+  const scope = `${plan.variants.length} variant(s), ${groups} node group(s)${warned}`;
+  return ids && scope.length + ids.length <= 78 ? `${scope} (${ids})` : scope;
+}
+
+function planLines(plan: PlanFacts, where?: RunLocation): string[] {
   const lines: string[] = [];
   for (const v of plan.variants) {
     lines.push(`Variant ${v.id} (Windows Server ${v.windows} ${v.edition}, Kubernetes ${v.kubernetes})`);
     if (v.stages.build) {
       const last = v.lastBuiltSourceAmi ?? 'never built';
-      lines.push(`  source AMI: ${v.sourceAmi} (last built from: ${last}${v.lastBuiltSourceAmi === v.sourceAmi ? ', unchanged' : ''})`);
+      lines.push(`  source AMI now: ${v.sourceAmi} (last built from: ${last}${v.lastBuiltSourceAmi === v.sourceAmi ? ', unchanged' : ''})`);
       lines.push(`  cached images: ${v.images.length ? v.images.join(', ') : 'none'}`);
     } else lines.push(`  rolling out existing AMI ${v.amiId}`);
     lines.push(`  stages: ${Object.entries(v.stages).filter(([, on]) => on).map(([s]) => s).join(' -> ')}`);
     v.waves.forEach((wave, i) => {
       lines.push(`  wave ${i + 1}${wave.some((g) => g.canary) ? ' (canary)' : ''}: ${wave.length} node group(s)`);
-      for (const g of wave) lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> new version (now on ${g.imageId})`);
+      for (const g of wave) lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${g.nextVersion ? `${g.nextVersion} (new)` : 'a new version'}, now on ${g.imageId}`);
     });
     if (!v.waves.length) lines.push('  no node groups selected');
+    if (where) for (const g of v.waves.flat().slice(0, 5)) lines.push(`  ASG ${g.asgName}: ${links(where.region).asg(g.asgName)}`);
   }
+  for (const u of plan.upToDate) lines.push(`Variant ${u.variantId}: already built from ${u.sourceAmi}; nothing to do`);
   if (plan.warnings.length) lines.push('', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`));
   return lines;
 }
 
-export function startNotice(plan: Omit<RunPlan, 'notice'>): Notice {
-  const groups = plan.variants.reduce((n, v) => n + groupCount(v), 0);
-  const scope = `${plan.variants.length} variant(s), ${groups} node group(s)`;
+function footer(where?: RunLocation): string[] {
+  if (!where) return [];
+  return ['', ...(where.startTime ? [`Started: ${where.startTime}`] : []), `Execution: ${links(where.region).execution(where.executionArn)}`];
+}
+
+/** The start message, or for a dry-run the whole plan. */
+export function startNotice(plan: PlanFacts, where?: RunLocation): Notice {
+  const warned = plan.warnings.length ? `, ${plan.warnings.length} warning(s)` : '';
   const head = plan.dryRun
-    ? [`Dry-run plan for ${plan.executionName}. Nothing was changed.`, `To carry it out, start the same input without "dryRun": true.`]
+    ? [`Dry-run plan for ${plan.executionName}. Nothing was changed.`, `To carry it out, start the same input without "dryRun": true (npm run patch -- without --dry-run).`]
     : [`Patch run ${plan.executionName} started (${plan.trigger}${plan.reason ? `: ${plan.reason}` : ''}).`, 'You will get a message when each image is ready, after each wave, and at the end.'];
   return {
-    subject: subject(`${plan.dryRun ? 'Dry-run plan' : 'Patch run started'}: ${scope}${plan.warnings.length ? `, ${plan.warnings.length} warning(s)` : ''}`),
-    message: [...head, '', ...planLines(plan)].join('\n'),
+    subject: subject(`${plan.dryRun ? 'Dry-run plan' : 'Patch run started'}: ${scopeOf(plan, warned)}`),
+    message: [...head, '', ...planLines(plan, where), ...footer(where)].join('\n'),
     severity: plan.warnings.length ? 'warning' : 'info',
-    variant: plan.variants.map((v) => v.id).join(','),
+    variant: plan.variants.map((v) => v.id).join(',') || 'none',
+  };
+}
+
+/** A run that ended without changes: another run holds its variants, or every release was already built. */
+export function skippedNotice(plan: PlanFacts, where?: RunLocation): Notice {
+  const busy = plan.busyWith.length > 0;
+  const why = busy
+    ? plan.busyWith.map((b) => `  run ${b.executionName} is still active for ${b.variants.join(', ')}`)
+    : plan.upToDate.map((u) => `  ${u.variantId} was already built from ${u.sourceAmi}`);
+  const variants = [...plan.variants.map((v) => v.id), ...plan.upToDate.map((u) => u.variantId)];
+  return {
+    subject: subject(`Patch run skipped: ${busy ? 'another run is active for' : 'already built for'} ${variants.join(', ')}`),
+    message: [
+      `Patch run ${plan.executionName} ended without changing anything:`,
+      ...why,
+      '',
+      busy
+        ? 'What to do: nothing if the other run covers what you wanted; otherwise start this run again once it has finished (or with "whenBusy": "wait").'
+        : 'Nothing to do: the fleet is built from the newest source AMI. To rebuild anyway, start a manual run.',
+      ...footer(where),
+    ].join('\n'),
+    severity: busy ? 'warning' : 'info',
+    variant: variants.join(',') || 'none',
   };
 }
 

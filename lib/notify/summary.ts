@@ -35,14 +35,28 @@ export interface VariantResult {
   error?: CaughtError;
 }
 
-export function runSummary(executionName: string, results: VariantResult[], region: string, executionArn: string): { succeeded: boolean; notice: Notice } {
+/** Hours and minutes, for a person. */
+export function duration(fromIso: string, toIso: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 60000));
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function runSummary(
+  executionName: string,
+  results: VariantResult[],
+  region: string,
+  executionArn: string,
+  timing?: { startTime: string; endTime: string },
+): { succeeded: boolean; notice: Notice } {
   const failed = results.filter((r) => !r.output);
   const done = results.flatMap((r) => (r.output ? [r.output] : []));
   const patched = done.reduce((n, o) => n + o.patched.length, 0);
   const skipped = done.reduce((n, o) => n + o.skipped.length, 0);
-  const lines = [`Run ${executionName} finished: ${done.length} of ${results.length} variant(s) succeeded.`, ''];
+  const lines = [`Run ${executionName} finished: ${done.length} of ${results.length} variant(s) succeeded.`];
+  if (timing) lines.push(`Started ${timing.startTime}, finished ${timing.endTime} (${duration(timing.startTime, timing.endTime)}).`);
+  lines.push('');
   for (const o of done) {
-    lines.push(`${o.variantId}: AMI ${o.amiId} (from ${o.sourceAmi})`);
+    lines.push(`${o.variantId}: AMI ${o.amiId} (from ${o.sourceAmi})`, `  ${links(region).ami(o.amiId)}`);
     lines.push(`  patched (${o.patched.length}): ${o.patched.join(', ') || 'none'}`);
     if (o.current.length) lines.push(`  already current (${o.current.length}): ${o.current.join(', ')}`);
     if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${o.skipped.join('; ')}`);

@@ -1,22 +1,12 @@
 import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
-import { GetParametersCommand } from '@aws-sdk/client-ssm';
-import { autoScaling, ec2, ssm } from '../aws/clients.js';
+import { DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { autoScaling } from '../aws/auto-scaling.js';
+import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
 import type { NodeGroupSelector } from '../config.js';
 import { chunk, mapLimit } from '../util.js';
 
 /** The read-only AWS calls the plan makes. Nothing here writes. */
-
-/** SSM parameter values by name; names AWS does not know are left out. */
-export async function readParameters(names: string[]): Promise<Map<string, string>> {
-  const values = new Map<string, string>();
-  for (const batch of chunk([...new Set(names)], 10)) {
-    const out = await withRetries(() => ssm.send(new GetParametersCommand({ Names: batch })));
-    for (const p of out.Parameters ?? []) if (p.Name && p.Value) values.set(p.Name, p.Value);
-  }
-  return values;
-}
 
 export interface AmiFacts {
   imageId: string;
@@ -91,4 +81,14 @@ export async function terminationHooks(asgNames: string[]): Promise<boolean[]> {
     const out = await withRetries(() => autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name })));
     return (out.LifecycleHooks ?? []).some((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING');
   });
+}
+
+/** The latest version number of each launch template: the next CreateLaunchTemplateVersion gets the one after it. */
+export async function latestVersions(launchTemplateIds: string[]): Promise<Map<string, number>> {
+  const latest = new Map<string, number>();
+  for (const batch of chunk([...new Set(launchTemplateIds)], 100)) {
+    const out = await withRetries(() => ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: batch })));
+    for (const lt of out.LaunchTemplates ?? []) if (lt.LaunchTemplateId && lt.LatestVersionNumber) latest.set(lt.LaunchTemplateId, lt.LatestVersionNumber);
+  }
+  return latest;
 }

@@ -3,28 +3,26 @@ import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { PipelineConfig, Variant } from '../config.js';
 import { PlanError } from '../errors.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
-import { STAGES, type ExecutionInput } from '../input.js';
+import type { ExecutionInput } from '../input.js';
+import { STAGES } from '../stages.js';
 import { executionName as makeName } from '../names.js';
-import { startNotice } from '../notify/messages.js';
+import { skippedNotice, startNotice } from '../notify/messages.js';
 import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
-import { describeAmis, describeVersions, findAutoScalingGroups, readParameters, terminationHooks } from './aws.js';
-import type { NodeGroupPlan, RunPlan, VariantPlan } from './types.js';
+import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
+import { describeAmis, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
+import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
+import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 
-/** AWS's public parameter holding the newest EKS-optimized Windows AMI of a variant. */
-export function sourceParameter(v: Pick<Variant, 'windows' | 'edition' | 'kubernetes'>): string {
-  return `/aws/service/ami-windows-latest/Windows_Server-${v.windows}-English-${v.edition}-EKS_Optimized-${v.kubernetes}/image_id`;
-}
-
-/** Our own record of the source AMI of the last successful build (written only on success). */
-export function lastBuildParameter(prefix: string, variantId: string): string {
-  return `${prefix}/${variantId}/last-source-ami`;
-}
+/** Kept here too for callers that think of them as the plan's parameters. */
+export { lastBuildParameter, sourceParameter } from '../parameters.js';
 
 export interface PlanContext {
   executionName: string;
   parameterPrefix: string;
+  /** Where the run itself lives: needed to find other active runs (one run per variant) and for console links. */
+  execution?: { executionArn: string; startTime: string; stateMachineArn: string; region: string };
 }
 
 /**
@@ -49,11 +47,18 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
 
   const planned: VariantPlan[] = [];
+  const upToDate: RunPlan['upToDate'] = [];
   for (const variant of variants) {
     const param = sourceParameter(variant);
     const published = parameters.get(param);
+    const lastBuilt = parameters.get(lastBuildParameter(ctx.parameterPrefix, variant.id)) ?? null;
     if (!published && !explicitAmi) {
       problems.push(`variant ${variant.id}: AWS publishes no parameter ${param}; check windows/edition/kubernetes (is Kubernetes ${variant.kubernetes} supported for Windows Server ${variant.windows} ${variant.edition}?)`);
+      continue;
+    }
+    // A release run that waited for another run may find the release already built: once per release.
+    if (input.trigger === 'release' && !explicitAmi && published === lastBuilt) {
+      upToDate.push({ variantId: variant.id, sourceAmi: published as string });
       continue;
     }
     const images = [...config.images, ...variant.images];
@@ -74,7 +79,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       kubernetes: variant.kubernetes,
       sourceParameter: param,
       sourceAmi: input.baseAmi ?? published ?? (input.amiId as string),
-      lastBuiltSourceAmi: parameters.get(lastBuildParameter(ctx.parameterPrefix, variant.id)) ?? null,
+      lastBuiltSourceAmi: lastBuilt,
       amiId: input.amiId ?? null,
       stages: Object.fromEntries(STAGES.map((s) => [s, input.stages.includes(s) && (s !== 'fastLaunch' || config.fastLaunch.enabled)])) as VariantPlan['stages'],
       images: refs,
@@ -92,15 +97,34 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
   if (problems.length) throw new PlanError(`The plan found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
+  const busyWith = ctx.execution ? await runsAhead(ctx.execution, ctx.executionName, planned.map((v) => v.id)) : [];
+  const waited = ctx.execution ? (Date.now() - Date.parse(ctx.execution.startTime)) / 1000 : 0;
+  let proceed: Proceed = 'now';
+  if (!planned.length && upToDate.length) proceed = 'skip';
+  else if (busyWith.length) proceed = input.whenBusy === 'skip' || waited >= BUSY_GIVE_UP_SECONDS ? 'skip' : 'wait';
   const plan: Omit<RunPlan, 'notice'> = {
     executionName: ctx.executionName,
     trigger: input.trigger,
     reason: input.reason,
     dryRun: input.dryRun,
     variants: planned,
-    warnings: planned.flatMap((v) => v.warnings.map((w) => `${v.id}: ${w}`)),
+    upToDate,
+    busyWith,
+    proceed,
+    waitSeconds: proceed === 'wait' ? BUSY_WAIT_SECONDS : 0,
+    warnings: [
+      ...planned.flatMap((v) => v.warnings.map((w) => `${v.id}: ${w}`)),
+      ...busyWith.map((b) => `run ${b.executionName} is active for ${b.variants.join(', ')}: this run ${input.whenBusy === 'skip' ? 'ends without changes' : 'waits for it'}`),
+    ],
   };
-  return { ...plan, notice: startNotice(plan) };
+  const where = ctx.execution ? { region: ctx.execution.region, executionArn: ctx.execution.executionArn, startTime: ctx.execution.startTime } : undefined;
+  return { ...plan, notice: proceed === 'skip' && !input.dryRun ? skippedNotice(plan, where) : startNotice(plan, where) };
+}
+
+async function runsAhead(execution: NonNullable<PlanContext['execution']>, executionName: string, variants: string[]) {
+  if (!variants.length) return [];
+  const others = await activeRuns(execution.stateMachineArn, execution.executionArn);
+  return blockingRuns({ executionName, startTime: execution.startTime, variants }, others);
 }
 
 async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput) {
@@ -112,6 +136,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const refs = selected.map(({ asg }) => launchTemplateInUse(asg));
   const versions = await describeVersions(refs.flatMap((r) => (r ? [r] : [])));
   const hooks = await terminationHooks(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
+  const latest = await latestVersions(versions.flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
 
   const groups: NodeGroupPlan[] = [];
   let v = 0;
@@ -121,13 +146,15 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, hooks[i] ?? false);
     problems.push(...verdict.problems.map((p) => `variant ${variant.id}: ${p}`));
     warnings.push(...verdict.warnings);
-    if (verdict.problems.length === 0 && version) groups.push({ ...toPlan(asg, version), canary });
+    if (verdict.problems.length === 0 && version) groups.push({ ...toPlan(asg, version, latest), canary });
   });
   return { groups, problems, warnings };
 }
 
-function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<NodeGroupPlan, 'canary'> {
+function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion, latest: Map<string, number>): Omit<NodeGroupPlan, 'canary'> {
+  const last = latest.get(version.LaunchTemplateId as string);
   return {
+    nextVersion: last === undefined ? null : String(last + 1),
     asgName: asg.AutoScalingGroupName as string,
     launchTemplateId: version.LaunchTemplateId as string,
     version: String(version.VersionNumber),

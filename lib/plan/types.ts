@@ -9,6 +9,8 @@ export interface NodeGroupPlan {
   version: string;
   canary: boolean;
   imageId: string;
+  /** The number the new version will most likely get (latest + 1 when the plan read it); for the dry-run and start messages only. */
+  nextVersion?: string | null;
 }
 
 export interface VariantPlan {
@@ -33,13 +35,26 @@ export interface VariantPlan {
   childName: string;
 }
 
+/**
+ * now: go ahead. wait: another active run covers one of the variants; look again in
+ * waitSeconds. skip: end cleanly without changes (busy too long, or nothing to do).
+ */
+export type Proceed = 'now' | 'wait' | 'skip';
+
 export interface RunPlan {
   executionName: string;
   trigger: string;
   reason: string;
   dryRun: boolean;
   variants: VariantPlan[];
+  /** Variants left out because their last successful build already used today's source AMI (release runs only). */
+  upToDate: { variantId: string; sourceAmi: string }[];
+  /** Earlier active runs that cover the same variants. */
+  busyWith: { executionName: string; variants: string[] }[];
+  proceed: Proceed;
+  waitSeconds: number;
   warnings: string[];
+  /** The start notice; for a dry-run the plan itself; for a skipped run why it ended. */
   notice: Notice;
 }
 

@@ -1,10 +1,13 @@
 import { CreateLaunchTemplateVersionCommand, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from '../aws/clients.js';
+import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
+import { LaunchTemplateError } from '../errors.js';
 import { logger } from '../logger.js';
 import { clientToken } from '../names.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { mapLimit } from '../util.js';
+import { isUnpinned } from './launch-template-in-use.js';
+import { liveSpecs, type LiveSpec } from './standing.js';
 
 /** A node group and the launch template version it moves to (null: already on the AMI). */
 export interface WaveTarget {
@@ -12,6 +15,8 @@ export interface WaveTarget {
   launchTemplateId: string;
   fromVersion: string;
   toVersion: string | null;
+  /** The spec sits in a MixedInstancesPolicy: the refresh must name it there, or the policy would be replaced. */
+  mixed?: boolean;
 }
 
 /**
@@ -20,6 +25,7 @@ export interface WaveTarget {
  * touched: the instance refresh names the new version explicitly and moves the ASG
  * to it only when it succeeds, which is what makes AutoRollback possible.
  * Groups sharing a template and version share the new version (one ClientToken).
+ * The ASGs are read again here: the plan is an hour or more old by now.
  */
 export async function createWaveVersions(
   wave: NodeGroupPlan[],
@@ -27,34 +33,50 @@ export async function createWaveVersions(
   executionName: string,
   setDefault: boolean,
 ): Promise<WaveTarget[]> {
+  const live = await liveSpecs(wave.map((g) => g.asgName));
+  const sources = wave.map((g) => sourceVersion(g, live.get(g.asgName)));
   const pending = new Map<string, Promise<string>>();
-  const versionFor = (g: NodeGroupPlan) => {
-    const key = `${g.launchTemplateId}:${g.version}`;
-    if (!pending.has(key)) pending.set(key, createVersion(g, amiId, executionName, setDefault));
+  const versionFor = (g: NodeGroupPlan, source: string) => {
+    const key = `${g.launchTemplateId}:${source}`;
+    if (!pending.has(key)) pending.set(key, createVersion(g, source, amiId, executionName, setDefault));
     return pending.get(key) as Promise<string>;
   };
-  return mapLimit(wave, 8, async (g) => ({
-    asgName: g.asgName,
-    launchTemplateId: g.launchTemplateId,
-    fromVersion: g.version,
-    toVersion: g.imageId === amiId ? null : await versionFor(g),
-  }));
+  return mapLimit(wave, 8, async (g, i) => {
+    const source = sources[i] as string;
+    return {
+      asgName: g.asgName,
+      launchTemplateId: g.launchTemplateId,
+      fromVersion: source,
+      toVersion: g.imageId === amiId ? null : await versionFor(g, source),
+      mixed: live.get(g.asgName)?.mixed ?? false,
+    };
+  });
 }
 
-async function createVersion(g: NodeGroupPlan, amiId: string, executionName: string, setDefault: boolean): Promise<string> {
+/** The version to build on: the number the ASG is pinned to now; the plan's resolved number for an (allowed) $Latest/$Default. */
+function sourceVersion(g: NodeGroupPlan, now: LiveSpec | undefined): string {
+  if (!now) throw new LaunchTemplateError(`ASG ${g.asgName} was not found any more (deleted since the plan?): nothing was changed for this wave`);
+  if (now.launchTemplateId !== g.launchTemplateId)
+    throw new LaunchTemplateError(`ASG ${g.asgName} now uses launch template ${now.launchTemplateId ?? now.launchTemplateName}, not ${g.launchTemplateId} as planned: start a new run`);
+  if (isUnpinned(now.version)) return g.version;
+  if (now.version !== g.version) logger.warn(`ASG moved from launch template version ${g.version} to ${now.version} since the plan; building on ${now.version}`, { asgName: g.asgName });
+  return now.version;
+}
+
+async function createVersion(g: NodeGroupPlan, source: string, amiId: string, executionName: string, setDefault: boolean): Promise<string> {
   const out = await withRetries(() =>
     ec2.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: g.launchTemplateId,
-        SourceVersion: g.version,
+        SourceVersion: source,
         VersionDescription: `eks-windows-patch ${executionName}: ${amiId}`.slice(0, 255),
         LaunchTemplateData: { ImageId: amiId },
-        ClientToken: clientToken('lt-version', executionName, g.launchTemplateId, g.version, amiId),
+        ClientToken: clientToken('lt-version', executionName, g.launchTemplateId, source, amiId),
       }),
     ),
   );
   const version = String(out.LaunchTemplateVersion?.VersionNumber);
-  logger.info(`launch template ${g.launchTemplateId} version ${version} created from ${g.version}`, { asgName: g.asgName, amiId });
+  logger.info(`launch template ${g.launchTemplateId} version ${version} created from ${source}`, { asgName: g.asgName, amiId });
   if (setDefault) await withRetries(() => ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: g.launchTemplateId, DefaultVersion: version })));
   return version;
 }

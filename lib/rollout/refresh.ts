@@ -1,10 +1,11 @@
 import {
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
+  type DesiredConfiguration,
   type InstanceRefreshStatus,
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
-import { autoScaling } from '../aws/clients.js';
+import { autoScaling } from '../aws/auto-scaling.js';
 import { withRetries } from '../aws/retry.js';
 import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
@@ -12,14 +13,14 @@ import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
 import type { WaveTarget } from './launch-templates.js';
 
+/** When only other people's refreshes hold the wave up, look again every five minutes. */
+const BUSY_RETRY_SECONDS = 300;
+
 /**
  * Where one node group stands in its wave.
  * busy: someone else's refresh runs on the ASG; we retry the start on later polls
  * and never cancel theirs. current: already on the AMI, nothing to do.
  */
-/** When only other people's refreshes hold the wave up, look again every five minutes. */
-const BUSY_RETRY_SECONDS = 300;
-
 export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'rolledBack' | 'failed' | 'skipped';
 
 export interface GroupProgress extends WaveTarget {
@@ -99,20 +100,19 @@ function initial(t: WaveTarget): GroupProgress {
 async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgress> {
   if (g.state !== 'busy') return g;
   try {
-    const out = await withRetries(() =>
-      autoScaling.send(
-        new StartInstanceRefreshCommand({
-          AutoScalingGroupName: g.asgName,
-          Strategy: 'Rolling',
-          DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: g.toVersion as string } },
-          Preferences: refreshPreferences(rollout),
-        }),
-      ),
-    );
-    logger.info(`instance refresh ${out.InstanceRefreshId} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
-    return { ...g, state: 'refreshing', refreshId: out.InstanceRefreshId ?? null, status: 'Pending' };
+    const id = await start(g, refreshPreferences(rollout)).catch(async (error: unknown) => {
+      // An ASG on $Latest/$Default cannot roll back (AWS refuses AutoRollback with IrreversibleInstanceRefresh).
+      // The plan refused such groups unless the operator accepted exactly this with allowUnpinnedVersions.
+      if (!rollout.allowUnpinnedVersions || !(error instanceof Error) || !error.name.startsWith('IrreversibleInstanceRefresh')) throw error;
+      logger.warn('ASG is not pinned to a version number: refreshing without automatic rollback', { asgName: g.asgName });
+      return start(g, { ...refreshPreferences(rollout), AutoRollback: false });
+    });
+    logger.info(`instance refresh ${id} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
+    return { ...g, state: 'refreshing', refreshId: id ?? null, status: 'Pending', reason: null };
   } catch (error) {
     if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') throw error;
+    const own = await ownActiveRefresh(g);
+    if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
     const busyAttempts = g.busyAttempts + 1;
     if (busyAttempts > rollout.busyRetries) {
       logger.warn('another instance refresh keeps running; group skipped', { asgName: g.asgName });
@@ -121,6 +121,43 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
     logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
     return { ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' };
   }
+}
+
+async function start(g: GroupProgress, preferences: RefreshPreferences): Promise<string | undefined> {
+  const out = await withRetries(() =>
+    autoScaling.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: g.asgName,
+        Strategy: 'Rolling',
+        DesiredConfiguration: desiredConfiguration(g),
+        Preferences: preferences,
+      }),
+    ),
+  );
+  return out.InstanceRefreshId;
+}
+
+/**
+ * The explicit new version (AutoRollback needs one). A mixed-instances group names it
+ * inside its MixedInstancesPolicy: omitted Overrides and InstancesDistribution keep
+ * their values, whereas a bare LaunchTemplate would replace the policy.
+ */
+export function desiredConfiguration(g: WaveTarget): DesiredConfiguration {
+  const spec = { LaunchTemplateId: g.launchTemplateId, Version: g.toVersion as string };
+  return g.mixed ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec } } } : { LaunchTemplate: spec };
+}
+
+/**
+ * StartInstanceRefresh takes no client token: when this step is retried after a start
+ * went through, the "someone else's refresh" in the way is our own. Adopt it rather
+ * than wait for it and refresh the group twice.
+ */
+async function ownActiveRefresh(g: GroupProgress): Promise<string | null> {
+  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })));
+  const r = out.InstanceRefreshes?.[0];
+  const lt = r?.DesiredConfiguration?.LaunchTemplate ?? r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  const active = r?.Status !== undefined && ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'].includes(r.Status);
+  return active && lt?.LaunchTemplateId === g.launchTemplateId && lt.Version === g.toVersion ? (r?.InstanceRefreshId ?? null) : null;
 }
 
 async function describe(g: GroupProgress): Promise<GroupProgress> {

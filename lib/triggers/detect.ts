@@ -1,7 +1,6 @@
 import type { PipelineConfig } from '../config.js';
 import { executionName } from '../names.js';
-import { readParameters } from '../plan/aws.js';
-import { lastBuildParameter, sourceParameter } from '../plan/plan.js';
+import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { startRun, type StartOutcome } from './start.js';
 
 export interface Release {

@@ -1,10 +1,9 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from '../aws/clients.js';
+import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
 import type { PipelineConfig } from '../config.js';
 import { executionName } from '../names.js';
-import { readParameters } from '../plan/aws.js';
-import { lastBuildParameter } from '../plan/plan.js';
+import { lastBuildParameter, readParameters } from '../parameters.js';
 import { dateIn, dueMonthlyRun, isoDate } from './patch-tuesday.js';
 import { startRun, type StartOutcome } from './start.js';
 

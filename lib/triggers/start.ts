@@ -1,5 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfn } from '../aws/clients.js';
+import { sfn } from '../aws/sfn.js';
 import { withRetries } from '../aws/retry.js';
 import type { ExecutionInput } from '../input.js';
 import { logger } from '../logger.js';

@@ -5,6 +5,7 @@ import { PipelineError, PlanError } from '../../lib/errors.js';
 import {
   COMPONENT_DATA_MAX_CHARS,
   ComponentTooLargeError,
+  cacheComponentProblems,
   renderCacheComponent,
 } from '../../lib/imagebuilder/component.js';
 import { InvalidImageReferenceError, parseImageReference } from '../../lib/images.js';
@@ -21,8 +22,8 @@ type Component = {
   phases: { name: string; steps: Step[] }[];
 };
 
-function render(images: string[], region = 'us-east-1'): { yaml: string; doc: Component; build: string; test: string } {
-  const yaml = renderCacheComponent({ images, region });
+function render(images: string[]): { yaml: string; doc: Component; build: string; test: string } {
+  const yaml = renderCacheComponent({ images });
   const doc = parse(yaml) as Component;
   return { yaml, doc, build: script(doc, 'build'), test: script(doc, 'test') };
 }
@@ -108,7 +109,7 @@ describe('renderCacheComponent', () => {
 
   it('checks free space on C: before each pull and names the free GB', () => {
     const defaultLimit = render(PUBLIC).build;
-    const custom = renderCacheComponent({ images: PUBLIC, region: 'us-east-1', minFreeDiskGb: 50 });
+    const custom = renderCacheComponent({ images: PUBLIC, minFreeDiskGb: 50 });
 
     expect(defaultLimit).toContain('(Get-PSDrive C).Free / 1GB');
     expect(defaultLimit).toContain('if ($freeGb -lt 20) { throw "only $freeGb GB free on C:');
@@ -152,21 +153,20 @@ describe('renderCacheComponent', () => {
 
   it('refuses references that fail the grammar, so nothing else reaches PowerShell', () => {
     for (const hostile of ["nginx'; Remove-Item -Recurse C:\\ #", 'nginx$(whoami)', 'nginx\nRemove-Item C:\\']) {
-      expect(() => renderCacheComponent({ images: [...PUBLIC, hostile], region: 'us-east-1' })).toThrow(
+      expect(() => renderCacheComponent({ images: [...PUBLIC, hostile] })).toThrow(
         InvalidImageReferenceError,
       );
     }
   });
 
-  it('refuses an empty image list and a malformed region', () => {
-    expect(() => renderCacheComponent({ images: [], region: 'us-east-1' })).toThrow(PlanError);
-    expect(() => renderCacheComponent({ images: PUBLIC, region: "us-east-1'" })).toThrow(PlanError);
+  it('refuses an empty image list: the recipe leaves the component out instead', () => {
+    expect(() => renderCacheComponent({ images: [] })).toThrow(PlanError);
   });
 
   it('fits a hundred ECR images under the inline limit', () => {
     const images = Array.from({ length: 100 }, (_, i) => `${ECR}/platform/service-${i}:1.4.${i}-ltsc2022`);
 
-    const yaml = renderCacheComponent({ images, region: 'us-east-1' });
+    const yaml = renderCacheComponent({ images });
 
     expect(yaml.length).toBeLessThanOrEqual(COMPONENT_DATA_MAX_CHARS);
     expect(imagesOf(script(parse(yaml) as Component, 'test'))).toHaveLength(100);
@@ -180,7 +180,7 @@ describe('renderCacheComponent', () => {
 
     let error: unknown;
     try {
-      renderCacheComponent({ images, region: 'us-east-1' });
+      renderCacheComponent({ images });
     } catch (caught) {
       error = caught;
     }
@@ -198,14 +198,35 @@ describe('renderCacheComponent', () => {
 
   it('renders the same document for the same image set, whatever the order or spelling', () => {
     const pool = [...PUBLIC, PRIVATE, 'nginx:1.27', 'bitnami/redis:7', `${ECR}/agent@sha256:${'ab'.repeat(32)}`];
-    const reference = renderCacheComponent({ images: pool, region: 'eu-west-1' });
+    const reference = renderCacheComponent({ images: pool });
 
     fc.assert(
       fc.property(fc.shuffledSubarray(pool, { minLength: pool.length }), fc.subarray(pool), (shuffled, extra) => {
-        expect(renderCacheComponent({ images: [...shuffled, ...extra], region: 'eu-west-1' })).toBe(reference);
+        expect(renderCacheComponent({ images: [...shuffled, ...extra] })).toBe(reference);
       }),
       { numRuns: 200 },
     );
-    expect(renderCacheComponent({ images: ['docker.io/library/nginx:1.27', ...pool], region: 'eu-west-1' })).toBe(reference);
+    expect(renderCacheComponent({ images: ['docker.io/library/nginx:1.27', ...pool] })).toBe(reference);
+  });
+});
+
+describe('cacheComponentProblems (the plan check)', () => {
+  const tooMany = Array.from({ length: 400 }, (_, i) => `${ECR}/team-${i}/${'windows-service-'.repeat(6)}${i}:2024.11.${i}-windowsservercore-ltsc2022`);
+
+  it('finds nothing wrong with no images or a list that fits', () => {
+    expect(cacheComponentProblems([])).toEqual([]);
+    expect(cacheComponentProblems([...PUBLIC, PRIVATE])).toEqual([]);
+  });
+
+  it('names the 16,000-character limit for a list that would not fit, exactly as the build would fail', () => {
+    const problems = cacheComponentProblems(tooMany);
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('limit of 16000');
+    expect(() => renderCacheComponent({ images: tooMany })).toThrow(problems[0]);
+  });
+
+  it('reports an invalid reference instead of throwing', () => {
+    expect(cacheComponentProblems(['nginx; Remove-Item C:\\'])[0]).toContain('invalid image reference');
   });
 });

@@ -1,0 +1,68 @@
+import type { BundleMetrics } from './bundles.js';
+import type { LinearFit } from './fit.js';
+import type { FleetMetrics } from './measure.js';
+import type { Target } from './targets.js';
+
+/** Markdown for RESULTS.md and the terminal alike. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const hm = (seconds: number) => `${Math.floor(seconds / 3600)} h ${String(Math.round((seconds % 3600) / 60)).padStart(2, '0')} min`;
+const n1 = (x: number) => x.toFixed(1);
+const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
+
+export function fleetTable(runs: readonly FleetMetrics[]): string {
+  const row = (name: string, f: (r: FleetMetrics) => string | number) => [name, ...runs.map(f)];
+  return table(
+    ['', ...runs.map((r) => `${r.nodeGroups} node groups`)],
+    [
+      row('outcome', (r) => `${r.status}, ${r.patchedGroups} patched${r.failure ? ` (${r.failure})` : ''}`),
+      row('simulated end-to-end', (r) => hm(r.simulatedSeconds)),
+      row("critical path of AWS's own work", (r) => hm(r.criticalSeconds)),
+      row('overhead (end-to-end / critical path)', (r) => r.overhead.toFixed(3)),
+      row('state transitions, largest execution', (r) => r.maxTransitions),
+      row('state transitions, total', (r) => r.totalTransitions),
+      row('state transitions per node group', (r) => n1(r.totalTransitions / r.nodeGroups)),
+      row('Lambda invocations', (r) => r.invocations),
+      row('AWS API calls', (r) => r.calls),
+      row('AWS API calls per node group', (r) => n1(r.calls / r.nodeGroups)),
+      row('image builds per variant', (r) => Object.values(r.imageBuildsPerVariant).join(' / ')),
+      row('wall time of the rehearsal', (r) => `${(r.wallMs / 1000).toFixed(2)} s`),
+    ],
+  );
+}
+
+export function operationsTable(runs: readonly FleetMetrics[]): string {
+  const ops = [...new Set(runs.flatMap((r) => Object.keys(r.callsByOperation)))].sort();
+  const last = runs.at(-1);
+  return table(
+    ['operation', ...runs.map((r) => `${r.nodeGroups}`), ...(last ? [`per node group at ${last.nodeGroups}`] : [])],
+    ops.map((op) => [op, ...runs.map((r) => r.callsByOperation[op] ?? 0), ...(last ? [((last.callsByOperation[op] ?? 0) / last.nodeGroups).toFixed(2)] : [])]),
+  );
+}
+
+export function bundlesTable(bundles: readonly BundleMetrics[]): string {
+  return table(
+    ['function', 'minified bundle', 'module init (median)', 'samples (ms)', 'heaviest packages'],
+    bundles.map((b) => [
+      b.fn,
+      kb(b.bytes),
+      `${b.initMs.toFixed(0)} ms`,
+      b.initSamplesMs.map((s) => s.toFixed(0)).join(' '),
+      b.error ? `not measured: ${b.error}` : b.heaviest.map(([p, bytes]) => `${p} ${kb(bytes)}`).join(', '),
+    ]),
+  );
+}
+
+export function fitTable(fits: readonly { metric: string; fit: LinearFit; ratio: number }[]): string {
+  return table(
+    ['metric', 'slope (per node group)', 'intercept', 'r²', 'per-group cost at 1,000 / at 100'],
+    fits.map((f) => [f.metric, f.fit.slope.toFixed(2), f.fit.intercept.toFixed(0), f.fit.r2.toFixed(4), f.ratio.toFixed(2)]),
+  );
+}
+
+export function targetsTable(targets: readonly Target[]): string {
+  return table(['target', 'measured', 'result'], targets.map((t) => [t.name, t.measured, t.pass ? 'PASS' : '**FAIL**']));
+}

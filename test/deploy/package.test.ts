@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
+let template: { Resources: Record<string, Resource> };
+let outDir: string;
+
+/** `serverless package` with no AWS credentials at all: what CI and a new user run. */
+function packageApp(configFile?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sls-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none', AWS_SDK_LOAD_CONFIG: '0', SLS_TELEMETRY_DISABLED: '1' };
+  const args = ['serverless', 'package', '--stage', 'ci', '--package', dir];
+  if (configFile) args.push('--param', `configFile=${configFile}`);
+  const run = spawnSync('npx', args, { env, encoding: 'utf8', timeout: 240_000 });
+  return { dir, status: run.status, output: `${run.stdout}\n${run.stderr}` };
+}
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+beforeAll(() => {
+  const run = packageApp();
+  if (run.status !== 0) throw new Error(`serverless package failed:\n${run.output}`);
+  outDir = run.dir;
+  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 240_000);
+
+describe('the packaged CloudFormation template', () => {
+  it('holds both state machines, every function, the admin topic and both schedules', () => {
+    expect(ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(['PatchRunStateMachine', 'PatchVariantStateMachine']);
+    const handlers = ofType('AWS::Lambda::Function').map(([id]) => id);
+    expect(handlers).toHaveLength(15);
+    const topic = template.Resources.AdminTopic as Resource;
+    expect(topic.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
+    expect(rules.sort()).toEqual(['cron(0 8 * * ? *)', 'rate(1 hour)']);
+    const emails = ofType('AWS::SNS::Subscription').filter(([, r]) => r.Properties.Protocol === 'email');
+    expect(emails.map(([, r]) => r.Properties.Endpoint)).toEqual(['windows-platform@example.com']);
+  });
+
+  it('runs every function on nodejs22.x, arm64', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+    }
+  });
+
+  it('gives Fast Launch a dedicated launch template with IMDSv2 and no user data', () => {
+    const [[, lt]] = ofType('AWS::EC2::LaunchTemplate') as [[string, Resource]];
+    const data = lt.Properties.LaunchTemplateData as Record<string, unknown>;
+    expect(data.UserData).toBeUndefined();
+    expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
+    expect(data.NetworkInterfaces).toEqual([{ DeviceIndex: 0, SubnetId: 'subnet-0123456789abcdef0', Groups: ['sg-0123456789abcdef0'] }]);
+  });
+
+  it('inlines the validated config into each bundle and keeps error class names', () => {
+    const zip = readFileSync(join(outDir, 'buildImage.zip'));
+    expect(zip.length).toBeGreaterThan(1000);
+    expect(statSync(join(outDir, 'planRun.zip')).size).toBeLessThan(2_000_000);
+  });
+});
+
+describe('an invalid config', () => {
+  it('fails packaging with a message naming the bad field and the fix', () => {
+    const run = packageApp('test/fixtures/bad-kubernetes.config.yml');
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('variants[0].kubernetes');
+    expect(run.output).toContain('use the EKS minor version as a quoted string');
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { RunPlan } from '../lib/plan/types.js';
+import { loadScenario, rehearse, writes } from './support/rehearse.js';
+
+type State = Record<string, unknown> & { counter: number; published: unknown[]; executions: { name: string }[] };
+
+describe('a dry-run', () => {
+  it('leaves the simulated account exactly as it was, apart from its notification and its own execution record', async () => {
+    const scenario = loadScenario('local/scenarios/sample.yml');
+    scenario.input = { dryRun: true, reason: 'preview' };
+
+    const report = await rehearse(scenario);
+
+    const before = report.before as State;
+    const after = report.account.snapshot() as State;
+    const { published: p0, executions: e0, counter: c0, ...restBefore } = before;
+    const { published: p1, executions: e1, counter: c1, ...restAfter } = after;
+    expect(restAfter).toEqual(restBefore);
+    expect(p1).toHaveLength(p0.length + 1);
+    expect(e1.map((e) => e.name)).toEqual([...e0.map((e) => e.name), report.run.name]);
+    expect(c1 - c0).toBe(1); // the id of the one SNS message
+    expect(writes(report).map((c) => c.operation)).toEqual(['StartExecution', 'Publish']);
+  });
+
+  it('sends the plan: variants, source AMI now and last built, node groups per wave, launch template versions, warnings', async () => {
+    const scenario = loadScenario('local/scenarios/sample.yml');
+    scenario.input = { dryRun: true };
+    scenario.fleet.autoScalingGroups = scenario.fleet.autoScalingGroups.map((g) => (g.name === 'eks-win2019-legacy' ? { ...g, terminationHook: false } : g));
+
+    const report = await rehearse(scenario);
+
+    expect(report.status).toBe('SUCCEEDED');
+    const [notice] = report.notifications;
+    expect(notice?.subject).toBe('Dry-run plan: 2 variant(s), 5 node group(s), 1 warning(s) (win2022-core-131, win2019-core-131)');
+    expect(notice?.attributes).toEqual({
+      severity: { DataType: 'String', StringValue: 'warning' },
+      variant: { DataType: 'String', StringValue: 'win2022-core-131,win2019-core-131' },
+    });
+    const message = notice?.message ?? '';
+    expect(message).toContain('Nothing was changed');
+    expect(message).toContain('source AMI now: ami-0a2022c0000000001 (last built from: never built)');
+    expect(message).toMatch(/wave 1 \(canary\): 1 node group\(s\)\n {4}eks-win2022-canary: launch template lt-\w+ version 1 -> 2 \(new\), now on ami-0b2022c0000000001/);
+    expect(message).toMatch(/wave 2: 2 node group\(s\)\n {4}eks-win2022-apps-a: launch template lt-\w+ version 2 -> 3 \(new\)/);
+    expect(message).toMatch(/Warnings:\n {2}- win2019-core-131: .*eks-win2019-legacy/);
+  });
+
+  it('returns the plan as the execution output', async () => {
+    const scenario = loadScenario('local/scenarios/sample.yml');
+    scenario.input = { dryRun: true, variants: ['win2019-core-131'] };
+
+    const report = await rehearse(scenario);
+
+    const plan = report.run.output as RunPlan;
+    expect(plan.dryRun).toBe(true);
+    expect(plan.variants.map((v) => v.id)).toEqual(['win2019-core-131']);
+    expect(plan.variants[0]?.waves.map((w) => w.map((g) => `${g.asgName}@${g.version}->${g.nextVersion}`))).toEqual([['eks-win2019-canary@1->2'], ['eks-win2019-legacy@1->2']]);
+    expect(plan.notice.message).toBe(report.notifications[0]?.message);
+  });
+});

@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { subject } from '../../lib/notice.js';
+import { runFailure, variantFailureNotice } from '../../lib/notify/failure.js';
+import { skippedNotice, startNotice } from '../../lib/notify/messages.js';
+import { runSummary } from '../../lib/notify/summary.js';
+import { plan, REGION, rolledBackWave, RUN_ARN, START, variant } from './fixtures.js';
+
+const where = { region: REGION, executionArn: RUN_ARN, startTime: START };
+const SUBJECT = /^[\x20-\x7e]{1,100}$/;
+
+describe('notifications', () => {
+  it('start: scope in the subject, the plan and links in the body', () => {
+    const notice = startNotice(plan, where);
+    expect(notice.subject).toMatch(SUBJECT);
+    expect(notice).toMatchSnapshot();
+  });
+
+  it('dry-run: the whole plan, marked as changing nothing', () => {
+    const notice = startNotice({ ...plan, dryRun: true, executionName: 'dry-run-20261114T1000Z' }, where);
+    expect(notice.subject).toBe('Dry-run plan: 1 variant(s), 3 node group(s), 1 warning(s) (win2022-core-131)');
+    expect(notice).toMatchSnapshot();
+  });
+
+  it('success: timeline, AMI, node groups by state', () => {
+    const { succeeded, notice } = runSummary(
+      'monthly-2026-11',
+      [{ variantId: variant.id, output: { variantId: variant.id, sourceAmi: variant.sourceAmi, amiId: 'ami-0c2022c0000000042', patched: ['eks-win2022-canary', 'eks-win2022-apps-a', 'eks-win2022-apps-b'], current: [], skipped: [], warnings: [] } }],
+      REGION,
+      RUN_ARN,
+      { startTime: START, endTime: '2026-11-15T10:29:00.000Z' },
+    );
+    expect(succeeded).toBe(true);
+    expect(notice.subject).toBe('All nodes patched: 3 node group(s) on new AMIs');
+    expect(notice).toMatchSnapshot();
+  });
+
+  it('failure of a wave: where every group stands and what to do next', () => {
+    const notice = variantFailureNotice({
+      run: { executionName: 'monthly-2026-11', startTime: START, reason: '' },
+      variant,
+      executionArn: `${RUN_ARN}-win2022-core-131`.replace('patch-run', 'patch-variant'),
+      region: REGION,
+      error: { Error: 'RolloutWaveFailed', Cause: JSON.stringify(rolledBackWave) },
+      stage: 'rollout',
+      amiId: 'ami-0c2022c0000000042',
+      versionsNow: new Map([['eks-win2022-canary', '5']]),
+    });
+    expect(notice.severity).toBe('error');
+    expect(notice.subject).toMatch(SUBJECT);
+    expect(notice).toMatchSnapshot();
+  });
+
+  it('failure of the input: each bad field, nothing changed', () => {
+    const cause = JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'execution input is invalid:\n  - input.baseAmi: use an AMI id: "ami-" and 8 or 17 hex digits (got "ami-XYZ")\n  - input.whenBusy: use "wait" or "skip" (got "later")' });
+    const failure = runFailure({ error: { Error: 'InvalidInputError', Cause: cause } }, 'manual-20261115T090000Z', REGION, RUN_ARN);
+    expect(failure.cause).toContain('input.baseAmi');
+    expect(failure).toMatchSnapshot();
+  });
+
+  it('skipped: another run holds the variant', () => {
+    const notice = skippedNotice({ ...plan, busyWith: [{ executionName: 'release-win2022-core-131-ami-0a2022c0000000001', variants: [variant.id] }], proceed: 'skip' }, where);
+    expect(notice).toMatchSnapshot();
+  });
+
+  it('carry the severity and variant attributes subscribers filter on', () => {
+    for (const n of [startNotice(plan), startNotice({ ...plan, warnings: [] }), skippedNotice({ ...plan, upToDate: [{ variantId: 'a', sourceAmi: 'ami-1' }], variants: [] })]) {
+      expect(['info', 'warning', 'error']).toContain(n.severity);
+      expect(n.variant).toMatch(/^[\w,-]+$/);
+    }
+  });
+});
+
+describe('subjects', () => {
+  it('are at most 100 printable ASCII characters whatever the text', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (text) => {
+      const s = subject(`Run ${text}`);
+      expect(s).toMatch(SUBJECT);
+    }));
+  });
+
+  it('keep the outcome and scope for a run over many variants', () => {
+    const many = { ...plan, variants: Array.from({ length: 12 }, (_, i) => ({ ...variant, id: `win2022-core-131-pool-${i}` })) };
+    expect(startNotice(many).subject).toBe('Patch run started: 12 variant(s), 36 node group(s), 1 warning(s)');
+  });
+});

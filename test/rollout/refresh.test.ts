@@ -1,0 +1,200 @@
+import {
+  AutoScalingClient,
+  CancelInstanceRefreshCommand,
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+  type InstanceRefreshStatus,
+} from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RolloutSchema, type Rollout } from '../../lib/config.js';
+import type { WaveTarget } from '../../lib/rollout/launch-templates.js';
+import { groupStateFor, pollWave, refreshPreferences, startWave } from '../../lib/rollout/refresh.js';
+
+const asg = mockClient(AutoScalingClient);
+const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
+const target = (asgName: string, toVersion: string | null = '8'): WaveTarget => ({ asgName, launchTemplateId: 'lt-0123456789abcdef0', fromVersion: '7', toVersion });
+
+function awsError(name: string): Error {
+  return Object.assign(new Error(`${name} (simulated)`), { name, $fault: 'client' });
+}
+
+beforeEach(() => {
+  asg.reset();
+  asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
+});
+afterEach(() => asg.reset());
+
+describe('starting instance refreshes', () => {
+  it('names the explicit new version and safe default preferences', async () => {
+    const wave = await startWave([target('ng-a')], rollout());
+
+    const calls = asg.commandCalls(StartInstanceRefreshCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      {
+        AutoScalingGroupName: 'ng-a',
+        Strategy: 'Rolling',
+        DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } },
+        Preferences: {
+          MinHealthyPercentage: 90,
+          InstanceWarmup: 300,
+          SkipMatching: true,
+          AutoRollback: true,
+          ScaleInProtectedInstances: 'Ignore',
+          StandbyInstances: 'Ignore',
+        },
+      },
+    ]);
+    expect(wave.status).toBe('InProgress');
+    expect(wave.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'r-1' });
+  });
+
+  it('names the new version inside the MixedInstancesPolicy of a mixed-instances group', async () => {
+    await startWave([{ ...target('ng-a'), mixed: true }], rollout());
+
+    expect(asg.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration).toEqual({
+      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } } },
+    });
+  });
+
+  it('adds checkpoints, bake time, alarms and max healthy only when configured', () => {
+    const prefs = refreshPreferences(
+      rollout({ minHealthyPercentage: 75, maxHealthyPercentage: 150, instanceWarmupSeconds: 600, checkpointPercentages: [20, 100], bakeTimeSeconds: 900, alarms: ['node-errors'], scaleInProtectedInstances: 'Refresh', standbyInstances: 'Terminate' }),
+    );
+
+    expect(prefs).toEqual({
+      MinHealthyPercentage: 75,
+      MaxHealthyPercentage: 150,
+      InstanceWarmup: 600,
+      SkipMatching: true,
+      AutoRollback: true,
+      CheckpointPercentages: [20, 100],
+      CheckpointDelay: 3600,
+      BakeTime: 900,
+      AlarmSpecification: { Alarms: ['node-errors'] },
+      ScaleInProtectedInstances: 'Refresh',
+      StandbyInstances: 'Terminate',
+    });
+  });
+
+  it('does not refresh a group already on the AMI', async () => {
+    const wave = await startWave([target('ng-a', null)], rollout());
+
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
+    expect(wave).toMatchObject({ status: 'Successful', groups: [{ state: 'current' }] });
+  });
+
+  it('refreshes an allowed $Latest group without AutoRollback when AWS refuses the rollback', async () => {
+    asg.on(StartInstanceRefreshCommand).rejectsOnce(awsError('IrreversibleInstanceRefreshFault')).resolves({ InstanceRefreshId: 'r-2' });
+
+    const wave = await startWave([target('ng-a')], rollout({ allowUnpinnedVersions: true }));
+
+    const prefs = asg.commandCalls(StartInstanceRefreshCommand).map((c) => c.args[0].input.Preferences?.AutoRollback);
+    expect(prefs).toEqual([true, false]);
+    expect(wave.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'r-2' });
+  });
+
+  it('lets IrreversibleInstanceRefreshFault fail the step when unpinned versions are not allowed', async () => {
+    asg.on(StartInstanceRefreshCommand).rejects(awsError('IrreversibleInstanceRefreshFault'));
+
+    await expect(startWave([target('ng-a')], rollout())).rejects.toThrow(/IrreversibleInstanceRefreshFault/);
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(1);
+  });
+});
+
+describe("someone else's instance refresh in the way", () => {
+  beforeEach(() => {
+    asg.on(DescribeInstanceRefreshesCommand, { MaxRecords: 1 }).resolves({
+      InstanceRefreshes: [{ InstanceRefreshId: 'theirs', Status: 'InProgress', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-other', Version: '3' } } }],
+    });
+  });
+
+  it('waits and starts the refresh on a later poll once theirs is over, never cancelling it', async () => {
+    asg.on(StartInstanceRefreshCommand).rejectsOnce(awsError('InstanceRefreshInProgressFault')).resolves({ InstanceRefreshId: 'ours' });
+
+    const first = await startWave([target('ng-a')], rollout());
+    const second = await pollWave(first, rollout());
+
+    expect(first.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1, reason: 'waiting for another instance refresh on this group to finish' });
+    expect(first.status).toBe('InProgress');
+    expect(first.waitSeconds).toBe(300);
+    expect(second.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'ours' });
+    expect(asg.commandCalls(CancelInstanceRefreshCommand)).toHaveLength(0);
+  });
+
+  it('skips the group with a warning after rollout.busyRetries retries', async () => {
+    asg.on(StartInstanceRefreshCommand).rejects(awsError('InstanceRefreshInProgressFault'));
+    const r = rollout({ busyRetries: 2 });
+
+    let wave = await startWave([target('ng-a')], r);
+    while (wave.status === 'InProgress') wave = await pollWave(wave, r);
+
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
+    expect(wave.status).toBe('Successful');
+    expect(wave.groups[0]).toMatchObject({ state: 'skipped', reason: 'another instance refresh was still running after 3 attempts; left on version 7' });
+    expect(asg.commandCalls(CancelInstanceRefreshCommand)).toHaveLength(0);
+  });
+
+  it('adopts its own refresh when a retried step finds it running', async () => {
+    asg.on(StartInstanceRefreshCommand).rejects(awsError('InstanceRefreshInProgressFault'));
+    asg.on(DescribeInstanceRefreshesCommand, { MaxRecords: 1 }).resolves({
+      InstanceRefreshes: [{ InstanceRefreshId: 'ours-earlier', Status: 'InProgress', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } } }],
+    });
+
+    const wave = await startWave([target('ng-a')], rollout());
+
+    expect(wave.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'ours-earlier', busyAttempts: 0 });
+  });
+});
+
+describe('polling a wave', () => {
+  const refreshing = async (...names: string[]) => startWave(names.map((n) => target(n)), rollout());
+  const status = (byAsg: Record<string, string>) => {
+    for (const [name, Status] of Object.entries(byAsg))
+      asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: name }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: Status as InstanceRefreshStatus, PercentageComplete: Status === 'Successful' ? 100 : 40, StatusReason: Status === 'RollbackSuccessful' ? 'Instances failed to pass health checks' : undefined }] });
+  };
+
+  it('asks for each group by its own refresh id', async () => {
+    status({ 'ng-a': 'InProgress' });
+    const wave = await pollWave(await refreshing('ng-a'), rollout());
+
+    expect(asg.commandCalls(DescribeInstanceRefreshesCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'ng-a', InstanceRefreshIds: ['r-1'] }]);
+    expect(wave).toMatchObject({ status: 'InProgress', groups: [{ state: 'refreshing', percent: 40 }] });
+    expect(wave.waitSeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  it('is Successful when every group is patched', async () => {
+    status({ 'ng-a': 'Successful', 'ng-b': 'Successful' });
+    const wave = await pollWave(await refreshing('ng-a', 'ng-b'), rollout());
+
+    expect(wave).toMatchObject({ status: 'Successful', percent: 100, waitSeconds: 0 });
+    expect(wave.groups.map((g) => g.state)).toEqual(['patched', 'patched']);
+  });
+
+  it('waits for the other groups of a wave, then fails when one rolled back', async () => {
+    status({ 'ng-a': 'RollbackSuccessful', 'ng-b': 'InProgress' });
+    const midway = await pollWave(await refreshing('ng-a', 'ng-b'), rollout());
+    status({ 'ng-b': 'Successful' });
+    const done = await pollWave(midway, rollout());
+
+    expect(midway.status).toBe('InProgress');
+    expect(done.status).toBe('Failed');
+    expect(done.groups.map((g) => [g.asgName, g.state, g.reason])).toEqual([
+      ['ng-a', 'rolledBack', 'Instances failed to pass health checks'],
+      ['ng-b', 'patched', null],
+    ]);
+  });
+
+  it.each([
+    ['Successful', 'patched'],
+    ['RollbackSuccessful', 'rolledBack'],
+    ['Failed', 'failed'],
+    ['Cancelled', 'failed'],
+    ['RollbackFailed', 'failed'],
+    ['RollbackInProgress', 'refreshing'],
+    ['Baking', 'refreshing'],
+    ['Pending', 'refreshing'],
+  ])('reads status %s as %s', (s, state) => {
+    expect(groupStateFor(s)).toBe(state);
+  });
+});
