@@ -74,7 +74,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     });
     const sim = installSimulation(account, {
       onCall: (rec) => {
-        calls.push({ ...rec, fn: currentFunction.getStore() ?? 'states' });
+        calls.push({ ...rec, fn: currentFunction.getStore() ?? 'operator' });
         opts.onCall?.(rec);
         const input = rec.input as Record<string, unknown>;
         if (rec.operation === 'Publish') note('sns', `notification: ${String(input.Subject)}`);

@@ -99,6 +99,28 @@ class ChildExecutionFailed extends Error {
   }
 }
 
+/**
+ * Step Functions names a failed service integration `<Service>.<exception class>`
+ * (SNS.ThrottledException); codes the service does not model become its generic
+ * exception (StepFunctions.AWSStepFunctionsException). ASL Retry rules match those names.
+ */
+const MODELED: Record<string, Record<string, string>> = {
+  SNS: { Throttled: 'ThrottledException', ThrottledException: 'ThrottledException' },
+  StepFunctions: {},
+};
+const GENERIC: Record<string, string> = { SNS: 'AmazonSNSException', StepFunctions: 'AWSStepFunctionsException' };
+async function integration<T>(service: 'SNS' | 'StepFunctions', call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const modeled = MODELED[service]?.[e.name] ?? (/Exception$/.test(e.name) && !/^Throttl/.test(e.name) ? e.name : GENERIC[service]);
+    const wrapped = new Error(e.message);
+    wrapped.name = `${service}.${modeled}`;
+    throw wrapped;
+  }
+}
+
 export interface ExecutionRecord {
   executionArn: string;
   name: string;
@@ -139,7 +161,9 @@ export class LocalStepFunctions {
     this.machines.set(this.arns.stateMachine('patch-run'), loadDefinition('patch-run.asl.json', this.arns));
     this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
     account.setExecutionStarter((e) => {
-      if (this.machines.has(e.stateMachineArn)) this.running.set(e.executionArn, this.execute(e.stateMachineArn, e.name, e.executionArn, JSON.parse(e.input || '{}')));
+      // The execution's own calls are the state machine's, not those of the Lambda that started it.
+      if (this.machines.has(e.stateMachineArn))
+        this.running.set(e.executionArn, currentFunction.run('states', () => this.execute(e.stateMachineArn, e.name, e.executionArn, JSON.parse(e.input || '{}'))));
     });
   }
 
@@ -249,14 +273,14 @@ export class LocalStepFunctions {
     const resource = String(state.Resource);
     if (resource === SNS_PUBLISH)
       return async (params) => {
-        await new SNSClient({ region: this.names.region }).send(new PublishCommand(params as never));
+        await integration('SNS', () => new SNSClient({ region: this.names.region }).send(new PublishCommand(params as never)));
         return {};
       };
     if (resource === START_SYNC)
       return async (params) => {
         const p = params as { StateMachineArn: string; Name: string; Input: unknown };
-        const out = await new SFNClient({ region: this.names.region }).send(
-          new StartExecutionCommand({ stateMachineArn: p.StateMachineArn, name: p.Name, input: JSON.stringify(p.Input) }),
+        const out = await integration('StepFunctions', () =>
+          new SFNClient({ region: this.names.region }).send(new StartExecutionCommand({ stateMachineArn: p.StateMachineArn, name: p.Name, input: JSON.stringify(p.Input) })),
         );
         const child = await this.completion(out.executionArn as string);
         const described = { ExecutionArn: child.executionArn, Name: child.name, StateMachineArn: p.StateMachineArn, Status: child.status, Output: child.output ?? null };

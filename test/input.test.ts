@@ -71,6 +71,6 @@ describe('a run with invalid input', () => {
       for (const text of [failure?.message, report.run.error?.Cause]) expect(text).toContain(field);
     expect(report.run.error?.Error).toBe('InvalidInputError');
     // The operator's own StartExecution, then the failure notice: nothing else.
-    expect(writes(report).map((c) => `${c.fn}:${c.operation}`)).toEqual(['states:StartExecution', 'states:Publish']);
+    expect(writes(report).map((c) => `${c.fn}:${c.operation}`)).toEqual(['operator:StartExecution', 'states:Publish']);
   });
 });

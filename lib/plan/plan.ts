@@ -2,6 +2,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { PipelineConfig, Variant } from '../config.js';
 import { PlanError } from '../errors.js';
+import { cacheComponentProblems } from '../imagebuilder/component.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
 import type { ExecutionInput } from '../input.js';
 import { STAGES } from '../stages.js';
@@ -72,6 +73,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
         return [];
       }
     });
+    // Over Image Builder's 16,000-character inline limit the build would fail mid-run: refuse now.
+    problems.push(...cacheComponentProblems(refs).map((p) => `variant ${variant.id}: ${p}`));
     planned.push({
       id: variant.id,
       windows: variant.windows,

