@@ -11,7 +11,9 @@ export interface VariantFailureFacts extends VariantRun {
   error: CaughtError;
   stage: string;
   amiId: string | null;
-  /** Version in use now, for groups of waves before the failed one. */
+  /** Waves whose groups' standing was read from AWS: those before the failed wave, or all of them when no wave reported. */
+  checkedWaves: number;
+  /** Version in use now, for the groups of the checked waves. */
   versionsNow: Map<string, string>;
 }
 
@@ -31,8 +33,8 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     '',
     'Where the node groups stand:',
   ];
-  const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : 0;
-  f.variant.waves.slice(0, failedWave?.waveIndex ?? 0).flat().forEach((g) => {
+  const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : f.checkedWaves;
+  f.variant.waves.slice(0, f.checkedWaves).flat().forEach((g) => {
     const now = f.versionsNow.get(g.asgName);
     lines.push(`  ${g.asgName}: ${now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})` : `not moved (still on version ${g.version})`}`);
   });
@@ -105,9 +107,11 @@ export function failedStage(state: VariantState): string {
 /** The notice for a failed variant, with each node group's standing read from AWS. */
 export async function describeVariantFailure(state: VariantState, executionArn: string, region: string): Promise<{ notice: Notice; cause: string }> {
   const failedWave = waveFailure(state.error);
-  const earlier = state.variant.waves.slice(0, failedWave?.waveIndex ?? 0).flat().map((g) => g.asgName);
-  const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
   const stage = failedStage(state);
-  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, versionsNow });
+  // Without a wave report (a Lambda of the rollout failed), every group's standing is read from AWS.
+  const checkedWaves = failedWave ? failedWave.waveIndex : stage === 'rollout' ? state.variant.waves.length : 0;
+  const earlier = state.variant.waves.slice(0, checkedWaves).flat().map((g) => g.asgName);
+  const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow });
   return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
 }

@@ -69,7 +69,8 @@ export function runSummary(
   return {
     succeeded: failed.length === 0,
     notice: {
-      subject: subject(`${outcome}: ${patched} node group(s) on new AMIs${skipped ? `, ${skipped} skipped` : ''}`),
+      // A failed variant's own message counts its groups; a total here would hide them.
+      subject: subject(failed.length ? `${outcome}: see each failed variant's message` : `${outcome}: ${patched} node group(s) on new AMIs${skipped ? `, ${skipped} skipped` : ''}`),
       message: lines.join('\n'),
       severity: failed.length ? 'error' : skipped || done.some((o) => o.warnings.length) ? 'warning' : 'info',
       variant: results.map((r) => r.variantId).join(','),

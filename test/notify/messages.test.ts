@@ -35,6 +35,25 @@ describe('notifications', () => {
     expect(notice).toMatchSnapshot();
   });
 
+  it('failure of a rollout step without a wave report: every group as read from AWS, none claimed untouched', () => {
+    const notice = variantFailureNotice({
+      run: { executionName: 'monthly-2026-11', startTime: START, reason: '' },
+      variant,
+      executionArn: RUN_ARN,
+      region: REGION,
+      error: { Error: 'RequestLimitExceeded', Cause: JSON.stringify({ errorType: 'RequestLimitExceeded', errorMessage: 'Request limit exceeded.' }) },
+      stage: 'rollout',
+      amiId: 'ami-0c2022c0000000042',
+      checkedWaves: variant.waves.length,
+      versionsNow: new Map([['eks-win2022-canary', '5'], ['eks-win2022-apps-a', '7'], ['eks-win2022-apps-b', '2']]),
+    });
+
+    expect(notice.message).toContain('eks-win2022-canary: on the new AMI ami-0c2022c0000000042 (launch template version 5)');
+    expect(notice.message).toContain('eks-win2022-apps-a: not moved (still on version 7)');
+    expect(notice.message).toContain('Cause: Request limit exceeded.');
+    expect(notice.message).not.toContain('never touched');
+  });
+
   it('failure of a wave: where every group stands and what to do next', () => {
     const notice = variantFailureNotice({
       run: { executionName: 'monthly-2026-11', startTime: START, reason: '' },
@@ -44,6 +63,7 @@ describe('notifications', () => {
       error: { Error: 'RolloutWaveFailed', Cause: JSON.stringify(rolledBackWave) },
       stage: 'rollout',
       amiId: 'ami-0c2022c0000000042',
+      checkedWaves: rolledBackWave.waveIndex,
       versionsNow: new Map([['eks-win2022-canary', '5']]),
     });
     expect(notice.severity).toBe('error');
