@@ -57,6 +57,16 @@ beforeAll(async () => {
   record(await rehearseFleet({ nodeGroups: 3, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0002', atPercent: 50, reason: 'health checks failed' }] }));
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
+  const twoMonths = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] });
+  twoMonths.fleet.amis.push({ id: 'ami-0c2022c0000000001', name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.12.10', platform: 'windows' });
+  record(
+    await rehearse(twoMonths, {
+      start: async (runner) => {
+        await runner.startRun('november', {});
+        await runner.startRun('december', { variants: ['win2022-core-131'], baseAmi: 'ami-0c2022c0000000001' });
+      },
+    }),
+  );
   const triggered = generateScenario({ nodeGroups: 2, start: '2026-11-15T08:00:00Z' });
   const [oldAmi] = triggered.fleet.amis.filter((a) => a.name.includes('-node-')).map((a) => a.id);
   triggered.fleet.ssmParameters['/eks-windows-patch/rehearsal/win2022-core-131/last-source-ami'] = oldAmi as string;
@@ -88,7 +98,7 @@ describe('each function role', () => {
 
   it('was exercised: every function made at least one rehearsed call or needs none', () => {
     expect([...called.keys()].sort()).toEqual(
-      ['buildImage', 'checkFastLaunch', 'checkImage', 'checkWave', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
+      ['buildImage', 'checkFastLaunch', 'checkImage', 'checkWave', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
     );
   });
 });

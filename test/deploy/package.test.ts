@@ -19,7 +19,7 @@ describe('the packaged CloudFormation template', () => {
   it('holds both state machines, every function, the admin topic and both schedules', () => {
     expect(ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(['PatchRunStateMachine', 'PatchVariantStateMachine']);
     const handlers = ofType('AWS::Lambda::Function').map(([id]) => id);
-    expect(handlers).toHaveLength(15);
+    expect(handlers).toHaveLength(16);
     const topic = template.Resources.AdminTopic as Resource;
     expect(topic.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
