@@ -1,4 +1,5 @@
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +38,8 @@ export function packagingOptions(): Record<string, unknown> {
   const picked = Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
   const exclude = Array.isArray(o.exclude) ? (o.exclude as string[]) : [];
   const external = [...((picked.external as string[] | undefined) ?? []), ...exclude];
-  return { ...picked, ...(external.length ? { external } : {}) };
+  const plugins = typeof o.plugins === 'string' ? (createRequire(import.meta.url)(resolve(ROOT, o.plugins)) as Plugin[]) : [];
+  return { ...picked, ...(external.length ? { external } : {}), plugins };
 }
 
 function packageOf(path: string): string {
