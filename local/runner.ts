@@ -71,7 +71,7 @@ function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): 
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolveIntrinsics(v, arns)]));
 }
 
-function loadDefinition(file: string, arns: ReturnType<typeof stackArns>): Machine {
+export function loadDefinition(file: string, arns: ReturnType<typeof stackArns>): Machine {
   return resolveIntrinsics(JSON.parse(readFileSync(resolve(ROOT, 'statemachines', file), 'utf8')), arns) as Machine;
 }
 

@@ -55,6 +55,7 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
 /** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */
 export interface RunState {
   input?: { stages?: unknown };
+  plan?: unknown;
   error: CaughtError;
 }
 
@@ -70,7 +71,12 @@ const RUN_NEXT_STEPS: Record<string, string> = {
  */
 export function runFailure(state: RunState, executionName: string, region: string, executionArn: string): { notice: Notice; cause: string } {
   const error = state.error;
-  const stage = error.Error === 'InvalidInputError' ? 'input validation' : error.Error === 'PlanError' || Array.isArray(state.input?.stages) ? 'plan' : 'input validation';
+  const stage =
+    error.Error === 'InvalidInputError' ? 'input validation'
+    : error.Error === 'PlanError' ? 'plan'
+    : state.plan ? 'start notification'
+    : Array.isArray(state.input?.stages) ? 'plan'
+    : 'input validation';
   const text = causeText(error);
   return {
     notice: {
