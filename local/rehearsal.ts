@@ -1,9 +1,12 @@
 import { executionName } from '../lib/names.js';
 import { installClock } from './clock.js';
-import { currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
+import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { SimulatedAccount } from './sim/account.js';
 import type { Fleet } from './sim/fleet.js';
+import { changeEntry, type TimelineEntry } from './timeline.js';
+
+export type { TimelineEntry };
 import { installSimulation, type CallRecord } from './sim/install.js';
 
 /** A call with the Lambda that made it ("states" for the state machine's own sns/sfn tasks). */
@@ -11,11 +14,6 @@ export interface AttributedCall extends CallRecord {
   fn: string;
 }
 
-export interface TimelineEntry {
-  t: string;
-  execution: string;
-  text: string;
-}
 
 export interface RehearsalReport {
   status: 'SUCCEEDED' | 'FAILED';
@@ -40,9 +38,6 @@ export interface RehearsalOptions {
   start?: (runner: LocalStepFunctions, scenario: Scenario) => Promise<unknown>;
 }
 
-/** Writes that an operator wants to see in the timeline. */
-const NOTABLE = new Set(['CreateImage', 'CreateLaunchTemplateVersion', 'StartInstanceRefresh', 'EnableFastLaunch', 'CancelImageCreation', 'PutParameter', 'StartExecution']);
-const QUIET_STATES = /^(Check|Notify|WaveDone|Record)/;
 
 /** What `serverless deploy` adds to the account: the dedicated Fast Launch template (no user data). */
 function withStackResources(scenario: Scenario, names: StackNames): Fleet {
@@ -56,32 +51,37 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const clock = installClock(scenario.start);
   const savedEnv = { ...process.env };
   const timeline: TimelineEntry[] = [];
-  const note = (execution: string, text: string) => {
-    const entry = { t: new Date().toISOString(), execution, text };
-    timeline.push(entry);
-    opts.onTimeline?.(entry);
+  const note = (entry: Omit<TimelineEntry, 't'>) => {
+    const full = { t: new Date().toISOString(), ...entry };
+    timeline.push(full);
+    opts.onTimeline?.(full);
   };
   const calls: AttributedCall[] = [];
   try {
     const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
     const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations });
-    const label = (e: ExecutionRecord) => (e.stateMachine.endsWith('patch-variant') ? e.name.split('-').slice(-3).join('-') : 'run');
     const runner = new LocalStepFunctions(account, names, {
       onStateEntered: ({ execution, state, type }) => {
-        if (type === 'Task' && !QUIET_STATES.test(state)) note(label(execution), state);
+        if (type === 'Task') note({ kind: 'state', execution: execution.label, nodeGroup: '', text: state });
       },
-      onStateFailed: ({ execution, state, error }) => note(label(execution), `${state} failed: ${error}`),
+      onStateFailed: ({ execution, state, error }) => note({ kind: 'failure', execution: execution.label, nodeGroup: '', text: `${state} failed: ${error}` }),
     });
     const sim = installSimulation(account, {
       onCall: (rec) => {
         calls.push({ ...rec, fn: currentFunction.getStore() ?? 'operator' });
         opts.onCall?.(rec);
         const input = rec.input as Record<string, unknown>;
-        if (rec.operation === 'Publish') note('sns', `notification: ${String(input.Subject)}`);
-        else if (NOTABLE.has(rec.operation) && !rec.error)
-          note(currentFunction.getStore() ?? 'states', `${rec.operation} ${String(input.AutoScalingGroupName ?? input.LaunchTemplateId ?? input.ImageId ?? input.imageRecipeArn ?? input.Name ?? input.name ?? '')}`);
+        const execution = currentExecution.getStore() ?? 'operator';
+        if (rec.operation === 'Publish' && !rec.error) note({ kind: 'notification', execution, nodeGroup: '', text: `notification: ${String(input.Subject)}` });
+        const change = rec.error ? undefined : changeEntry(rec.operation, input);
+        if (change && rec.operation !== 'Publish') note({ kind: 'change', execution, ...change, nodeGroup: change.nodeGroup || groupsOf.get(String(input.LaunchTemplateId)) || '' });
       },
     });
+    const groupsOf = new Map<string, string>();
+    for (const g of scenario.fleet.autoScalingGroups) {
+      const lt = account.asg(g.name).launchTemplateId;
+      groupsOf.set(lt, groupsOf.has(lt) ? `${groupsOf.get(lt)}, ${g.name}` : g.name);
+    }
     const fastLaunchTemplate = (await account.call('EC2', 'DescribeLaunchTemplates', { LaunchTemplateNames: [runner.arns.fastLaunchTemplateName] })) as {
       LaunchTemplates: { LaunchTemplateId: string }[];
     };

@@ -33,9 +33,14 @@ const clockOf = (iso: string) => {
   const s = Math.round((Date.parse(iso) - startMs) / 1000);
   return `+${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
-const print = (e: TimelineEntry) => process.stdout.write(`${clockOf(e.t)}  ${e.execution.padEnd(22)} ${e.text}\n`);
+const print = (e: TimelineEntry) => {
+  if (e.kind !== 'state') process.stdout.write(`${clockOf(e.t)}  ${e.execution.padEnd(17)} ${e.nodeGroup.padEnd(20)} ${e.text}\n`);
+};
 
-if (!values.json) process.stdout.write(`Rehearsing ${values.scenario}${scenario.description ? `: ${scenario.description.trim()}` : ''}\nSimulated start ${scenario.start}\n\n`);
+if (!values.json)
+  process.stdout.write(
+    `Rehearsing ${values.scenario}${scenario.description ? `: ${scenario.description.trim()}` : ''}\nSimulated start ${scenario.start}\n\n${'time'.padEnd(9)}  ${'execution'.padEnd(17)} ${'node group'.padEnd(20)} what changed\n`,
+  );
 const report: RehearsalReport = await rehearse(scenario, {
   onTimeline: values.json ? undefined : print,
   onCall: trace === undefined ? undefined : (rec) => writeSync(trace, `${JSON.stringify(rec)}\n`),

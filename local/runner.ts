@@ -125,6 +125,8 @@ export interface ExecutionRecord {
   executionArn: string;
   name: string;
   stateMachine: string;
+  /** The variant of a child execution, "run" for the parent. */
+  label: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   transitions: number;
   output?: unknown;
@@ -143,6 +145,11 @@ export interface RunnerEvents {
 
 /** Which Lambda is running now, for attributing AWS calls (IAM tests, per-function counts). */
 export const currentFunction = new AsyncLocalStorage<string>();
+/** Which execution (its variant, or "run" for the parent) the current work belongs to, for the timeline. */
+export const currentExecution = new AsyncLocalStorage<string>();
+
+/** A child execution is known by its variant; the parent is "run". */
+const labelOf = (input: unknown) => (input as { variant?: { id?: string } } | null)?.variant?.id ?? 'run';
 
 export class LocalStepFunctions {
   readonly executions: ExecutionRecord[] = [];
@@ -162,8 +169,10 @@ export class LocalStepFunctions {
     this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
     account.setExecutionStarter((e) => {
       // The execution's own calls are the state machine's, not those of the Lambda that started it.
-      if (this.machines.has(e.stateMachineArn))
-        this.running.set(e.executionArn, currentFunction.run('states', () => this.execute(e.stateMachineArn, e.name, e.executionArn, JSON.parse(e.input || '{}'))));
+      if (this.machines.has(e.stateMachineArn)) {
+        const input = JSON.parse(e.input || '{}') as Json;
+        this.running.set(e.executionArn, currentFunction.run('states', () => currentExecution.run(labelOf(input), () => this.execute(e.stateMachineArn, e.name, e.executionArn, input))));
+      }
     });
   }
 
@@ -233,7 +242,7 @@ export class LocalStepFunctions {
 
   private async execute(stateMachineArn: string, name: string, executionArn: string, input: Json): Promise<ExecutionRecord> {
     const machine = this.machines.get(stateMachineArn) as Machine;
-    const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, status: 'RUNNING', transitions: 0 };
+    const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, label: labelOf(input), status: 'RUNNING', transitions: 0 };
     this.executions.push(record);
     const overrides = Object.fromEntries(taskStates(machine).map(([stateName, s]) => [stateName, this.taskHandler(s)]));
     const sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });

@@ -298,7 +298,7 @@ export async function runLocal(o: CliOptions, print: Print): Promise<number> {
   let code = 1;
   await rehearse(scenario, {
     onTimeline: (e) => {
-      if (o.command !== 'patch' || !/^[A-Z][A-Za-z?]+$/.test(e.text)) return;
+      if (o.command !== 'patch' || e.kind !== 'state') return;
       tracker.enter(e.execution, e.text);
       const line = tracker.line(e.execution);
       if (shown.get(e.execution) !== line) print(`[+${((Date.parse(e.t) - start) / 3600000).toFixed(2)}h] ${line}`);
