@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { describeIssues } from './issues.js';
 import { fastLaunchQuotaProblem } from './fastlaunch-quota.js';
 
 /**
@@ -137,34 +138,13 @@ export const PipelineConfigSchema = z
     );
   });
 
+export { describeIssues } from './issues.js';
+
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 export type Variant = z.infer<typeof VariantSchema>;
 export type NodeGroupSelector = z.infer<typeof NodeGroupSelectorSchema>;
 export type CachedImage = z.infer<typeof CachedImageSchema>;
 export type Rollout = z.infer<typeof RolloutSchema>;
-
-/** Turns zod issues into one line per bad field: `variants[0].kubernetes: use … (got "1.x")`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], root: unknown, prefix = ''): string[] {
-  return issues.map((issue) => {
-    const path = prefix + formatPath(issue.path);
-    const got = valueAt(root, issue.path);
-    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)?.slice(0, 80)})`;
-    return `${path || '(root)'}: ${issue.message}${shown}`;
-  });
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
-}
 
 export function parseConfig(raw: unknown, source = 'pipeline config'): PipelineConfig {
   const result = PipelineConfigSchema.safeParse(raw);
