@@ -15,5 +15,5 @@ export function fastLaunchQuotaProblem(cfg: { variants: readonly unknown[]; fast
     perVariant >= 6
       ? `lower fastLaunch.maxParallelLaunches to ${perVariant} or less`
       : `even EC2's minimum of 6 per variant does not fit: request a higher quota in Service Quotas, or set fastLaunch.enabled: false`;
-  return `fastLaunch.maxParallelLaunches: ${cfg.variants.length} variant(s) x ${cfg.fastLaunch.maxParallelLaunches} = ${total} parallel launches, over the regional Fast Launch quota of ${quota} (variants run side by side): ${fix}`;
+  return `${cfg.variants.length} variant(s) x ${cfg.fastLaunch.maxParallelLaunches} = ${total} parallel launches, over the regional Fast Launch quota of ${quota} (variants run side by side): ${fix}`;
 }

@@ -131,7 +131,7 @@ describe('the regional quota of 40 parallel launches', () => {
 
   it('refuses more, naming the value that fits', () => {
     expect(fastLaunchQuotaProblem(cfg(3, 20))).toBe(
-      'fastLaunch.maxParallelLaunches: 3 variant(s) x 20 = 60 parallel launches, over the regional Fast Launch quota of 40 (variants run side by side): lower fastLaunch.maxParallelLaunches to 13 or less',
+      '3 variant(s) x 20 = 60 parallel launches, over the regional Fast Launch quota of 40 (variants run side by side): lower fastLaunch.maxParallelLaunches to 13 or less',
     );
   });
 

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
+
+const sample = () => parse(readFileSync('pipeline.config.yml', 'utf8')) as Record<string, unknown> & { variants: Record<string, unknown>[] };
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'pipeline.config.yml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('the pipeline config', () => {
+  it('accepts the shipped pipeline.config.yml and fills the defaults', () => {
+    const config = parseConfig(sample());
+
+    expect(config.rollout).toMatchObject({ minHealthyPercentage: 90, waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });
+    expect(config.fastLaunch).toMatchObject({ maxParallelLaunches: 6, onFailure: 'warn', regionalQuota: 40 });
+    expect(config.triggers.patchTuesdayOffsetDays).toBe(5);
+  });
+
+  it('names a bad Kubernetes version, with the fix and the value given', () => {
+    const raw = sample();
+    (raw.variants[0] as Record<string, unknown>).kubernetes = '1.x';
+
+    expect(problemsOf(raw)).toEqual(['variants[0].kubernetes: use the EKS minor version as a quoted string, e.g. "1.31" (got "1.x")']);
+  });
+
+  it('reports every bad field at once', () => {
+    const raw = sample();
+    raw.variants[0] = { ...raw.variants[0], windows: '2016', edition: 'Nano' };
+    raw.imageBuilder = { subnetId: 'vpc-1', securityGroupIds: [] };
+    raw.admins = ['not-an-address'];
+
+    const problems = problemsOf(raw);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^variants\[0\]\.windows: use "2019", "2022" or "2025"/),
+        expect.stringMatching(/^variants\[0\]\.edition: use "Core" or "Full"/),
+        expect.stringMatching(/^imageBuilder\.subnetId: use a subnet id/),
+        expect.stringMatching(/^imageBuilder\.securityGroupIds/),
+        expect.stringMatching(/^admins\[0\]: use an e-mail address/),
+      ]),
+    );
+  });
+
+  it('refuses a node group that belongs to two variants, and a duplicate variant id', () => {
+    const raw = sample();
+    raw.variants[1] = { ...raw.variants[1], id: raw.variants[0]?.id, nodeGroups: [{ asgName: 'eks-win2022-canary' }] };
+
+    const problems = problemsOf(raw);
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^variants\[1\]\.id: variant id "win2022-core-131" is used twice/), expect.stringMatching(/^variants\[1\]\.nodeGroups\[0\]\.asgName: ASG "eks-win2022-canary" already belongs to variant/)]),
+    );
+  });
+
+  it('refuses a node group selector with both or neither of asgName and tag', () => {
+    const raw = sample();
+    raw.variants[0] = { ...raw.variants[0], nodeGroups: [{ asgName: 'a', tag: { key: 'k', value: 'v' } }, { canary: true }] };
+
+    expect(problemsOf(raw).filter((p) => p.includes('give exactly one of asgName'))).toHaveLength(2);
+  });
+
+  it('refuses Fast Launch settings over the regional quota of 40 parallel launches across variants', () => {
+    const raw = sample();
+    raw.fastLaunch = { maxParallelLaunches: 25 };
+
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^fastLaunch\.maxParallelLaunches: 2 variant\(s\) x 25 = 50 parallel launches, over the regional Fast Launch quota of 40.*lower fastLaunch\.maxParallelLaunches to 20/)]);
+  });
+
+  it('refuses unknown fields instead of ignoring a typo', () => {
+    const raw = sample();
+    raw.rolout = { waveSize: 3 };
+
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^\(root\): Unrecognized key: "rolout"/)]);
+  });
+});
