@@ -10,6 +10,16 @@ import { fastLaunchQuotaProblem } from './fastlaunch-quota.js';
  */
 
 const windowsVersions = ['2019', '2022', '2025'] as const;
+
+/** A zone Intl knows: the monthly gate computes "today" in it every day, so a typo would fail daily. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const editions = ['Core', 'Full'] as const;
 
 export const NodeGroupSelectorSchema = z
@@ -102,7 +112,7 @@ export const TriggersSchema = z
   .object({
     detectSchedule: z.string().default('rate(1 hour)'),
     patchTuesdayOffsetDays: z.number().int().min(0).max(20).default(5),
-    timeZone: z.string().default('UTC'),
+    timeZone: z.string().refine(isTimeZone, 'use an IANA time zone such as "UTC" or "Europe/Berlin"').default('UTC'),
     subscribeToAwsTopic: z.boolean().default(false),
     forceMonthlyRebuild: z.boolean().default(false),
   })

@@ -18,6 +18,8 @@ import type { SimulatedAccount } from './sim/account.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 const START_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+/** Step Functions' limit on a state's input or output, and on an execution's input. */
+const STATE_DATA_LIMIT = 262_144;
 
 type Json = Parameters<StateMachine['run']>[0];
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -128,6 +130,8 @@ export interface ExecutionRecord {
   /** The variant of a child execution, "run" for the parent. */
   label: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** Set when a state's data went over Step Functions' 256 KB: the execution fails, uncatchably. */
+  dataLimitExceeded?: string;
   transitions: number;
   output?: unknown;
   error?: { Error: string; Cause: string };
@@ -250,25 +254,41 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: overrides },
       context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },
     });
-    void this.follow(record, run.eventLogs as AsyncGenerator<unknown>);
+    void this.follow(record, run.eventLogs as AsyncGenerator<unknown>, run.abort);
     try {
       record.output = await run.result;
       record.status = 'SUCCEEDED';
-      this.account.completeExecution(executionArn, 'SUCCEEDED', record.output);
     } catch (error) {
       const e = error as Error & { cause?: Error };
       const inner = e.cause instanceof Error ? e.cause : e;
       record.status = 'FAILED';
       record.error = { Error: inner.name, Cause: inner.message };
-      this.account.completeExecution(executionArn, 'FAILED', undefined, { error: inner.name, cause: inner.message });
     }
+    if (record.dataLimitExceeded) {
+      record.status = 'FAILED';
+      record.error = { Error: 'States.DataLimitExceeded', Cause: record.dataLimitExceeded };
+    }
+    if (record.status === 'SUCCEEDED') this.account.completeExecution(executionArn, 'SUCCEEDED', record.output);
+    else this.account.completeExecution(executionArn, 'FAILED', undefined, { error: record.error?.Error, cause: record.error?.Cause });
     return record;
   }
 
-  private async follow(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
+  /**
+   * Step Functions fails an execution whose state input or output exceeds 256 KB with
+   * States.DataLimitExceeded, which no Catch handles; aws-local-stepfunctions has no such
+   * limit, so the runner enforces it here.
+   */
+  private async follow(record: ExecutionRecord, events: AsyncGenerator<unknown>, abort: () => void): Promise<void> {
     for await (const event of events) {
       const e = event as Record<string, unknown>;
-      const state = e.state as { name: string; type: string } | undefined;
+      const state = e.state as { name: string; type: string; input?: unknown; output?: unknown } | undefined;
+      for (const [what, value] of [['input', state?.input], ['output', state?.output]] as const) {
+        const bytes = value === undefined || record.dataLimitExceeded ? 0 : Buffer.byteLength(JSON.stringify(value));
+        if (bytes > STATE_DATA_LIMIT) {
+          record.dataLimitExceeded = `The state/task '${state?.name}' ${what} is ${bytes} bytes, over the 262144-byte limit`;
+          abort();
+        }
+      }
       if (e.type === 'StateEntered' && state) {
         record.transitions++;
         this.events.onStateEntered?.({ execution: record, state: state.name, type: state.type, t: e.timestamp as number });

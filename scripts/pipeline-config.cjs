@@ -24,15 +24,16 @@ module.exports.config = async ({ resolveVariable }) => {
   };
 };
 
-/** One e-mail subscription per admin (CloudFormation has no loops). */
+/** Each admin's e-mail subscriptions to the run notifications and to the alarms (CloudFormation has no loops). */
 module.exports.subscriptions = async ({ resolveVariable }) => {
   const config = await load(resolveVariable);
   const Resources = {};
   config.admins.forEach((email, i) => {
-    Resources[`AdminEmailSubscription${i}`] = {
-      Type: 'AWS::SNS::Subscription',
-      Properties: { TopicArn: { Ref: 'AdminTopic' }, Protocol: 'email', Endpoint: email },
-    };
+    for (const topic of ['AdminTopic', 'AlarmTopic'])
+      Resources[`${topic}EmailSubscription${i}`] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: { Ref: topic }, Protocol: 'email', Endpoint: email },
+      };
   });
   return { Resources };
 };

@@ -74,6 +74,13 @@ describe('the pipeline config', () => {
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^fastLaunch\.maxParallelLaunches: 2 variant\(s\) x 25 = 50 parallel launches, over the regional Fast Launch quota of 40.*lower fastLaunch\.maxParallelLaunches to 20/)]);
   });
 
+  it('refuses a time zone Intl does not know', () => {
+    const raw = sample();
+    raw.triggers = { timeZone: 'Europe/Atlantis' };
+
+    expect(problemsOf(raw)).toEqual(['triggers.timeZone: use an IANA time zone such as "UTC" or "Europe/Berlin" (got "Europe/Atlantis")']);
+  });
+
   it('refuses unknown fields instead of ignoring a typo', () => {
     const raw = sample();
     raw.rolout = { waveSize: 3 };

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageApp, type Resource, type Template } from './package-app.js';
@@ -25,7 +26,21 @@ describe('the packaged CloudFormation template', () => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
     expect(rules.sort()).toEqual(['cron(0 8 * * ? *)', 'rate(1 hour)']);
     const emails = ofType('AWS::SNS::Subscription').filter(([, r]) => r.Properties.Protocol === 'email');
-    expect(emails.map(([, r]) => r.Properties.Endpoint)).toEqual(['windows-platform@example.com']);
+    expect(emails.map(([, r]) => [r.Properties.Endpoint, r.Properties.TopicArn])).toEqual([
+      ['windows-platform@example.com', { Ref: 'AdminTopic' }],
+      ['windows-platform@example.com', { Ref: 'AlarmTopic' }],
+    ]);
+  });
+
+  it('sends failed and timed-out executions to an alarm topic CloudWatch can publish to (its own KMS key, not aws/sns)', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const [id, alarm] of alarms) expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: 'AlarmTopic' }]);
+    const topic = template.Resources.AlarmTopic as Resource;
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    const key = template.Resources.AlarmTopicKey as Resource;
+    const statements = (key.Properties.KeyPolicy as { Statement: { Principal: unknown; Action: unknown }[] }).Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
   });
 
   it('runs every function on nodejs22.x, arm64', () => {
@@ -44,9 +59,12 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('inlines the validated config into each bundle and keeps error class names', () => {
-    const zip = readFileSync(join(outDir, 'buildImage.zip'));
-    expect(zip.length).toBeGreaterThan(1000);
-    expect(statSync(join(outDir, 'planRun.zip')).size).toBeLessThan(2_000_000);
+    const bundle = spawnSync('unzip', ['-p', join(outDir, 'checkImage.zip')], { encoding: 'utf8', maxBuffer: 20_000_000 }).stdout;
+    const contains = (text: string) => bundle.includes(text);
+    expect(contains('win2022-core-131') && contains('subnet-0123456789abcdef0'), 'the config is inlined').toBe(true);
+    expect(contains('"ImageBuildFailedError"'), 'error class names survive minification').toBe(true);
+    expect(contains('process.env.PIPELINE_CONFIG'), 'no config read from the environment at run time').toBe(false);
+    expect(statSync(join(outDir, 'planRun.zip')).size).toBeLessThan(1_000_000);
   });
 });
 

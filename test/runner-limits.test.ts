@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { rehearseFleet } from './support/rehearse.js';
+
+describe('the local runner', () => {
+  it("fails an execution whose state data exceeds Step Functions' 256 KB, as AWS does (States.DataLimitExceeded)", async () => {
+    const report = await rehearseFleet({ nodeGroups: 3000, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 100, input: { dryRun: true } });
+
+    expect(report.status).toBe('FAILED');
+    expect(report.run.error?.Error).toBe('States.DataLimitExceeded');
+    expect(report.run.error?.Cause).toMatch(/over the 262144-byte limit/);
+  }, 120_000);
+});
