@@ -180,7 +180,7 @@ describe('installation', () => {
     const asg = new AutoScalingClient({ region });
     await expect(asg.send(new DescribeAutoScalingGroupsCommand({}))).rejects.toMatchObject({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
     await expect(ssm.send(new GetParameterCommand({ Name: PARAM }))).rejects.toMatchObject({ name: 'ThrottlingException' });
-    await expect(ssm.send(new GetParametersCommand({ Names: [PARAM] }))).resolves.toBeTruthy();
+    await expect(ssm.send(new GetParametersCommand({ Names: [PARAM] }))).resolves.toMatchObject({ Parameters: [{ Name: PARAM }] });
     expect(calls.map((c) => [c.service, c.operation, c.error])).toEqual([
       ['AutoScaling', 'DescribeAutoScalingGroups', 'Throttling'],
       ['SSM', 'GetParameter', 'ThrottlingException'],
