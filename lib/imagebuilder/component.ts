@@ -207,6 +207,18 @@ function testScript(imageArray: string[]): string[] {
     "if ($missing) { Write-Host \"not in containerd's k8s.io namespace: $($missing -join ', ')\" }",
     "if ($unpinned) { Write-Host \"not pinned, image GC may delete: $($unpinned -join ', ')\" }",
     'if ($missing -or $unpinned) { exit 1 }',
+    // crictl asks containerd through CRI, exactly as kubelet will.
+    '$crictl = Get-Command crictl -ErrorAction SilentlyContinue',
+    'if ($crictl) {',
+    "  $ErrorActionPreference = 'Continue'",
+    '  $cri = (& $crictl.Source images -o json 2>&1) -join "`n"',
+    '  $code = $LASTEXITCODE',
+    "  $ErrorActionPreference = 'Stop'",
+    '  if ($code -ne 0) { throw "crictl images failed (exit $code): $cri" }',
+    '  $tags = @((ConvertFrom-Json $cri).images | ForEach-Object { $_.repoTags + $_.repoDigests })',
+    '  $unseen = @($images | Where-Object { $tags -notcontains $_ })',
+    '  if ($unseen) { Write-Host "not visible to kubelet (crictl images): $($unseen -join \', \')"; exit 1 }',
+    '} else { Write-Host "crictl not found: checked with ctr -n k8s.io only" }',
     'Write-Host "all $($images.Count) images cached and pinned"',
   ];
 }

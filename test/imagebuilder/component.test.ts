@@ -138,6 +138,14 @@ describe('renderCacheComponent', () => {
     expect(test).not.toContain('images pull');
   });
 
+  it('checks in the test phase that kubelet sees every image through CRI (crictl images)', () => {
+    const { test } = render([...PUBLIC, PRIVATE]);
+
+    expect(test).toContain('$cri = (& $crictl.Source images -o json 2>&1)');
+    expect(test).toContain('$unseen = @($images | Where-Object { $tags -notcontains $_ })');
+    expect(test).toContain(`if ($unseen) { Write-Host "not visible to kubelet (crictl images): $($unseen -join ', ')"; exit 1 }`);
+  });
+
   it('puts references into the script only as single-quoted literals', () => {
     const { yaml } = render([...PUBLIC, PRIVATE]);
 
