@@ -53,7 +53,8 @@ describe('a dry-run', () => {
     const plan = report.run.output as RunPlan;
     expect(plan.dryRun).toBe(true);
     expect(plan.variants.map((v) => v.id)).toEqual(['win2019-core-131']);
-    expect(plan.variants[0]?.waves.map((w) => w.map((g) => `${g.asgName}@${g.version}->${g.nextVersion}`))).toEqual([['eks-win2019-canary@1->2'], ['eks-win2019-legacy@1->2']]);
+    expect(plan.variants[0]?.waves.map((w) => w.map((g) => `${g.asgName}@${g.version}`))).toEqual([['eks-win2019-canary@1'], ['eks-win2019-legacy@1']]);
+    expect(plan.notice.message).toMatch(/eks-win2019-legacy: launch template lt-\w+ version 1 -> 2 \(new\)/);
     expect(plan.notice.message).toBe(report.notifications[0]?.message);
   });
 });

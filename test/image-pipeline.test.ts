@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sourceParameter } from '../lib/plan/plan.js';
+import { sourceParameter } from '../lib/parameters.js';
 import { callsOf, generateScenario, loadScenario, rehearse, type RehearsalReport, type Scenario } from './support/rehearse.js';
 
 /** Every Image Builder write, failed ones included: "builds nothing" means not even an attempt. */

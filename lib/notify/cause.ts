@@ -6,9 +6,12 @@ export interface CaughtError {
   Cause?: string;
 }
 
+/** What the failure message needs of a group: the Cause of a Fail state holds at most 32,768 characters. */
+export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason'>;
+
 export interface WaveFailure {
   waveIndex: number;
-  groups: GroupProgress[];
+  groups: WaveFailureGroup[];
 }
 
 /**
@@ -30,9 +33,20 @@ export function causeText(error: CaughtError): string {
   return cause || error.Error;
 }
 
-/** A failed wave reports its groups as JSON in the Cause of the RolloutWaveFailed error. */
+/**
+ * A failed wave reports its groups as JSON in the Cause of the RolloutWaveFailed error.
+ * A Cause that is no such report (cut short, or the plain-text fallback of a huge wave)
+ * gives undefined: the failure report then reads every group's standing from AWS
+ * rather than fail and lose the e-mail.
+ */
 export function waveFailure(error: CaughtError): WaveFailure | undefined {
   if (error.Error !== 'RolloutWaveFailed' || !error.Cause) return undefined;
-  const parsed = JSON.parse(error.Cause) as WaveFailure;
-  return Array.isArray(parsed.groups) ? parsed : undefined;
+  try {
+    const parsed: unknown = JSON.parse(error.Cause);
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const o = parsed as Partial<WaveFailure>;
+    return typeof o.waveIndex === 'number' && Array.isArray(o.groups) ? (o as WaveFailure) : undefined;
+  } catch {
+    return undefined;
+  }
 }

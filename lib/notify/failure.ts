@@ -3,7 +3,7 @@ import type { VariantRun } from '../plan/types.js';
 import { links } from './links.js';
 import { groupLine } from './messages.js';
 import { versionsInUse } from '../rollout/standing.js';
-import { causeText, waveFailure, type CaughtError } from './cause.js';
+import { causeText, waveFailure, type CaughtError, type WaveFailureGroup } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
   executionArn: string;
@@ -30,6 +30,8 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   const lines = [
     `Variant ${f.variant.id}: the ${f.stage} stage failed in run ${f.run.executionName}.`,
     `Cause: ${failedWave ? 'an instance refresh failed or rolled back' : causeText(f.error)} (${f.error.Error})`,
+    // The next step is a rerun with the same amiId: it must be in the e-mail.
+    ...(f.amiId ? [`AMI: ${f.amiId}`] : []),
     '',
     'Where the node groups stand:',
   ];
@@ -38,7 +40,7 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     const now = f.versionsNow.get(g.asgName);
     lines.push(`  ${g.asgName}: ${now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})` : `not moved (still on version ${g.version})`}`);
   });
-  failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
+  failedWave?.groups.forEach((g) => lines.push(groupLine(asProgress(g))));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
   if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
   lines.push('', `What to do: ${NEXT_STEPS[f.stage] ?? 'Read the cause above and the execution history, fix it, and start the run again.'}`, '', `Execution: ${l.execution(f.executionArn)}`);
@@ -50,6 +52,11 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     severity: 'error',
     variant: f.variant.id,
   };
+}
+
+/** The wave report carries only what the group's line needs (it must fit a Fail state's Cause). */
+function asProgress(g: WaveFailureGroup): Parameters<typeof groupLine>[0] {
+  return { launchTemplateId: '', refreshId: null, percent: 100, busyAttempts: 0, ...g };
 }
 
 /** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */

@@ -27,8 +27,46 @@ function scopeOf(plan: PlanFacts, warned: string): string {
   return ids && scope.length + ids.length <= 78 ? `${scope} (${ids})` : scope;
 }
 
-function planLines(plan: PlanFacts, where?: RunLocation): string[] {
+/**
+ * The plan travels in the execution's state (Step Functions caps it at 256 KB) with its
+ * notice inside: at 1,000 node groups one line per group alone is ~125 KB. So the notice
+ * lists a sample (canary first) and points to the whole plan.
+ */
+const GROUPS_PER_WAVE = 10;
+const GROUPS_LISTED = 40;
+const WARNINGS_LISTED = 20;
+const LINKS_PER_VARIANT = 3;
+export const MESSAGE_CHARS = 20_000;
+const FULL_PLAN = 'full plan: the execution output / `npm run patch -- --dry-run`';
+const more = (n: number, indent: string) => `${indent}… and ${n} more (${FULL_PLAN})`;
+
+/** The launch template version a group will most likely get, by ASG name (read by the plan; absent when unknown). */
+export type NextVersions = ReadonlyMap<string, string>;
+
+function waveLines(v: VariantPlan, budget: number, next: NextVersions): string[] {
   const lines: string[] = [];
+  let left = budget;
+  let w = 0;
+  for (; w < v.waves.length && left > 0; w++) {
+    const wave = v.waves[w] as VariantPlan['waves'][number];
+    lines.push(`  wave ${w + 1}${wave.some((g) => g.canary) ? ' (canary)' : ''}: ${wave.length} node group(s)`);
+    const shown = wave.slice(0, Math.min(GROUPS_PER_WAVE, left));
+    left -= shown.length;
+    for (const g of shown) {
+      const to = next.get(g.asgName);
+      lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${to ? `${to} (new)` : 'a new version'}, now on ${g.imageId}`);
+    }
+    if (wave.length > shown.length) lines.push(more(wave.length - shown.length, '    '));
+  }
+  const rest = v.waves.slice(w);
+  if (rest.length) lines.push(`  wave${rest.length > 1 ? `s ${w + 1}-${v.waves.length}` : ` ${w + 1}`}: ${rest.reduce((n, g) => n + g.length, 0)} node group(s) (${FULL_PLAN})`);
+  return lines;
+}
+
+function planLines(plan: PlanFacts, where: RunLocation | undefined, next: NextVersions): string[] {
+  const lines: string[] = [];
+  // Every variant gets its canary and a first wave; a single variant gets a longer sample.
+  const budget = Math.max(GROUPS_PER_WAVE + 1, Math.floor(GROUPS_LISTED / Math.max(1, plan.variants.length)));
   for (const v of plan.variants) {
     lines.push(`Variant ${v.id} (Windows Server ${v.windows} ${v.edition}, Kubernetes ${v.kubernetes})`);
     if (v.stages.build) {
@@ -37,16 +75,27 @@ function planLines(plan: PlanFacts, where?: RunLocation): string[] {
       lines.push(`  cached images: ${v.images.length ? v.images.join(', ') : 'none'}`);
     } else lines.push(`  rolling out existing AMI ${v.amiId}`);
     lines.push(`  stages: ${Object.entries(v.stages).filter(([, on]) => on).map(([s]) => s).join(' -> ')}`);
-    v.waves.forEach((wave, i) => {
-      lines.push(`  wave ${i + 1}${wave.some((g) => g.canary) ? ' (canary)' : ''}: ${wave.length} node group(s)`);
-      for (const g of wave) lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${g.nextVersion ? `${g.nextVersion} (new)` : 'a new version'}, now on ${g.imageId}`);
-    });
+    lines.push(...waveLines(v, budget, next));
     if (!v.waves.length) lines.push('  no node groups selected');
-    if (where) for (const g of v.waves.flat().slice(0, 5)) lines.push(`  ASG ${g.asgName}: ${links(where.region).asg(g.asgName)}`);
+    if (where) for (const g of v.waves.flat().slice(0, LINKS_PER_VARIANT)) lines.push(`  ASG ${g.asgName}: ${links(where.region).asg(g.asgName)}`);
   }
   for (const u of plan.upToDate) lines.push(`Variant ${u.variantId}: already built from ${u.sourceAmi}; nothing to do`);
-  if (plan.warnings.length) lines.push('', 'Warnings:', ...plan.warnings.map((w) => `  - ${w}`));
+  if (plan.warnings.length) {
+    lines.push('', 'Warnings:', ...plan.warnings.slice(0, WARNINGS_LISTED).map((w) => `  - ${w}`));
+    if (plan.warnings.length > WARNINGS_LISTED) lines.push(more(plan.warnings.length - WARNINGS_LISTED, '  '));
+  }
   return lines;
+}
+
+/** Cuts the body at a line so body + tail stay within MESSAGE_CHARS (many variants or long warnings). */
+function capped(body: string[], tail: string[]): string {
+  const end = tail.join('\n');
+  const text = body.join('\n');
+  if (text.length + end.length + 1 <= MESSAGE_CHARS) return [text, end].filter(Boolean).join('\n');
+  const note = `… message cut at ${MESSAGE_CHARS} characters (${FULL_PLAN})`;
+  const room = MESSAGE_CHARS - end.length - note.length - 2;
+  const cut = text.slice(0, Math.max(0, text.lastIndexOf('\n', room)));
+  return [cut, note, end].filter(Boolean).join('\n');
 }
 
 function footer(where?: RunLocation): string[] {
@@ -54,15 +103,15 @@ function footer(where?: RunLocation): string[] {
   return ['', ...(where.startTime ? [`Started: ${where.startTime}`] : []), `Execution: ${links(where.region).execution(where.executionArn)}`];
 }
 
-/** The start message, or for a dry-run the whole plan. */
-export function startNotice(plan: PlanFacts, where?: RunLocation): Notice {
+/** The start message, or for a dry-run the plan (a sample of it past a few dozen node groups). */
+export function startNotice(plan: PlanFacts, where?: RunLocation, next: NextVersions = new Map()): Notice {
   const warned = plan.warnings.length ? `, ${plan.warnings.length} warning(s)` : '';
   const head = plan.dryRun
     ? [`Dry-run plan for ${plan.executionName}. Nothing was changed.`, `To carry it out, start the same input without "dryRun": true (npm run patch -- without --dry-run).`]
     : [`Patch run ${plan.executionName} started (${plan.trigger}${plan.reason ? `: ${plan.reason}` : ''}).`, 'You will get a message when each image is ready, after each wave, and at the end.'];
   return {
     subject: subject(`${plan.dryRun ? 'Dry-run plan' : 'Patch run started'}: ${scopeOf(plan, warned)}`),
-    message: [...head, '', ...planLines(plan, where), ...footer(where)].join('\n'),
+    message: capped([...head, '', ...planLines(plan, where, next)], footer(where)),
     severity: plan.warnings.length ? 'warning' : 'info',
     variant: plan.variants.map((v) => v.id).join(',') || 'none',
   };

@@ -41,6 +41,12 @@ export function duration(fromIso: string, toIso: string): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** Past a few dozen node groups a list of every name buries the point (and the message must stay small): counts, then a sample. */
+const NAMES_LISTED = 20;
+const FULL_LIST = 'every group: the execution output';
+const sample = (names: string[], sep: string) =>
+  names.length > NAMES_LISTED ? `${names.slice(0, NAMES_LISTED).join(sep)}${sep}… and ${names.length - NAMES_LISTED} more (${FULL_LIST})` : names.join(sep);
+
 export function runSummary(
   executionName: string,
   results: VariantResult[],
@@ -57,10 +63,12 @@ export function runSummary(
   lines.push('');
   for (const o of done) {
     lines.push(`${o.variantId}: AMI ${o.amiId} (from ${o.sourceAmi})`, `  ${links(region).ami(o.amiId)}`);
-    lines.push(`  patched (${o.patched.length}): ${o.patched.join(', ') || 'none'}`);
-    if (o.current.length) lines.push(`  already current (${o.current.length}): ${o.current.join(', ')}`);
-    if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${o.skipped.join('; ')}`);
-    for (const w of o.warnings) lines.push(`  warning: ${w}`);
+    lines.push(`  patched (${o.patched.length}): ${sample(o.patched, ', ') || 'none'}`);
+    if (o.current.length) lines.push(`  already current (${o.current.length}): ${sample(o.current, ', ')}`);
+    // Skipped groups are what the operator acts on: name them first.
+    if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${sample(o.skipped, '; ')}`);
+    for (const w of o.warnings.slice(0, NAMES_LISTED)) lines.push(`  warning: ${w}`);
+    if (o.warnings.length > NAMES_LISTED) lines.push(`  … and ${o.warnings.length - NAMES_LISTED} more warning(s) (${FULL_LIST})`);
   }
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
   lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group runs the patched AMI.');

@@ -1,5 +1,5 @@
 import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, type LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { autoScaling } from '../aws/auto-scaling.js';
 import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
@@ -7,28 +7,6 @@ import type { NodeGroupSelector } from '../config.js';
 import { chunk, mapLimit } from '../util.js';
 
 /** The read-only AWS calls the plan makes. Nothing here writes. */
-
-export interface AmiFacts {
-  imageId: string;
-  windows: boolean;
-  name: string;
-}
-
-/** Facts about the given AMIs; ids that do not exist (or are not visible) are left out. */
-export async function describeAmis(imageIds: string[]): Promise<Map<string, AmiFacts>> {
-  const found = new Map<string, AmiFacts>();
-  for (const id of new Set(imageIds)) {
-    try {
-      const out = await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [id] })));
-      for (const image of out.Images ?? [])
-        if (image.ImageId)
-          found.set(image.ImageId, { imageId: image.ImageId, windows: String(image.Platform ?? '').toLowerCase() === 'windows', name: image.Name ?? '' });
-    } catch (error) {
-      if (!(error instanceof Error) || !error.name.startsWith('InvalidAMIID')) throw error;
-    }
-  }
-  return found;
-}
 
 /** The ASGs a variant's selectors name, in config order; the first selector that names an ASG decides its canary flag. */
 export async function findAutoScalingGroups(selectors: NodeGroupSelector[]): Promise<{ groups: { asg: AutoScalingGroup; canary: boolean }[]; missing: string[] }> {

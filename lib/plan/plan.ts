@@ -12,12 +12,11 @@ import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
-import { describeAmis, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
+import { describeAmis } from '../amis.js';
+import { describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
 import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
+import { collapseWarnings, explicitAmiProblems, sharedGroupProblems } from './checks.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
-
-/** Kept here too for callers that think of them as the plan's parameters. */
-export { lastBuildParameter, sourceParameter } from '../parameters.js';
 
 export interface PlanContext {
   executionName: string;
@@ -40,15 +39,15 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     ...variants.map((v) => lastBuildParameter(ctx.parameterPrefix, v.id)),
   ]);
   const explicitAmi = input.baseAmi ?? input.amiId;
-  const amis = explicitAmi ? await describeAmis([explicitAmi]) : new Map();
-  if (explicitAmi) {
-    const ami = amis.get(explicitAmi);
-    if (!ami) problems.push(`input.${input.baseAmi ? 'baseAmi' : 'amiId'}: AMI ${explicitAmi} does not exist in this region or is not shared with this account`);
-    else if (!ami.windows) problems.push(`input.${input.baseAmi ? 'baseAmi' : 'amiId'}: AMI ${explicitAmi} (${ami.name}) is not a Windows AMI`);
-  }
+  const explicit = (['baseAmi', 'amiId'] as const).flatMap((field) => (input[field] ? [{ field, id: input[field] as string }] : []));
+  const amis = await describeAmis(explicit.map((e) => e.id));
+  // Input validation allows an explicit AMI with exactly one variant; say so once, not per variant.
+  for (const { field, id } of explicit) problems.push(...[...new Set(variants.flatMap((v) => explicitAmiProblems(field, id, amis.get(id), v)))]);
 
   const planned: VariantPlan[] = [];
   const upToDate: RunPlan['upToDate'] = [];
+  const selected: { variantId: string; asgNames: string[] }[] = [];
+  const nextVersions = new Map<string, string>();
   for (const variant of variants) {
     const param = sourceParameter(variant);
     const published = parameters.get(param);
@@ -66,6 +65,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     problems.push(...checkImagesForVariant(images, variant).map((p) => `variant ${variant.id}: ${p}`));
     const groups = await planNodeGroups(variant, config, input);
     problems.push(...groups.problems);
+    selected.push({ variantId: variant.id, asgNames: groups.selected });
+    for (const [asg, next] of groups.next) nextVersions.set(asg, next);
     const refs = images.flatMap((i) => {
       try {
         return [parseImageReference(i.ref).canonical];
@@ -92,6 +93,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       childName: makeName(ctx.executionName, variant.id),
     });
   }
+  problems.push(...sharedGroupProblems(selected));
   if (input.nodeGroups) {
     const known = new Set(planned.flatMap((v) => v.waves.flat().map((g) => g.asgName)));
     input.nodeGroups.forEach((n, i) => {
@@ -121,7 +123,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     ],
   };
   const where = ctx.execution ? { region: ctx.execution.region, executionArn: ctx.execution.executionArn, startTime: ctx.execution.startTime } : undefined;
-  return { ...plan, notice: proceed === 'skip' && !input.dryRun ? skippedNotice(plan, where) : startNotice(plan, where) };
+  return { ...plan, notice: proceed === 'skip' && !input.dryRun ? skippedNotice(plan, where) : startNotice(plan, where, nextVersions) };
 }
 
 async function runsAhead(execution: NonNullable<PlanContext['execution']>, executionName: string, variants: string[]) {
@@ -142,6 +144,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const latest = await latestVersions(versions.flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
 
   const groups: NodeGroupPlan[] = [];
+  const next = new Map<string, string>();
   let v = 0;
   selected.forEach(({ asg, canary }, i) => {
     const ref = refs[i];
@@ -149,15 +152,19 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, hooks[i] ?? false);
     problems.push(...verdict.problems.map((p) => `variant ${variant.id}: ${p}`));
     warnings.push(...verdict.warnings);
-    if (verdict.problems.length === 0 && version) groups.push({ ...toPlan(asg, version, latest), canary });
+    if (verdict.problems.length === 0 && version) {
+      groups.push({ ...toPlan(asg, version), canary });
+      // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
+      const last = latest.get(version.LaunchTemplateId as string);
+      if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
+    }
   });
-  return { groups, problems, warnings };
+  const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
+  return { groups, problems, warnings: collapseWarnings(warnings, names), next, selected: names };
 }
 
-function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion, latest: Map<string, number>): Omit<NodeGroupPlan, 'canary'> {
-  const last = latest.get(version.LaunchTemplateId as string);
+function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<NodeGroupPlan, 'canary'> {
   return {
-    nextVersion: last === undefined ? null : String(last + 1),
     asgName: asg.AutoScalingGroupName as string,
     launchTemplateId: version.LaunchTemplateId as string,
     version: String(version.VersionNumber),

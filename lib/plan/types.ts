@@ -9,8 +9,6 @@ export interface NodeGroupPlan {
   version: string;
   canary: boolean;
   imageId: string;
-  /** The number the new version will most likely get (latest + 1 when the plan read it); for the dry-run and start messages only. */
-  nextVersion?: string | null;
 }
 
 export interface VariantPlan {

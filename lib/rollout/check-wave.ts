@@ -1,9 +1,10 @@
 import type { Rollout } from '../config.js';
 import type { Notice } from '../notice.js';
-import type { WaveFailure } from '../notify/cause.js';
+import type { WaveFailure, WaveFailureGroup } from '../notify/cause.js';
 import { waveNotice } from '../notify/messages.js';
 import type { VariantRun } from '../plan/types.js';
-import { pollWave, type WaveProgress } from './refresh.js';
+import { setDefaultVersions } from './default-version.js';
+import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 
 /** A wave as the state machine carries it ($.progress): the notice when it succeeded, the failure report (the Fail state's Cause) when it did not. */
 export interface WaveCheck extends WaveProgress {
@@ -19,11 +20,36 @@ export interface WaveCheckRequest extends VariantRun {
 }
 
 export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promise<WaveCheck> {
-  const progress = await pollWave(req.progress, rollout);
-  const failure: WaveFailure = { waveIndex: req.index, groups: progress.groups };
+  const polled = await pollWave(req.progress, rollout);
+  const progress = rollout.setDefaultVersion ? await setDefaultVersions(req.progress, polled) : polled;
   return {
     ...progress,
     notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress) : null,
-    failure: progress.status === 'Failed' ? JSON.stringify(failure) : null,
+    failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups) : null,
   };
+}
+
+/**
+ * Step Functions cuts a Fail state's Cause at 32,768 characters, and a cut report is no
+ * JSON any more. Kept well under (in UTF-8 bytes, stricter than characters): each group
+ * carries only what its line in the failure e-mail needs, reasons shortened as far as
+ * the wave's size demands.
+ */
+export const CAUSE_BUDGET = 32_000;
+const REASON_LENGTHS = [200, 150, 80, 0];
+
+export function failureCause(waveIndex: number, groups: readonly GroupProgress[]): string {
+  for (const max of REASON_LENGTHS) {
+    const report: WaveFailure = { waveIndex, groups: groups.map((g) => compact(g, max)) };
+    const json = JSON.stringify(report);
+    if (Buffer.byteLength(json) <= CAUSE_BUDGET) return json;
+  }
+  // Not a report: the failure e-mail then reads every group's standing from AWS.
+  const broken = groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack');
+  return `wave ${waveIndex + 1} failed: ${broken.length} of ${groups.length} node group(s) failed or rolled back: ${broken.map((g) => g.asgName).join(', ')}`.slice(0, CAUSE_BUDGET);
+}
+
+function compact(g: GroupProgress, reasonLength: number): WaveFailureGroup {
+  const reason = g.reason === null || reasonLength === 0 ? null : g.reason.length > reasonLength ? `${g.reason.slice(0, reasonLength - 1)}…` : g.reason;
+  return { asgName: g.asgName, state: g.state, fromVersion: g.fromVersion, toVersion: g.toVersion, status: g.status, reason };
 }

@@ -1,4 +1,4 @@
-import { CreateLaunchTemplateVersionCommand, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
 import { LaunchTemplateError } from '../errors.js';
@@ -26,19 +26,20 @@ export interface WaveTarget {
  * to it only when it succeeds, which is what makes AutoRollback possible.
  * Groups sharing a template and version share the new version (one ClientToken).
  * The ASGs are read again here: the plan is an hour or more old by now.
+ * The template's default version is not moved here (rollout.setDefaultVersion does it
+ * in checkWave once a group's refresh succeeded): ASGs on $Default would launch it now.
  */
 export async function createWaveVersions(
   wave: NodeGroupPlan[],
   amiId: string,
   executionName: string,
-  setDefault: boolean,
 ): Promise<WaveTarget[]> {
   const live = await liveSpecs(wave.map((g) => g.asgName));
   const sources = wave.map((g) => sourceVersion(g, live.get(g.asgName)));
   const pending = new Map<string, Promise<string>>();
   const versionFor = (g: NodeGroupPlan, source: string) => {
     const key = `${g.launchTemplateId}:${source}`;
-    if (!pending.has(key)) pending.set(key, createVersion(g, source, amiId, executionName, setDefault));
+    if (!pending.has(key)) pending.set(key, createVersion(g, source, amiId, executionName));
     return pending.get(key) as Promise<string>;
   };
   return mapLimit(wave, 8, async (g, i) => {
@@ -63,7 +64,7 @@ function sourceVersion(g: NodeGroupPlan, now: LiveSpec | undefined): string {
   return now.version;
 }
 
-async function createVersion(g: NodeGroupPlan, source: string, amiId: string, executionName: string, setDefault: boolean): Promise<string> {
+async function createVersion(g: NodeGroupPlan, source: string, amiId: string, executionName: string): Promise<string> {
   const out = await withRetries(() =>
     ec2.send(
       new CreateLaunchTemplateVersionCommand({
@@ -77,6 +78,5 @@ async function createVersion(g: NodeGroupPlan, source: string, amiId: string, ex
   );
   const version = String(out.LaunchTemplateVersion?.VersionNumber);
   logger.info(`launch template ${g.launchTemplateId} version ${version} created from ${source}`, { asgName: g.asgName, amiId });
-  if (setDefault) await withRetries(() => ec2.send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: g.launchTemplateId, DefaultVersion: version })));
   return version;
 }

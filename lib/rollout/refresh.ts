@@ -110,7 +110,7 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
     logger.info(`instance refresh ${id} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
     return { ...g, state: 'refreshing', refreshId: id ?? null, status: 'Pending', reason: null };
   } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') throw error;
+    if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') return notStarted(g, error);
     const own = await ownActiveRefresh(g);
     if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
     const busyAttempts = g.busyAttempts + 1;
@@ -121,6 +121,18 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
     logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
     return { ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' };
   }
+}
+
+/**
+ * Any other refusal (ValidationError, a bad template version) fails this group only, never
+ * the step: the other starts of the wave have gone through, and a failed step would leave
+ * their refreshes unwatched and the failure e-mail calling them "not moved". The wave
+ * polls them to their end and then fails with a report that names this group.
+ */
+function notStarted(g: GroupProgress, error: unknown): GroupProgress {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  logger.error('instance refresh could not be started', { asgName: g.asgName, reason });
+  return { ...g, state: 'failed', refreshId: null, status: 'not started', reason };
 }
 
 async function start(g: GroupProgress, preferences: RefreshPreferences): Promise<string | undefined> {

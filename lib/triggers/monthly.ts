@@ -1,6 +1,4 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from '../aws/ec2.js';
-import { withRetries } from '../aws/retry.js';
+import { describeAmis } from '../amis.js';
 import type { PipelineConfig } from '../config.js';
 import { executionName } from '../names.js';
 import { lastBuildParameter, readParameters } from '../parameters.js';
@@ -28,21 +26,13 @@ export async function monthlyGate(config: PipelineConfig, now: Date, prefix: str
 
 async function variantsBuiltBefore(config: PipelineConfig, prefix: string, patchDay: string): Promise<string[]> {
   const last = await readParameters(config.variants.map((v) => lastBuildParameter(prefix, v.id)));
-  const stale: string[] = [];
-  for (const v of config.variants) {
-    const ami = last.get(lastBuildParameter(prefix, v.id));
-    const created = ami ? await creationDate(ami) : undefined;
-    if (!created || created.slice(0, 10) <= patchDay) stale.push(v.id);
-  }
-  return stale;
-}
-
-async function creationDate(amiId: string): Promise<string | undefined> {
-  try {
-    const out = await withRetries(() => ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] })));
-    return out.Images?.[0]?.CreationDate;
-  } catch (error) {
-    if (error instanceof Error && error.name.startsWith('InvalidAMIID')) return undefined; // made private: treat as old
-    throw error;
-  }
+  const amis = await describeAmis([...last.values()]);
+  return config.variants
+    .filter((v) => {
+      const ami = last.get(lastBuildParameter(prefix, v.id));
+      // An AMI that is gone (or no longer visible) counts as old: build again.
+      const created = ami ? amis.get(ami)?.creationDate : undefined;
+      return !created || created.slice(0, 10) <= patchDay;
+    })
+    .map((v) => v.id);
 }

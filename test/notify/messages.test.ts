@@ -1,7 +1,10 @@
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { subject } from '../../lib/notice.js';
-import { runFailure, variantFailureNotice } from '../../lib/notify/failure.js';
+import { waveFailure } from '../../lib/notify/cause.js';
+import { describeVariantFailure, runFailure, variantFailureNotice } from '../../lib/notify/failure.js';
 import { skippedNotice, startNotice } from '../../lib/notify/messages.js';
 import { runSummary } from '../../lib/notify/summary.js';
 import { plan, REGION, rolledBackWave, RUN_ARN, START, variant } from './fixtures.js';
@@ -51,7 +54,47 @@ describe('notifications', () => {
     expect(notice.message).toContain('eks-win2022-canary: on the new AMI ami-0c2022c0000000042 (launch template version 5)');
     expect(notice.message).toContain('eks-win2022-apps-a: not moved (still on version 7)');
     expect(notice.message).toContain('Cause: Request limit exceeded.');
+    expect(notice.message).toContain('AMI: ami-0c2022c0000000042');
     expect(notice.message).not.toContain('never touched');
+  });
+
+  it('failure before an AMI exists: no AMI line', () => {
+    const notice = variantFailureNotice({
+      run: { executionName: 'monthly-2026-11', startTime: START, reason: '' },
+      variant,
+      executionArn: RUN_ARN,
+      region: REGION,
+      error: { Error: 'ImageBuildFailedError', Cause: 'build failed' },
+      stage: 'image build',
+      amiId: null,
+      checkedWaves: 0,
+      versionsNow: new Map(),
+    });
+
+    expect(notice.message).not.toContain('AMI:');
+  });
+
+  it('failure of a wave whose report was cut short: every group read from AWS instead of no e-mail', async () => {
+    const autoScaling = mockClient(AutoScalingClient);
+    const lt = (name: string, version: string) => ({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: version } }) as AutoScalingGroup;
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [lt('eks-win2022-canary', '5'), lt('eks-win2022-apps-a', '7'), lt('eks-win2022-apps-b', '3')] });
+    const cut = { Error: 'RolloutWaveFailed', Cause: JSON.stringify(rolledBackWave).slice(0, 120) };
+
+    try {
+      const { notice } = await describeVariantFailure(
+        { run: { executionName: 'monthly-2026-11', startTime: START, reason: '' }, variant, image: { ready: true, amiId: 'ami-0c2022c0000000042' }, fastLaunch: { ready: true }, error: cut },
+        RUN_ARN,
+        REGION,
+      );
+
+      expect(waveFailure(cut)).toBeUndefined();
+      expect(notice.subject).toBe('FAILED rollout for win2022-core-131, 0 untouched');
+      expect(notice.message).toContain('eks-win2022-apps-a: not moved (still on version 7)');
+      expect(notice.message).toContain('eks-win2022-apps-b: on the new AMI ami-0c2022c0000000042 (launch template version 3)');
+      expect(notice.message).toContain('AMI: ami-0c2022c0000000042');
+    } finally {
+      autoScaling.restore();
+    }
   });
 
   it('failure of a wave: where every group stands and what to do next', () => {

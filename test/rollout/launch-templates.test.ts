@@ -83,7 +83,7 @@ describe('the launch template version an ASG uses', () => {
 
 describe('new launch template versions for a wave', () => {
   it('creates each version from the version in use with only ImageId changed and a deterministic token', async () => {
-    const targets = await createWaveVersions([group('ng-a')], NEW_AMI, 'run-2026-11-15', false);
+    const targets = await createWaveVersions([group('ng-a')], NEW_AMI, 'run-2026-11-15');
 
     const calls = ec2.commandCalls(CreateLaunchTemplateVersionCommand);
     expect(calls).toHaveLength(1);
@@ -100,9 +100,9 @@ describe('new launch template versions for a wave', () => {
   });
 
   it('uses the same ClientToken when the step is retried and another one for another run', async () => {
-    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', false);
-    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', false);
-    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-2', false);
+    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1');
+    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1');
+    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-2');
 
     const tokens = ec2.commandCalls(CreateLaunchTemplateVersionCommand).map((c) => c.args[0].input.ClientToken);
     expect(tokens[0]).toBe(tokens[1]);
@@ -112,30 +112,30 @@ describe('new launch template versions for a wave', () => {
   it('creates one version for groups that share a launch template and version', async () => {
     const shared = { launchTemplateId: 'lt-0000000000000000a' };
     asgsNow({ 'ng-a': shared, 'ng-b': shared });
-    const targets = await createWaveVersions([group('ng-a', shared), group('ng-b', shared)], NEW_AMI, 'run-1', false);
+    const targets = await createWaveVersions([group('ng-a', shared), group('ng-b', shared)], NEW_AMI, 'run-1');
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(1);
     expect(targets.map((t) => t.toVersion)).toEqual(['8', '8']);
   });
 
   it('leaves a group already on the AMI alone', async () => {
-    const targets = await createWaveVersions([group('ng-a', { imageId: NEW_AMI })], NEW_AMI, 'run-1', false);
+    const targets = await createWaveVersions([group('ng-a', { imageId: NEW_AMI })], NEW_AMI, 'run-1');
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(0);
     expect(targets[0]?.toVersion).toBeNull();
   });
 
-  it('makes the new version the default only when config says so', async () => {
-    await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', true);
+  it('never moves the default version before the refresh (ASGs on $Default would launch it at once)', async () => {
+    await createWaveVersions([group('ng-a'), group('ng-b')], NEW_AMI, 'run-1');
 
-    const modify = ec2.commandCalls(ModifyLaunchTemplateCommand);
-    expect(modify.map((c) => c.args[0].input)).toEqual([{ LaunchTemplateId: 'lt-0000000000000ng-a', DefaultVersion: '8' }]);
+    expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(2);
+    expect(ec2.commandCalls(ModifyLaunchTemplateCommand)).toHaveLength(0);
   });
 
   it('builds on the version inside a MixedInstancesPolicy and marks the group mixed', async () => {
     asgsNow({ 'ng-a': { mixed: true, version: '4' } });
 
-    const targets = await createWaveVersions([group('ng-a', { version: '4' })], NEW_AMI, 'run-1', false);
+    const targets = await createWaveVersions([group('ng-a', { version: '4' })], NEW_AMI, 'run-1');
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]?.args[0].input).toMatchObject({ SourceVersion: '4', LaunchTemplateData: { ImageId: NEW_AMI } });
     expect(targets[0]).toMatchObject({ fromVersion: '4', toVersion: '8', mixed: true });
@@ -144,7 +144,7 @@ describe('new launch template versions for a wave', () => {
   it('builds on the number an allowed $Latest group resolved to in the plan', async () => {
     asgsNow({ 'ng-a': { version: '$Latest' } });
 
-    await createWaveVersions([group('ng-a', { version: '5' })], NEW_AMI, 'run-1', false);
+    await createWaveVersions([group('ng-a', { version: '5' })], NEW_AMI, 'run-1');
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]?.args[0].input.SourceVersion).toBe('5');
   });
@@ -152,7 +152,7 @@ describe('new launch template versions for a wave', () => {
   it('builds on the version the ASG moved to since the plan', async () => {
     asgsNow({ 'ng-a': { version: '9' } });
 
-    const targets = await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', false);
+    const targets = await createWaveVersions([group('ng-a')], NEW_AMI, 'run-1');
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]?.args[0].input.SourceVersion).toBe('9');
     expect(targets[0]?.fromVersion).toBe('9');
@@ -160,10 +160,10 @@ describe('new launch template versions for a wave', () => {
 
   it('refuses, writing nothing, when the ASG moved to another launch template or is gone', async () => {
     asgsNow({ 'ng-a': { launchTemplateId: 'lt-0aaaaaaaaaaaaaaaa' } });
-    await expect(createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', false)).rejects.toThrow(LaunchTemplateError);
+    await expect(createWaveVersions([group('ng-a')], NEW_AMI, 'run-1')).rejects.toThrow(LaunchTemplateError);
 
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
-    await expect(createWaveVersions([group('ng-a')], NEW_AMI, 'run-1', false)).rejects.toThrow(/ASG ng-a was not found any more/);
+    await expect(createWaveVersions([group('ng-a')], NEW_AMI, 'run-1')).rejects.toThrow(/ASG ng-a was not found any more/);
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(0);
   });
 });

@@ -94,11 +94,32 @@ describe('starting instance refreshes', () => {
     expect(wave.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'r-2' });
   });
 
-  it('lets IrreversibleInstanceRefreshFault fail the step when unpinned versions are not allowed', async () => {
+  it('fails the group on IrreversibleInstanceRefreshFault when unpinned versions are not allowed', async () => {
     asg.on(StartInstanceRefreshCommand).rejects(awsError('IrreversibleInstanceRefreshFault'));
 
-    await expect(startWave([target('ng-a')], rollout())).rejects.toThrow(/IrreversibleInstanceRefreshFault/);
+    const wave = await startWave([target('ng-a')], rollout());
+
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(1);
+    expect(wave.status).toBe('Failed');
+    expect(wave.groups[0]).toMatchObject({ state: 'failed', refreshId: null, reason: 'IrreversibleInstanceRefreshFault: IrreversibleInstanceRefreshFault (simulated)' });
+  });
+
+  it('fails only the group AWS refused, and keeps watching the refreshes that did start', async () => {
+    asg.on(StartInstanceRefreshCommand, { AutoScalingGroupName: 'ng-b' }).rejects(awsError('ValidationError'));
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-a' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'InProgress', PercentageComplete: 40 }] });
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-c' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'Successful', PercentageComplete: 100 }] });
+
+    const started = await startWave([target('ng-a'), target('ng-b'), target('ng-c')], rollout());
+    const midway = await pollWave(started, rollout());
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-a' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'Successful', PercentageComplete: 100 }] });
+    const done = await pollWave(midway, rollout());
+
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
+    expect(started.groups.map((g) => [g.asgName, g.state])).toEqual([['ng-a', 'refreshing'], ['ng-b', 'failed'], ['ng-c', 'refreshing']]);
+    expect(started.groups[1]?.reason).toBe('ValidationError: ValidationError (simulated)');
+    expect(midway.status).toBe('InProgress');
+    expect(done.status).toBe('Failed');
+    expect(done.groups.map((g) => [g.asgName, g.state])).toEqual([['ng-a', 'patched'], ['ng-b', 'failed'], ['ng-c', 'patched']]);
   });
 });
 

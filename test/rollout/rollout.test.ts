@@ -89,6 +89,22 @@ describe('a refresh failure in the canary wave', () => {
   });
 });
 
+describe('the default launch template version (rollout.setDefaultVersion)', () => {
+  it('moves only after that group refresh succeeded, and never for a group that rolled back', async () => {
+    const failure: Fault = { kind: 'refreshFailure', asgName: ng(0), atPercent: 50, reason: 'Instances failed to pass ELB health checks' };
+
+    const report = await rehearseFleet(fleet({ faults: [failure], config: { rollout: { waveSize: 3, setDefaultVersion: true } } }));
+
+    expect(report.status).toBe('FAILED');
+    const modifies = report.calls.filter((c) => c.operation === 'ModifyLaunchTemplate' && !c.error);
+    expect(modifies.map((c) => c.input)).toEqual([{ LaunchTemplateId: ltIdOf(report, ng(1)), DefaultVersion: '2' }]);
+    const patchedAt = (await refreshOf(report, ng(1)))?.EndTime as Date;
+    expect(Date.parse(modifies[0]?.t as string)).toBeGreaterThanOrEqual(patchedAt.getTime());
+    expect(report.account.launchTemplateVersions(ng(1)).find((v) => v.default)?.versionNumber).toBe(2);
+    expect(report.account.launchTemplateVersions(ng(0)).find((v) => v.default)?.versionNumber).toBe(1);
+  });
+});
+
 describe('preflight', () => {
   it('refuses an ASG on $Latest by default, with a message naming it and the fix, and writes nothing', async () => {
     const report = await rehearseFleet(fleet({ asg: (i) => (i === 3 ? { version: '$Latest' } : {}) }));

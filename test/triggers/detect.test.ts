@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANTS, variantId } from '../../local/generate.js';
 import { isValidExecutionName, executionName } from '../../lib/names.js';
-import { lastBuildParameter } from '../../lib/plan/plan.js';
+import { lastBuildParameter } from '../../lib/parameters.js';
 import { releaseRunName } from '../../lib/triggers/detect.js';
 import { generateScenario, rehearse, type RehearsalReport, type Scenario } from '../support/rehearse.js';
 

@@ -1,0 +1,130 @@
+import { AutoScalingClient, DescribeInstanceRefreshesCommand, type InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
+import { EC2Client, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RolloutSchema, type Rollout } from '../../lib/config.js';
+import { waveFailure } from '../../lib/notify/cause.js';
+import { variantFailureNotice } from '../../lib/notify/failure.js';
+import { CAUSE_BUDGET, checkWave, failureCause } from '../../lib/rollout/check-wave.js';
+import { defaultsToSet } from '../../lib/rollout/default-version.js';
+import type { GroupProgress, WaveProgress } from '../../lib/rollout/refresh.js';
+import { REGION, RUN_ARN, START, variant } from '../notify/fixtures.js';
+
+const asg = mockClient(AutoScalingClient);
+const ec2 = mockClient(EC2Client);
+const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
+/** Step Functions' limit on a Fail state's Cause. */
+const CAUSE_LIMIT = 32_768;
+
+const group = (asgName: string, over: Partial<GroupProgress> = {}): GroupProgress => ({
+  asgName,
+  launchTemplateId: `lt-${asgName}`,
+  fromVersion: '7',
+  toVersion: '8',
+  state: 'refreshing',
+  refreshId: `r-${asgName}`,
+  status: 'InProgress',
+  percent: 40,
+  reason: null,
+  busyAttempts: 0,
+  ...over,
+});
+const wave = (groups: GroupProgress[]): WaveProgress => ({ status: 'InProgress', startedAt: new Date(Date.now() - 600_000).toISOString(), groups, waitSeconds: 60, percent: 40 });
+const request = (progress: WaveProgress) => ({ run: { executionName: 'monthly-2026-11', startTime: START, reason: '' }, variant, progress, index: 1, executionArn: RUN_ARN, region: REGION });
+
+/** Auto Scaling reports each named group's refresh with this status (and reason). */
+function refreshes(byAsg: Record<string, [InstanceRefreshStatus, string?]>) {
+  for (const [name, [Status, StatusReason]] of Object.entries(byAsg))
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: name }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: `r-${name}`, Status, StatusReason, PercentageComplete: 100 }] });
+}
+
+beforeEach(() => {
+  asg.reset();
+  ec2.reset();
+  ec2.on(ModifyLaunchTemplateCommand).resolves({});
+});
+afterEach(() => {
+  asg.reset();
+  ec2.reset();
+});
+
+describe('the report of a failed wave (the Cause of RolloutWaveFailed)', () => {
+  const longReason = (i: number) => `Instances failed to pass health checks: ${'i-0123456789abcdef0 did not become healthy within the warmup; '.repeat(20)}#${i}`;
+
+  it('stays under the 32,768-character Cause limit for a 100-group wave with long reasons, and still names every group', async () => {
+    const names = Array.from({ length: 100 }, (_, i) => `eks-win2022-core-131-apps-${String(i).padStart(4, '0')}`);
+    refreshes(Object.fromEntries(names.map((n, i) => [n, ['RollbackSuccessful', longReason(i)]])));
+
+    const checked = await checkWave(request(wave(names.map((n) => group(n)))), rollout());
+
+    expect(checked.status).toBe('Failed');
+    const cause = checked.failure as string;
+    expect(cause.length).toBeLessThan(CAUSE_LIMIT);
+    expect(Buffer.byteLength(cause)).toBeLessThanOrEqual(CAUSE_BUDGET);
+    const report = waveFailure({ Error: 'RolloutWaveFailed', Cause: cause });
+    expect(report?.groups.map((g) => [g.asgName, g.state, g.fromVersion])).toEqual(names.map((n) => [n, 'rolledBack', '7']));
+    expect(report?.groups.every((g) => (g.reason ?? '').length <= 200)).toBe(true);
+    const notice = variantFailureNotice({ ...request(wave([])), error: { Error: 'RolloutWaveFailed', Cause: cause }, stage: 'rollout', amiId: 'ami-0c2022c0000000042', checkedWaves: 1, versionsNow: new Map() });
+    for (const n of names) expect(notice.message).toContain(`  ${n}: rolled back to launch template version 7`);
+  });
+
+  it('keeps per group only what the failure e-mail needs, the reason cut to 200 characters', () => {
+    const cause = failureCause(0, [group('ng-a', { state: 'rolledBack', status: 'RollbackSuccessful', reason: longReason(1) }), group('ng-b', { state: 'patched', status: 'Successful' })]);
+
+    const report = JSON.parse(cause) as { waveIndex: number; groups: Record<string, unknown>[] };
+    expect(report.waveIndex).toBe(0);
+    expect(report.groups[0]).toEqual({ asgName: 'ng-a', state: 'rolledBack', fromVersion: '7', toVersion: '8', status: 'RollbackSuccessful', reason: `${longReason(1).slice(0, 199)}…` });
+    expect(report.groups[1]).toEqual({ asgName: 'ng-b', state: 'patched', fromVersion: '7', toVersion: '8', status: 'Successful', reason: null });
+  });
+
+  it('falls back to a plain-text summary when even bare group names would not fit', () => {
+    const groups = Array.from({ length: 100 }, (_, i) => group(`${'x'.repeat(250)}-${String(i).padStart(3, '0')}`, { state: 'rolledBack', status: 'RollbackSuccessful', reason: 'health checks' }));
+
+    const cause = failureCause(2, groups);
+
+    expect(Buffer.byteLength(cause)).toBeLessThanOrEqual(CAUSE_BUDGET);
+    expect(cause).toMatch(/^wave 3 failed: 100 of 100 node group\(s\) failed or rolled back: x{250}-000, /);
+    expect(waveFailure({ Error: 'RolloutWaveFailed', Cause: cause })).toBeUndefined();
+  });
+});
+
+describe('the default launch template version (rollout.setDefaultVersion)', () => {
+  it('is set to the new version only once the group refresh is Successful, once per launch template', async () => {
+    const shared = { launchTemplateId: 'lt-shared' };
+    refreshes({ 'ng-a': ['Successful'], 'ng-b': ['Successful'], 'ng-c': ['RollbackSuccessful', 'health checks'], 'ng-d': ['InProgress'] });
+
+    const checked = await checkWave(request(wave([group('ng-a', shared), group('ng-b', shared), group('ng-c'), group('ng-d')])), rollout({ setDefaultVersion: true }));
+
+    expect(checked.groups.map((g) => g.state)).toEqual(['patched', 'patched', 'rolledBack', 'refreshing']);
+    expect(ec2.commandCalls(ModifyLaunchTemplateCommand).map((c) => c.args[0].input)).toEqual([{ LaunchTemplateId: 'lt-shared', DefaultVersion: '8' }]);
+  });
+
+  it('is not set again on later polls, nor at all unless configured', async () => {
+    refreshes({ 'ng-a': ['Successful'], 'ng-b': ['Successful'] });
+    const progress = wave([group('ng-a', { state: 'patched', status: 'Successful', refreshId: null }), group('ng-b')]);
+
+    await checkWave(request(progress), rollout({ setDefaultVersion: false }));
+    expect(ec2.commandCalls(ModifyLaunchTemplateCommand)).toHaveLength(0);
+
+    await checkWave(request(progress), rollout({ setDefaultVersion: true }));
+    expect(ec2.commandCalls(ModifyLaunchTemplateCommand).map((c) => c.args[0].input.LaunchTemplateId)).toEqual(['lt-ng-b']);
+  });
+
+  it('is reported on the group, without failing the wave, when EC2 refuses it', async () => {
+    refreshes({ 'ng-a': ['Successful'] });
+    ec2.on(ModifyLaunchTemplateCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation' }));
+
+    const checked = await checkWave(request(wave([group('ng-a')])), rollout({ setDefaultVersion: true }));
+
+    expect(checked.status).toBe('Successful');
+    expect(checked.groups[0]?.reason).toBe('could not make version 8 the default of lt-ng-a (UnauthorizedOperation: not authorized)');
+    expect(checked.notice?.message).toContain('ng-a: on the new AMI (launch template version 8) - could not make version 8 the default');
+  });
+
+  it('never moves back below a version an earlier poll of the wave made the default', () => {
+    const before = [group('ng-a', { launchTemplateId: 'lt-1', toVersion: '9', state: 'patched' }), group('ng-b', { launchTemplateId: 'lt-1', toVersion: '8' }), group('ng-c', { launchTemplateId: 'lt-2', toVersion: '4' })];
+    const after = before.map((g) => ({ ...g, state: 'patched' as const }));
+
+    expect(defaultsToSet(before, after)).toEqual([{ launchTemplateId: 'lt-2', version: '4' }]);
+  });
+});
