@@ -25,7 +25,7 @@ export function isValidExecutionName(name: string): boolean {
   return EXECUTION_NAME.test(name);
 }
 
-/** Idempotency token for Image Builder and EC2 (≤ 64 chars). */
+/** Idempotency token for Image Builder (at most 36 characters) and EC2 (at most 64): 32 hex characters. */
 export function clientToken(...parts: string[]): string {
   return shortHash(parts.join('|'), 32);
 }

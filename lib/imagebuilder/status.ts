@@ -2,6 +2,7 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { CancelImageCreationCommand, GetImageCommand, type ImageStatus } from '@aws-sdk/client-imagebuilder';
 import { ec2 } from '../aws/ec2.js';
 import { imageBuilder } from '../aws/image-builder.js';
+import { TAG } from '../tags.js';
 import { withRetries } from '../aws/retry.js';
 import { ImageBuildFailedError, ImageBuildTimedOutError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -84,11 +85,11 @@ export function buildStart(startedAt: string, dateCreated: string | undefined): 
 /** Tags say where an AMI came from, so an operator (and detect-release) can trace it. */
 export function amiTags(req: VariantRun): Record<string, string> {
   return {
-    'eks-windows-patch:variant': req.variant.id,
-    'eks-windows-patch:source-ami': req.variant.sourceAmi,
-    'eks-windows-patch:execution': req.run.executionName,
-    'eks-windows-patch:kubernetes': req.variant.kubernetes,
-    'eks-windows-patch:images-digest': req.variant.imagesDigest,
+    [TAG.variant]: req.variant.id,
+    [TAG.sourceAmi]: req.variant.sourceAmi,
+    [TAG.execution]: req.run.executionName,
+    [TAG.kubernetes]: req.variant.kubernetes,
+    [TAG.imagesDigest]: req.variant.imagesDigest,
   };
 }
 

@@ -40,7 +40,7 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     const now = f.versionsNow.get(g.asgName);
     lines.push(`  ${g.asgName}: ${now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})` : `not moved (still on version ${g.version})`}`);
   });
-  failedWave?.groups.forEach((g) => lines.push(groupLine(asProgress(g))));
+  failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
   if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
   lines.push('', `What to do: ${NEXT_STEPS[f.stage] ?? 'Read the cause above and the execution history, fix it, and start the run again.'}`, '', `Execution: ${l.execution(f.executionArn)}`);
@@ -52,11 +52,6 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     severity: 'error',
     variant: f.variant.id,
   };
-}
-
-/** The wave report carries only what the group's line needs (it must fit a Fail state's Cause). */
-function asProgress(g: WaveFailureGroup): Parameters<typeof groupLine>[0] {
-  return { launchTemplateId: '', refreshId: null, percent: 100, busyAttempts: 0, ...g };
 }
 
 /** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */

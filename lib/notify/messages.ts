@@ -158,14 +158,15 @@ export function imageReadyNotice(req: VariantRun & { executionArn: string; regio
   };
 }
 
-export function groupLine(g: GroupProgress): string {
+/** One node group's line: what a wave notice or a failure report says about it. */
+export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason'> & { percent?: number }): string {
   const what: Record<GroupProgress['state'], string> = {
     patched: `on the new AMI (launch template version ${g.toVersion})`,
     current: 'already on the new AMI, nothing to do',
     rolledBack: `rolled back to launch template version ${g.fromVersion}`,
     failed: `refresh ${g.status}; check the group (it was on version ${g.fromVersion})`,
     skipped: `skipped: ${g.reason}`,
-    refreshing: `still refreshing (${g.percent}%)`,
+    refreshing: `still refreshing (${g.percent ?? 0}%)`,
     busy: 'waiting for another refresh',
   };
   return `  ${g.asgName}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;

@@ -1,8 +1,9 @@
+import { TAG } from '../tags.js';
 import type { AmiFacts } from '../amis.js';
 import type { Variant } from '../config.js';
 
 /** Set on every AMI this pipeline builds (lib/imagebuilder/status.ts amiTags). */
-export const VARIANT_TAG = 'eks-windows-patch:variant';
+export const VARIANT_TAG = TAG.variant;
 
 /** AWS's EKS-optimized Windows AMI names: Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.11.12. */
 const EKS_OPTIMIZED_NAME = /^Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-(1\.\d+)-/;
