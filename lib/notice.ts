@@ -3,7 +3,13 @@ export interface Notice {
   subject: string;
   message: string;
   severity: 'info' | 'warning' | 'error';
+  /** The variants concerned, as SNS String.Array text (`["win2022-core-131"]`): a filter policy on one variant matches. */
   variant: string;
+}
+
+/** The `variant` message attribute: every variant id, so subscribers can filter on one. */
+export function variantsAttribute(ids: readonly string[]): string {
+  return JSON.stringify(ids.length ? ids : ['none']);
 }
 
 /** SNS subjects: ≤ 100 printable ASCII characters, no line breaks (anything else fails the publish). */

@@ -34,7 +34,7 @@ describe('a dry-run', () => {
     expect(notice?.subject).toBe('Dry-run plan: 2 variant(s), 5 node group(s), 1 warning(s) (win2022-core-131, win2019-core-131)');
     expect(notice?.attributes).toEqual({
       severity: { DataType: 'String', StringValue: 'warning' },
-      variant: { DataType: 'String', StringValue: 'win2022-core-131,win2019-core-131' },
+      variant: { DataType: 'String.Array', StringValue: '["win2022-core-131","win2019-core-131"]' },
     });
     const message = notice?.message ?? '';
     expect(message).toContain('Nothing was changed');

@@ -1,4 +1,4 @@
-import { subject, type Notice } from '../notice.js';
+import { subject, type Notice, variantsAttribute } from '../notice.js';
 import type { VariantRun } from '../plan/types.js';
 import { links } from './links.js';
 import { groupLine } from './messages.js';
@@ -50,7 +50,7 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     subject: subject(`FAILED ${f.stage} for ${f.variant.id}${rolledBack ? `: ${rolledBack} group(s) rolled back` : ''}, ${untouched.length} untouched`),
     message: lines.join('\n'),
     severity: 'error',
-    variant: f.variant.id,
+    variant: variantsAttribute([f.variant.id]),
   };
 }
 
@@ -92,7 +92,7 @@ export function runFailure(state: RunState, executionName: string, region: strin
         `Execution: ${links(region).execution(executionArn)}`,
       ].join('\n'),
       severity: 'error',
-      variant: 'all',
+      variant: variantsAttribute(['all']),
     },
     cause: `${stage} failed, nothing was changed. ${text}`,
   };

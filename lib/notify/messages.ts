@@ -1,4 +1,4 @@
-import { subject, type Notice } from '../notice.js';
+import { subject, type Notice, variantsAttribute } from '../notice.js';
 import type { RunPlan, VariantPlan, VariantRun } from '../plan/types.js';
 import type { GroupProgress, WaveProgress } from '../rollout/refresh.js';
 import { links } from './links.js';
@@ -113,7 +113,7 @@ export function startNotice(plan: PlanFacts, where?: RunLocation, next: NextVers
     subject: subject(`${plan.dryRun ? 'Dry-run plan' : 'Patch run started'}: ${scopeOf(plan, warned)}`),
     message: capped([...head, '', ...planLines(plan, where, next)], footer(where)),
     severity: plan.warnings.length ? 'warning' : 'info',
-    variant: plan.variants.map((v) => v.id).join(',') || 'none',
+    variant: variantsAttribute(plan.variants.map((v) => v.id)),
   };
 }
 
@@ -136,7 +136,7 @@ export function skippedNotice(plan: PlanFacts, where?: RunLocation): Notice {
       ...footer(where),
     ].join('\n'),
     severity: busy ? 'warning' : 'info',
-    variant: variants.join(',') || 'none',
+    variant: variantsAttribute(variants),
   };
 }
 
@@ -154,7 +154,7 @@ export function imageReadyNotice(req: VariantRun & { executionArn: string; regio
       `Execution: ${l.execution(req.executionArn)}`,
     ].join('\n'),
     severity: 'info',
-    variant: req.variant.id,
+    variant: variantsAttribute([req.variant.id]),
   };
 }
 
@@ -185,6 +185,6 @@ export function waveNotice(req: VariantRun & { executionArn: string; region: str
       `Execution: ${links(req.region).execution(req.executionArn)}`,
     ].join('\n'),
     severity: skipped ? 'warning' : 'info',
-    variant: req.variant.id,
+    variant: variantsAttribute([req.variant.id]),
   };
 }

@@ -1,4 +1,4 @@
-import { subject, type Notice } from '../notice.js';
+import { subject, type Notice, variantsAttribute } from '../notice.js';
 import type { GroupProgress } from '../rollout/refresh.js';
 import { causeText, type CaughtError } from './cause.js';
 import { links } from './links.js';
@@ -81,7 +81,7 @@ export function runSummary(
       subject: subject(failed.length ? `${outcome}: see each failed variant's message` : `${outcome}: ${patched} node group(s) on new AMIs${skipped ? `, ${skipped} skipped` : ''}`),
       message: lines.join('\n'),
       severity: failed.length ? 'error' : skipped || done.some((o) => o.warnings.length) ? 'warning' : 'info',
-      variant: results.map((r) => r.variantId).join(','),
+      variant: variantsAttribute(results.map((r) => r.variantId)),
     },
   };
 }

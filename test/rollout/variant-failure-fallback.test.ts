@@ -52,7 +52,7 @@ describe('a variant whose failure report itself fails', () => {
     expect(p.Message).toContain('ASG ng-a was not found any more');
     expect(p.Message).toContain(`Execution: ${EXECUTION}`);
     expect(p.MessageAttributes.severity?.StringValue).toBe('error');
-    expect(p.MessageAttributes.variant?.StringValue).toBe('win2022-core-131');
+    expect(p.MessageAttributes.variant).toEqual({ DataType: 'String.Array', StringValue: '["win2022-core-131"]' });
     expect(error?.name).toBe('VariantFailed');
     expect(error?.message).toBe('variant win2022-core-131 failed with LaunchTemplateError; the failure report could not be built (SyntaxError)');
   });
