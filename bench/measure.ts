@@ -17,6 +17,8 @@ export interface FleetMetrics {
   overhead: number;
   maxTransitions: number;
   maxTransitionsExecution: string;
+  /** Largest state input or output of any execution, bytes. */
+  maxStateBytes: number;
   totalTransitions: number;
   invocations: number;
   calls: number;
@@ -103,6 +105,7 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     overhead: critical.seconds > 0 ? overheadRatio(report.simulatedSeconds, critical.seconds) : Number.NaN,
     maxTransitions: largest.transitions,
     maxTransitionsExecution: largest.name,
+    maxStateBytes: Math.max(...report.executions.map((e) => e.maxStateBytes)),
     totalTransitions: report.executions.reduce((s, e) => s + e.transitions, 0),
     invocations: report.invocations,
     calls: report.calls.length,

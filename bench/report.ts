@@ -23,6 +23,7 @@ export function fleetTable(runs: readonly FleetMetrics[]): string {
       row("critical path of AWS's own work", (r) => hm(r.criticalSeconds)),
       row('overhead (end-to-end / critical path)', (r) => r.overhead.toFixed(3)),
       row('state transitions, largest execution', (r) => r.maxTransitions),
+      row('largest state data of any execution (limit 262,144 bytes)', (r) => `${Math.round(r.maxStateBytes / 1024)} KB`),
       row('state transitions, total', (r) => r.totalTransitions),
       row('state transitions per node group', (r) => n1(r.totalTransitions / r.nodeGroups)),
       row('Lambda invocations', (r) => r.invocations),

@@ -2,14 +2,14 @@ import { logFor, logger } from '../lib/logger.js';
 import { variantOutcome, type VariantOutcome } from '../lib/notify/summary.js';
 import type { VariantRun } from '../lib/plan/types.js';
 import { recordSuccessfulSource } from '../lib/record.js';
-import type { GroupProgress } from '../lib/rollout/refresh.js';
+import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 
 interface Event extends VariantRun {
   image: { amiId: string };
   fastLaunch?: { warning: string | null };
   /** The RollOutWaves map's output: one entry per finished wave. */
-  waves?: { groups: GroupProgress[] }[];
+  waves?: { groups: WaveOutcomeGroup[] }[];
 }
 
 /** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */

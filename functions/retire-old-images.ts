@@ -1,12 +1,12 @@
 import { retiredImages, retireFastLaunch } from '../lib/fastlaunch-retire.js';
 import { logFor } from '../lib/logger.js';
 import type { VariantRun } from '../lib/plan/types.js';
-import type { GroupProgress } from '../lib/rollout/refresh.js';
+import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 
 interface Event extends VariantRun {
   image: { amiId: string };
-  waves: { groups: GroupProgress[] }[];
+  waves: { groups: WaveOutcomeGroup[] }[];
 }
 
 /** After the rollout: Fast Launch off on the AMIs every node group left (their snapshots cost money and quota). */

@@ -130,6 +130,8 @@ export interface ExecutionRecord {
   /** The variant of a child execution, "run" for the parent. */
   label: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** The largest state input or output seen, in bytes (Step Functions allows 262,144). */
+  maxStateBytes: number;
   /** Set when a state's data went over Step Functions' 256 KB: the execution fails, uncatchably. */
   dataLimitExceeded?: string;
   transitions: number;
@@ -246,7 +248,7 @@ export class LocalStepFunctions {
 
   private async execute(stateMachineArn: string, name: string, executionArn: string, input: Json): Promise<ExecutionRecord> {
     const machine = this.machines.get(stateMachineArn) as Machine;
-    const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, label: labelOf(input), status: 'RUNNING', transitions: 0 };
+    const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, label: labelOf(input), status: 'RUNNING', transitions: 0, maxStateBytes: 0 };
     this.executions.push(record);
     const overrides = Object.fromEntries(taskStates(machine).map(([stateName, s]) => [stateName, this.taskHandler(s)]));
     const sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
@@ -284,6 +286,7 @@ export class LocalStepFunctions {
       const state = e.state as { name: string; type: string; input?: unknown; output?: unknown } | undefined;
       for (const [what, value] of [['input', state?.input], ['output', state?.output]] as const) {
         const bytes = value === undefined || record.dataLimitExceeded ? 0 : Buffer.byteLength(JSON.stringify(value));
+        record.maxStateBytes = Math.max(record.maxStateBytes, bytes);
         if (bytes > STATE_DATA_LIMIT) {
           record.dataLimitExceeded = `The state/task '${state?.name}' ${what} is ${bytes} bytes, over the 262144-byte limit`;
           abort();

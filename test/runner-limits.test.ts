@@ -9,4 +9,11 @@ describe('the local runner', () => {
     expect(report.run.error?.Error).toBe('States.DataLimitExceeded');
     expect(report.run.error?.Cause).toMatch(/over the 262144-byte limit/);
   }, 120_000);
+
+  it('fits a run of 1,000 node groups in one variant within those 256 KB, wave outcomes kept small', async () => {
+    const report = await rehearseFleet({ nodeGroups: 1000, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 100 });
+
+    expect(report.status).toBe('SUCCEEDED');
+    for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(262_144);
+  }, 120_000);
 });

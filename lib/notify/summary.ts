@@ -14,7 +14,7 @@ export interface VariantOutcome {
   warnings: string[];
 }
 
-export function variantOutcome(variantId: string, sourceAmi: string, amiId: string, waves: { groups: GroupProgress[] }[], warnings: string[]): VariantOutcome {
+export function variantOutcome(variantId: string, sourceAmi: string, amiId: string, waves: { groups: Pick<GroupProgress, 'asgName' | 'state' | 'reason'>[] }[], warnings: string[]): VariantOutcome {
   const groups = waves.flatMap((w) => w.groups);
   const names = (state: string) => groups.filter((g) => g.state === state).map((g) => g.asgName);
   return {

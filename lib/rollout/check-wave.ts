@@ -6,9 +6,13 @@ import type { VariantRun } from '../plan/types.js';
 import { setDefaultVersions } from './default-version.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 
-/** A wave as the state machine carries it ($.progress): the notice when it succeeded, the failure report (the Fail state's Cause) when it did not. */
+/** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
+export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason'>;
+
+/** A wave as the state machine carries it ($.progress): the notice and the outcome when it succeeded, the failure report (the Fail state's Cause) when it did not. */
 export interface WaveCheck extends WaveProgress {
   notice: Notice | null;
+  outcome: WaveOutcomeGroup[] | null;
   failure: string | null;
 }
 
@@ -25,6 +29,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promis
   return {
     ...progress,
     notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress) : null,
+    outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups) : null,
   };
 }
