@@ -71,7 +71,7 @@ export function runSummary(
     if (o.warnings.length > NAMES_LISTED) lines.push(`  … and ${o.warnings.length - NAMES_LISTED} more warning(s) (${FULL_LIST})`);
   }
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
-  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group runs the patched AMI.');
+  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
   lines.push(`Execution: ${links(region).execution(executionArn)}`);
   const outcome = failed.length ? `FAILED for ${failed.length} of ${results.length} variant(s)` : 'All nodes patched';
   return {
