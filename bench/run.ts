@@ -193,18 +193,15 @@ function causes(): string[] {
         `(sns:publish or startExecution.sync:2): ${throttled.failure ?? 'see the outcome above'}. Step Functions reports such errors as \`SNS.<exception>\` / ` +
         '`StepFunctions.<exception>`, which the ASL Retry rules match; the local runner passes the raw SDK error name through, so no Retry matches it.',
     );
-  const ec2 = bundles.filter((b) => b.heaviest.some(([p]) => p === '@aws-sdk/client-ec2'));
   const overweight = bundles.filter((b) => b.bytes > LIMITS.bundleBytes);
   if (overweight.length) {
     const base = Math.min(...bundles.filter((b) => b.heaviest.some(([p]) => p === '@smithy/core')).map((b) => b.bytes));
+    const ssm = overweight.filter((b) => b.heaviest.some(([p]) => p === '@aws-sdk/client-ssm'));
     out.push(
-      `- Bundles: ${overweight.length} of ${bundles.length} exceed 300 KB. Every function with an AWS SDK client carries @smithy/core and @aws-sdk/nested-clients ` +
-        `(the protocol code and the default credential chain; the lightest such bundle is ${Math.round(base / 1024)} KB). ` +
-        (ec2.length ? `The ${ec2.length} functions with an EC2 client (${ec2.map((b) => b.fn).join(', ')}) also carry @aws-sdk/client-ec2's schema module, which esbuild cannot tree-shake. ` : '') +
-        'See the heaviest packages per function above.',
+      `- Bundles: ${overweight.length} of ${bundles.length} exceed 300 KB: ${overweight.map((b) => `${b.fn} (${Math.round(b.bytes / 1024)} KB, heaviest: ${b.heaviest.slice(0, 3).map(([p, n]) => `${p} ${Math.round(n / 1024)} KB`).join(', ')})`).join('; ')}. ` +
+        `Every function with an AWS SDK client carries the SDK's shared runtime (@smithy/core, @aws-sdk/core; the lightest such bundle is ${Math.round(base / 1024)} KB). ` +
+        (ssm.length ? `${ssm.map((b) => b.fn).join(' and ')} also carry the SSM client, which registers all of its error classes at load, so none of them tree-shake; plan-run adds EC2, Auto Scaling and Step Functions clients on top.` : ''),
     );
-    const zod = overweight.filter((b) => b.heaviest[0]?.[0] === 'zod');
-    if (zod.length) out.push(`- ${zod.map((b) => b.fn).join(', ')}: zod is the heaviest package (zod's classic API is not tree-shaken).`);
   }
   const slow = bundles.filter((b) => b.initMs > LIMITS.initMs);
   if (slow.length) out.push(`- Module init: ${slow.length} of ${bundles.length} functions take over ${LIMITS.initMs} ms; init time follows bundle size (parsing and running the SDK's module code).`);

@@ -2,6 +2,7 @@ import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand } from '@aws-
 import { ec2 } from './aws/ec2.js';
 import { withRetries } from './aws/retry.js';
 import { logger } from './logger.js';
+import type { VariantPlan } from './plan/types.js';
 import type { GroupProgress } from './rollout/refresh.js';
 import { chunk } from './util.js';
 
@@ -13,7 +14,21 @@ export function retiredImages(planned: { asgName: string; imageId: string }[], g
   const moved = new Set(groups.filter((g) => g.state === 'patched').map((g) => g.asgName));
   const stillUsed = new Set(planned.filter((g) => !moved.has(g.asgName)).map((g) => g.imageId));
   stillUsed.add(newAmi);
-  return [...new Set(planned.filter((g) => moved.has(g.asgName)).map((g) => g.imageId))].filter((id) => !stillUsed.has(id));
+  // A `resolve:ssm:` ImageId names no AMI: DescribeFastLaunchImages would reject the whole batch as malformed.
+  return [...new Set(planned.filter((g) => moved.has(g.asgName)).map((g) => g.imageId))].filter((id) => id.startsWith('ami-') && !stillUsed.has(id));
+}
+
+/**
+ * After a variant's rollout: Fast Launch off on the AMIs its node groups left. A run
+ * limited by input.nodeGroups saw only some groups; the others may still launch from
+ * the old AMI, and would boot the slow way without its snapshots: retire nothing then.
+ */
+export async function retireOldImages(variant: Pick<VariantPlan, 'waves' | 'nodeGroupsLimited'>, groups: Pick<GroupProgress, 'asgName' | 'state'>[], newAmi: string, launchTemplateId: string): Promise<string[]> {
+  if (variant.nodeGroupsLimited) {
+    logger.info('no AMI retired: the run was limited to some node groups (input.nodeGroups), and the others may still run the old AMI');
+    return [];
+  }
+  return retireFastLaunch(retiredImages(variant.waves.flat(), groups, newAmi), launchTemplateId);
 }
 
 /**

@@ -26,7 +26,7 @@ export const ExecutionInputSchema = z
     stages: z._default(z.array(z.enum(STAGES, { error: `use one of ${STAGES.join(', ')}` })).check(z.minLength(1)), [...STAGES]),
     dryRun: z._default(z.boolean({ error: 'use true or false' }), false),
     reason: z._default(z.string().check(z.maxLength(200, 'keep the reason under 200 characters')), ''),
-    /** Another active run covers one of these variants: wait for it (re-planning every 10 minutes, up to 24 h) or end cleanly. */
+    /** Another active run covers one of these variants: wait for it (re-planning every 10 minutes, up to 72 h) or end cleanly. */
     whenBusy: z._default(z.enum(['wait', 'skip'], { error: 'use "wait" or "skip"' }), 'wait'),
   })
   .check(

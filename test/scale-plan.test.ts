@@ -51,6 +51,6 @@ describe('the summary of a run over 1,000 node groups', () => {
     expect(notice.message).toContain('  patched (240): ng-win2022-core-131-0000, ');
     expect(notice.message).toContain('… and 220 more (every group: the execution output)');
     expect(notice.message).toContain('  skipped (10): ');
-    expect(notice.subject).toBe('All nodes patched: 960 node group(s) on new AMIs, 40 skipped');
+    expect(notice.subject).toBe('Patched 960 node group(s), 40 SKIPPED: another refresh was running');
   });
 });

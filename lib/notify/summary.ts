@@ -73,15 +73,26 @@ export function runSummary(
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
   lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
   lines.push(`Execution: ${links(region).execution(executionArn)}`);
-  const outcome = failed.length ? `FAILED for ${failed.length} of ${results.length} variant(s)` : 'All nodes patched';
+  const current = done.reduce((n, o) => n + o.current.length, 0);
   return {
     succeeded: failed.length === 0,
     notice: {
-      // A failed variant's own message counts its groups; a total here would hide them.
-      subject: subject(failed.length ? `${outcome}: see each failed variant's message` : `${outcome}: ${patched} node group(s) on new AMIs${skipped ? `, ${skipped} skipped` : ''}`),
+      subject: subject(summarySubject(results.length, failed.length, patched, skipped, current)),
       message: lines.join('\n'),
       severity: failed.length ? 'error' : skipped || done.some((o) => o.warnings.length) ? 'warning' : 'info',
       variant: variantsAttribute(results.map((r) => r.variantId)),
     },
   };
+}
+
+/**
+ * The subject states the outcome without overclaiming: "All nodes patched" only when
+ * every targeted group was patched (or already current) and none was skipped. A failed
+ * variant's own message counts its groups; a total here would hide them.
+ */
+export function summarySubject(variants: number, failed: number, patched: number, skipped: number, current: number): string {
+  if (failed) return `FAILED for ${failed} of ${variants} variant(s): see each failed variant's message`;
+  if (skipped) return `Patched ${patched} node group(s), ${skipped} SKIPPED: another refresh was running`;
+  if (patched + current === 0) return `Images ready for ${variants} variant(s): no node group was rolled out`;
+  return `All nodes patched: ${patched} node group(s) on new AMIs${current ? `, ${current} already current` : ''}`;
 }

@@ -22,9 +22,9 @@ export interface BlockingRun {
   variants: string[];
 }
 
-/** Re-plan this often while another run holds a variant; give up (end cleanly) after a day. */
+/** Re-plan this often while another run holds a variant; give up (end cleanly) after three days: a run of a thousand node groups can take thirty hours. */
 export const BUSY_WAIT_SECONDS = 600;
-export const BUSY_GIVE_UP_SECONDS = 24 * 3600;
+export const BUSY_GIVE_UP_SECONDS = 72 * 3600;
 
 /** Every RUNNING execution of the run state machine except this one, with the variants its input covers. */
 export async function activeRuns(stateMachineArn: string, selfArn: string): Promise<ActiveRun[]> {

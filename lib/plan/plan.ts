@@ -89,6 +89,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       images: refs,
       imagesDigest: imagesDigest(refs),
       waves: splitIntoWaves(groups.groups, config.rollout.waveSize),
+      nodeGroupsLimited: groups.limited,
       warnings: groups.warnings,
       childName: makeName(ctx.executionName, variant.id),
     });
@@ -160,7 +161,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     }
   });
   const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
-  return { groups, problems, warnings: collapseWarnings(warnings, names), next, selected: names };
+  return { groups, problems, warnings: collapseWarnings(warnings, names), next, selected: names, limited: selected.length < found.groups.length };
 }
 
 function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<NodeGroupPlan, 'canary'> {

@@ -26,6 +26,11 @@ export interface VariantPlan {
   stages: Record<Stage, boolean>;
   images: string[];
   imagesDigest: string;
+  /**
+   * True when input.nodeGroups left some of this variant's node groups out: those may
+   * still run an old AMI, so nothing is retired after the run. Absent in older plans.
+   */
+  nodeGroupsLimited?: boolean;
   /** Canary wave first; every other wave at most rollout.waveSize groups. */
   waves: NodeGroupPlan[][];
   warnings: string[];

@@ -2,9 +2,12 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import { isUnpinned, overridesRootVolume } from './launch-template-in-use.js';
 
+const SSM_IMAGE = 'resolve:ssm:';
+
 /**
  * Preflight rules for one node group. Refused: no launch template (launch
- * configurations), $Latest/$Default unless allowed (AutoRollback impossible).
+ * configurations), $Latest/$Default or an ImageId taken from an SSM parameter
+ * unless allowed (AutoRollback impossible: IrreversibleInstanceRefresh).
  * Warned: no termination hook (pods are not drained), a root volume override
  * (Fast Launch snapshots unused).
  */
@@ -25,6 +28,16 @@ export function assessNodeGroup(
       `ASG ${name} uses launch template version ${usedVersion}, so a failed refresh could not roll back: pin the ASG to a version number (it runs ${version.VersionNumber} now), or set rollout.allowUnpinnedVersions: true to accept that`,
     );
   else if (isUnpinned(usedVersion)) warnings.push(`ASG ${name} uses ${usedVersion}: a failed refresh cannot roll back automatically`);
+  // AWS resolves resolve:ssm: at each launch, so the old version names no AMI to return to: it refuses AutoRollback.
+  const image = version?.LaunchTemplateData?.ImageId;
+  if (version && image?.startsWith(SSM_IMAGE)) {
+    const parameter = image.slice(SSM_IMAGE.length);
+    if (!allowUnpinned)
+      problems.push(
+        `ASG ${name}: launch template version ${version.VersionNumber} takes its AMI from the SSM parameter ${parameter} (ImageId ${image}), so a failed refresh could not roll back: put an AMI id in the launch template, or set rollout.allowUnpinnedVersions: true to accept that`,
+      );
+    else warnings.push(`ASG ${name} takes its AMI from the SSM parameter ${parameter}: a failed refresh cannot roll back automatically`);
+  }
   if (version && overridesRootVolume(version))
     warnings.push(`ASG ${name}: its launch template overrides the root volume (/dev/sda1), so launches ignore the Fast Launch snapshots`);
   if (!hasTerminationHook)

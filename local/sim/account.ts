@@ -1,4 +1,4 @@
-import { autoscalingHandlers, asgView, ltTarget, requireAsg } from './autoscaling.js';
+import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
@@ -104,12 +104,14 @@ export class SimulatedAccount {
 
   private seed(fleet: Fleet, now: number): void {
     const s = this.state;
-    for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, createdAt: now - 30 * 24 * 60 * MINUTE };
+    for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
     for (const [name, value] of Object.entries(fleet.ssmParameters)) {
       const dataType = name.endsWith('/image_id') ? 'aws:ec2:image' : 'text';
       s.ssm[name] = { value, type: 'String', dataType, version: 1, lastModified: now };
     }
     for (const lt of fleet.launchTemplates) {
+      for (const v of lt.versions)
+        if (v.imageId.startsWith('resolve:ssm:') && !s.ssm[v.imageId.slice(12)]) throw new Error(`launch template ${lt.name}: SSM parameter ${v.imageId.slice(12)} is not in the fleet`);
       const id = this.ctx.nextId('lt-');
       if (lt.defaultVersion > lt.versions.length) throw new Error(`launch template ${lt.name}: defaultVersion ${lt.defaultVersion} does not exist`);
       s.launchTemplates[id] = {
@@ -202,7 +204,8 @@ export class SimulatedAccount {
     if (prefs.AutoRollback === true) {
       // AWS can only roll back to an explicit version it can return to.
       const moving = (v: string) => v === '$Latest' || v === '$Default';
-      if (!spec || moving(view.target.version) || moving(desired.version) || desired.imageId.startsWith('resolve:ssm:'))
+      // An SSM ImageId (on the group now or in the desired version) is resolved at launch: there is no AMI to return to.
+      if (!spec || moving(view.target.version) || moving(desired.version) || takesSsmImage(ctx, view.target) || takesSsmImage(ctx, desired))
         throw awsError('IrreversibleInstanceRefreshFault', 'The request failed because a desired configuration was not found or an incompatible launch template (uses a Systems Manager parameter instead of an AMI ID) or launch template version ($Latest or $Default) is present on the Auto Scaling group.');
     }
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);

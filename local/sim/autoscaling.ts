@@ -15,6 +15,13 @@ export function ltTarget(ctx: Ctx, spec: { id?: unknown; name?: unknown; version
   return { ltId: lt.id, ltName: lt.name, version, versionNumber: v.versionNumber, imageId };
 }
 
+/** Whether the version behind a target names its AMI by `resolve:ssm:` (ltTarget hides that by resolving it). */
+export function takesSsmImage(ctx: Ctx, t: LtTarget): boolean {
+  const lt = ctx.state.launchTemplates[t.ltId];
+  const raw = lt?.versions.find((v) => v.versionNumber === t.versionNumber)?.data.ImageId;
+  return typeof raw === 'string' && raw.startsWith('resolve:ssm:');
+}
+
 export interface AsgView {
   asg: AsgRec;
   target: LtTarget;

@@ -7,14 +7,19 @@ const LtVersion = z
   .transform(String)
   .pipe(z.string().regex(/^([1-9][0-9]*|\$Latest|\$Default)$/, 'a version is "1".."n", "$Latest" or "$Default"'));
 
+// A launch template may name an SSM parameter instead of an AMI; AWS resolves it at each launch.
+const SsmImageId = z.string().regex(/^resolve:ssm:\S+$/, 'an SSM ImageId is resolve:ssm: followed by a parameter name');
+
 export const AmiSchema = z.strictObject({
   id: AmiId,
   name: z.string().min(3).max(128),
   platform: z.enum(['windows', 'linux']).default('windows'),
+  /** ISO date-time; absent = 30 days before the scenario starts. */
+  creationDate: z.iso.datetime().optional(),
 });
 
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
-  imageId: AmiId,
+  imageId: z.union([AmiId, SsmImageId]),
   rootVolumeOverride: z.boolean().default(false),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),

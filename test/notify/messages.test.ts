@@ -6,7 +6,7 @@ import { subject } from '../../lib/notice.js';
 import { waveFailure } from '../../lib/notify/cause.js';
 import { describeVariantFailure, runFailure, variantFailureNotice } from '../../lib/notify/failure.js';
 import { skippedNotice, startNotice } from '../../lib/notify/messages.js';
-import { runSummary } from '../../lib/notify/summary.js';
+import { runSummary, summarySubject } from '../../lib/notify/summary.js';
 import { plan, REGION, rolledBackWave, RUN_ARN, START, variant } from './fixtures.js';
 
 const where = { region: REGION, executionArn: RUN_ARN, startTime: START };
@@ -146,5 +146,15 @@ describe('subjects', () => {
   it('keep the outcome and scope for a run over many variants', () => {
     const many = { ...plan, variants: Array.from({ length: 12 }, (_, i) => ({ ...variant, id: `win2022-core-131-pool-${i}` })) };
     expect(startNotice(many).subject).toBe('Patch run started: 12 variant(s), 36 node group(s), 1 warning(s)');
+  });
+});
+
+describe('summarySubject', () => {
+  it('claims "All nodes patched" only when no group was skipped and none failed', () => {
+    expect(summarySubject(2, 0, 5, 0, 0)).toBe('All nodes patched: 5 node group(s) on new AMIs');
+    expect(summarySubject(2, 0, 4, 0, 1)).toBe('All nodes patched: 4 node group(s) on new AMIs, 1 already current');
+    expect(summarySubject(2, 0, 4, 1, 0)).toBe('Patched 4 node group(s), 1 SKIPPED: another refresh was running');
+    expect(summarySubject(2, 1, 3, 0, 0)).toBe("FAILED for 1 of 2 variant(s): see each failed variant's message");
+    expect(summarySubject(1, 0, 0, 0, 0)).toBe('Images ready for 1 variant(s): no node group was rolled out');
   });
 });

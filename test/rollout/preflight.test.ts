@@ -30,6 +30,34 @@ describe('preflight of a node group', () => {
     expect(warnings).toEqual(['ASG ng-apps uses $Latest: a failed refresh cannot roll back automatically']);
   });
 
+  describe('a launch template whose ImageId is an SSM parameter', () => {
+    const ssmVersion = version({ LaunchTemplateData: { ImageId: 'resolve:ssm:/eks/windows/node-ami' } });
+
+    it('refuses it by default, naming the ASG, the parameter and both fixes', () => {
+      const { problems } = assessNodeGroup(asg, '3', ssmVersion, false, true);
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('ASG ng-apps');
+      expect(problems[0]).toContain('SSM parameter /eks/windows/node-ami');
+      expect(problems[0]).toContain('could not roll back');
+      expect(problems[0]).toContain('put an AMI id in the launch template');
+      expect(problems[0]).toContain('rollout.allowUnpinnedVersions: true');
+    });
+
+    it('allows it with rollout.allowUnpinnedVersions, with a warning', () => {
+      const { problems, warnings } = assessNodeGroup(asg, '3', ssmVersion, true, true);
+
+      expect(problems).toEqual([]);
+      expect(warnings).toEqual(['ASG ng-apps takes its AMI from the SSM parameter /eks/windows/node-ami: a failed refresh cannot roll back automatically']);
+    });
+
+    it('reports both reasons for a group on $Latest with an SSM ImageId', () => {
+      const { problems } = assessNodeGroup(asg, '$Latest', ssmVersion, false, true);
+
+      expect(problems).toEqual([expect.stringContaining('$Latest'), expect.stringContaining('SSM parameter /eks/windows/node-ami')]);
+    });
+  });
+
   it('warns when the node launch template overrides the root volume', () => {
     const v = version({ LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 100 } }] } });
     const { problems, warnings } = assessNodeGroup(asg, '3', v, false, true);

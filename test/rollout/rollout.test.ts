@@ -134,6 +134,39 @@ describe('preflight', () => {
     expect(report.notifications[0]?.message).toContain(`ASG ${ng(3)} uses $Latest: a failed refresh cannot roll back automatically`);
   });
 
+  /** ng(3)'s launch template names its AMI by an SSM parameter (which holds the old AMI). */
+  function ssmImageScenario(config?: Record<string, unknown>) {
+    const scenario = generateScenario(fleet(config ? { config } : {}));
+    scenario.fleet.ssmParameters['/eks/windows/node-ami'] = OLD_AMI;
+    const v1 = scenario.fleet.launchTemplates.find((l) => l.name === ng(3))?.versions[0];
+    if (v1) v1.imageId = 'resolve:ssm:/eks/windows/node-ami';
+    return scenario;
+  }
+
+  it('refuses an ASG whose launch template takes its AMI from an SSM parameter, naming the parameter, and writes nothing', async () => {
+    const report = await rehearse(ssmImageScenario());
+
+    expect(report.status).toBe('FAILED');
+    expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
+    const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED plan'));
+    expect(notice?.message).toContain(`ASG ${ng(3)}: launch template version 1 takes its AMI from the SSM parameter /eks/windows/node-ami`);
+    expect(notice?.message).toContain('put an AMI id in the launch template, or set rollout.allowUnpinnedVersions: true');
+  });
+
+  it('rolls out an allowed SSM-ImageId group without AutoRollback, which AWS refuses for it', async () => {
+    const report = await rehearse(ssmImageScenario({ rollout: { waveSize: 3, allowUnpinnedVersions: true } }));
+
+    expect(report.status).toBe('SUCCEEDED');
+    const starts = report.calls.filter((c) => c.operation === 'StartInstanceRefresh' && (c.input as { AutoScalingGroupName: string }).AutoScalingGroupName === ng(3));
+    expect(starts.map((c) => [c.error ?? 'ok', (c.input as { Preferences: { AutoRollback: boolean } }).Preferences.AutoRollback])).toEqual([
+      ['IrreversibleInstanceRefreshFault', true],
+      ['ok', false],
+    ]);
+    const newAmi = report.account.asg(ng(0)).imageId;
+    expect(report.account.asg(ng(3))).toMatchObject({ version: '2', imageId: newAmi, refreshStatus: 'Successful' });
+    expect(report.notifications[0]?.message).toContain(`ASG ${ng(3)} takes its AMI from the SSM parameter /eks/windows/node-ami`);
+  });
+
   it('fails the plan, changing nothing, when a configured ASG does not exist', async () => {
     const scenario = generateScenario(fleet());
     scenario.fleet.autoScalingGroups = scenario.fleet.autoScalingGroups.filter((g) => g.name !== ng(5));
@@ -183,7 +216,7 @@ describe("someone else's instance refresh on a node group", () => {
     expect(report.account.asg(ng(2)).version).toBe('1');
     expect(callsOf(report, 'CancelInstanceRefresh')).toHaveLength(0);
     const summary = report.notifications.at(-1);
-    expect(summary?.subject).toMatch(/1 skipped/);
+    expect(summary?.subject).toMatch(/1 skipped/i);
     expect(summary?.message).toContain(`${ng(2)} (another instance refresh was still running after 3 attempts; left on version 1)`);
     for (const name of ALL.filter((n) => n !== ng(2))) expect(report.account.asg(name).version).toBe('2');
   });
