@@ -135,6 +135,10 @@ export const PipelineConfigSchema = z
       if (seen.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `variant id "${v.id}" is used twice: make each id unique` });
       seen.add(v.id);
     });
+    const { minHealthyPercentage: min, maxHealthyPercentage: max } = cfg.rollout;
+    // Auto Scaling refuses the refresh (mid-run, after the image build) when the spread exceeds 100.
+    if (max !== undefined && max - min > 100)
+      ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: `must be at most 100 above minHealthyPercentage (${min}): use ${min + 100} or less` });
     const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
     if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();

@@ -74,6 +74,13 @@ describe('the pipeline config', () => {
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^fastLaunch\.maxParallelLaunches: 2 variant\(s\) x 25 = 50 parallel launches, over the regional Fast Launch quota of 40.*lower fastLaunch\.maxParallelLaunches to 20/)]);
   });
 
+  it('refuses a healthy-percentage spread Auto Scaling would refuse at refresh time', () => {
+    const raw = sample();
+    raw.rollout = { minHealthyPercentage: 90, maxHealthyPercentage: 200 };
+
+    expect(problemsOf(raw)).toEqual(['rollout.maxHealthyPercentage: must be at most 100 above minHealthyPercentage (90): use 190 or less (got 200)']);
+  });
+
   it('refuses a time zone Intl does not know', () => {
     const raw = sample();
     raw.triggers = { timeZone: 'Europe/Atlantis' };
