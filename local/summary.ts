@@ -1,4 +1,5 @@
-import type { VariantOutcome, VariantResult } from '../lib/notify/summary.js';
+import type { VariantOutcome } from '../lib/notify/summary.js';
+import type { VariantPlan } from '../lib/plan/types.js';
 import type { RehearsalReport } from './rehearsal.js';
 
 /** The machine-readable summary of a rehearsal (`npm start -- --json`). */
@@ -23,29 +24,38 @@ export function formatDuration(seconds: number): string {
   return `${h}h ${String(m).padStart(2, '0')}m`;
 }
 
-function variantResults(report: RehearsalReport): VariantResult[] {
+/**
+ * Each variant as its child execution ended. A failed child has no output, so what it
+ * changed is read from the account: its source AMI from its input, and the groups whose
+ * launch template version moved (patched before the line stopped).
+ */
+function variants(report: RehearsalReport): RehearsalSummary['variants'] {
   const children = report.executions.filter((e) => e.stateMachine.endsWith('patch-variant'));
-  return children.map((c) => ({
-    variantId: c.name.slice(report.run.name.length + 1),
-    output: c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined,
-    error: c.error,
-  }));
+  return children.map((c) => {
+    const output = c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined;
+    if (output) return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched, skipped: output.skipped };
+    const started = report.account.executions.find((e) => e.executionArn === c.executionArn);
+    const plan = (JSON.parse(started?.input ?? '{}') as { variant?: VariantPlan }).variant;
+    const groups = plan?.waves.flat() ?? [];
+    const moved = groups.filter((g) => report.account.asg(g.asgName).version !== g.version);
+    return {
+      variant: plan?.id ?? c.label,
+      status: 'FAILED' as const,
+      sourceAmi: plan?.sourceAmi ?? null,
+      amiId: moved[0] ? report.account.asg(moved[0].asgName).imageId : null,
+      patched: moved.map((g) => g.asgName),
+      skipped: [],
+    };
+  });
 }
 
 export function summarize(report: RehearsalReport): RehearsalSummary {
-  const variants = variantResults(report).map((r) => ({
-    variant: r.variantId,
-    status: r.output ? ('SUCCEEDED' as const) : ('FAILED' as const),
-    sourceAmi: r.output?.sourceAmi ?? null,
-    amiId: r.output?.amiId ?? null,
-    patched: r.output?.patched ?? [],
-    skipped: r.output?.skipped ?? [],
-  }));
+  const variantsNow = variants(report);
   return {
     status: report.status,
     error: report.run?.error ? `${report.run.error.Error}: ${report.run.error.Cause}` : null,
-    variants,
-    nodeGroupsPatched: variants.reduce((n, v) => n + v.patched.length, 0),
+    variants: variantsNow,
+    nodeGroupsPatched: variantsNow.reduce((n, v) => n + v.patched.length, 0),
     instancesReplaced: report.instancesReplaced,
     notifications: report.notifications.map((n) => ({ t: n.t, subject: n.subject ?? '', severity: String((n.attributes?.severity as { StringValue?: string } | undefined)?.StringValue ?? '') })),
     simulatedSeconds: report.simulatedSeconds,
