@@ -2,7 +2,7 @@ import { subject, type Notice, variantsAttribute } from '../notice.js';
 import type { VariantRun } from '../plan/types.js';
 import { links } from './links.js';
 import { groupLine } from './messages.js';
-import { versionsInUse } from '../rollout/standing.js';
+import { activeRefreshes, versionsInUse, type ActiveRefresh } from '../rollout/standing.js';
 import { causeText, waveFailure, type CaughtError, type WaveFailureGroup } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
@@ -15,6 +15,8 @@ export interface VariantFailureFacts extends VariantRun {
   checkedWaves: number;
   /** Version in use now, for the groups of the checked waves. */
   versionsNow: Map<string, string>;
+  /** Refreshes still running on groups that have not moved (only read when no wave report says where they are). */
+  refreshingNow?: Map<string, ActiveRefresh>;
 }
 
 const NEXT_STEPS: Record<string, string> = {
@@ -38,7 +40,12 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : f.checkedWaves;
   f.variant.waves.slice(0, f.checkedWaves).flat().forEach((g) => {
     const now = f.versionsNow.get(g.asgName);
-    lines.push(`  ${g.asgName}: ${now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})` : `not moved (still on version ${g.version})`}`);
+    const running = f.refreshingNow?.get(g.asgName);
+    const standing =
+      now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})`
+      : running ? `instance refresh still ${running.status} (${running.percent}%), no longer watched by this run: follow it at ${l.asg(g.asgName)}`
+      : `not moved (still on version ${g.version})`;
+    lines.push(`  ${g.asgName}: ${standing}`);
   });
   failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
@@ -120,6 +127,8 @@ export async function describeVariantFailure(state: VariantState, executionArn: 
   const checkedWaves = failedWave ? failedWave.waveIndex : stage === 'rollout' ? state.variant.waves.length : 0;
   const earlier = state.variant.waves.slice(0, checkedWaves).flat().map((g) => g.asgName);
   const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
-  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow });
+  const notMoved = failedWave ? [] : earlier.filter((name) => versionsNow.get(name) === state.variant.waves.flat().find((g) => g.asgName === name)?.version);
+  const refreshingNow = notMoved.length ? await activeRefreshes(notMoved) : new Map<string, ActiveRefresh>();
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow });
   return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
 }

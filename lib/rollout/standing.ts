@@ -1,7 +1,7 @@
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
 import { withRetries } from '../aws/retry.js';
-import { chunk } from '../util.js';
+import { chunk, mapLimit } from '../util.js';
 import { launchTemplateInUse, type LaunchTemplateRef } from './launch-template-in-use.js';
 
 export interface LiveSpec extends LaunchTemplateRef {
@@ -25,4 +25,24 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
 export async function versionsInUse(asgNames: string[]): Promise<Map<string, string>> {
   const specs = await liveSpecs(asgNames);
   return new Map([...specs].map(([name, spec]) => [name, spec.version]));
+}
+
+export interface ActiveRefresh {
+  status: string;
+  percent: number;
+}
+
+const ACTIVE = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);
+
+/**
+ * Refreshes still running on the given ASGs. An ASG keeps its old launch template version
+ * until its refresh succeeds, so "not moved" alone cannot tell a running refresh from none.
+ */
+export async function activeRefreshes(asgNames: string[]): Promise<Map<string, ActiveRefresh>> {
+  const found = await mapLimit(asgNames, 8, async (name) => {
+    const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name, MaxRecords: 1 })));
+    const latest = out.InstanceRefreshes?.[0];
+    return latest?.Status && ACTIVE.has(latest.Status) ? ([name, { status: latest.Status, percent: latest.PercentageComplete ?? 0 }] as const) : undefined;
+  });
+  return new Map(found.filter((f) => f !== undefined));
 }

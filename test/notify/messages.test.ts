@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,7 @@ describe('notifications', () => {
 
     expect(notice.message).toContain('eks-win2022-canary: on the new AMI ami-0c2022c0000000042 (launch template version 5)');
     expect(notice.message).toContain('eks-win2022-apps-a: not moved (still on version 7)');
+    expect(notice.message).toContain('eks-win2022-apps-b: not moved (still on version 2)');
     expect(notice.message).toContain('Cause: Request limit exceeded.');
     expect(notice.message).toContain('AMI: ami-0c2022c0000000042');
     expect(notice.message).not.toContain('never touched');
@@ -78,6 +79,7 @@ describe('notifications', () => {
     const autoScaling = mockClient(AutoScalingClient);
     const lt = (name: string, version: string) => ({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: version } }) as AutoScalingGroup;
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [lt('eks-win2022-canary', '5'), lt('eks-win2022-apps-a', '7'), lt('eks-win2022-apps-b', '3')] });
+    autoScaling.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ Status: 'Successful', PercentageComplete: 100 }] });
     const cut = { Error: 'RolloutWaveFailed', Cause: JSON.stringify(rolledBackWave).slice(0, 120) };
 
     try {
@@ -95,6 +97,24 @@ describe('notifications', () => {
     } finally {
       autoScaling.restore();
     }
+  });
+
+  it('failure of a rollout step without a wave report: a refresh still running is said to run, not "not moved"', () => {
+    const notice = variantFailureNotice({
+      run: { executionName: 'monthly-2026-11', startTime: START, reason: '' },
+      variant,
+      executionArn: RUN_ARN,
+      region: REGION,
+      error: { Error: 'Throttling', Cause: JSON.stringify({ errorType: 'Throttling', errorMessage: 'Rate exceeded' }) },
+      stage: 'rollout',
+      amiId: 'ami-0c2022c0000000042',
+      checkedWaves: variant.waves.length,
+      versionsNow: new Map([['eks-win2022-canary', '5'], ['eks-win2022-apps-a', '7'], ['eks-win2022-apps-b', '2']]),
+      refreshingNow: new Map([['eks-win2022-apps-a', { status: 'InProgress', percent: 40 }]]),
+    });
+
+    expect(notice.message).toContain('eks-win2022-apps-a: instance refresh still InProgress (40%), no longer watched by this run');
+    expect(notice.message).toContain('eks-win2022-apps-b: not moved (still on version 2)');
   });
 
   it('failure of a wave: where every group stands and what to do next', () => {
