@@ -152,8 +152,6 @@ export const PipelineConfigSchema = z
     );
   });
 
-export { describeIssues } from './issues.js';
-
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 export type Variant = z.infer<typeof VariantSchema>;
 export type NodeGroupSelector = z.infer<typeof NodeGroupSelectorSchema>;

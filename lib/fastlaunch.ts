@@ -9,7 +9,6 @@ import { nextPollSeconds } from './polling.js';
 const EXPECTED_ENABLE_SECONDS = 30 * 60;
 /** Without a bound, an AMI stuck in `enabling` would keep the variant polling until the execution times out. */
 export const FAST_LAUNCH_TIMEOUT_SECONDS = 3 * EXPECTED_ENABLE_SECONDS;
-export { FAST_LAUNCH_PARALLEL_QUOTA, fastLaunchQuotaProblem } from './fastlaunch-quota.js';
 
 export interface FastLaunchSettings {
   maxParallelLaunches: number;

@@ -10,7 +10,6 @@ import { STAGES } from './stages.js';
  * people (console, CLI, events/*.json) all speak this one shape.
  */
 export const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-export { STAGES, type Stage } from './stages.js';
 
 const amiId = z.optional(z.string().check(z.regex(AMI_ID, 'use an AMI id: "ami-" and 8 or 17 hex digits')));
 const names = (what: string) => z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1, `list at least one ${what}, or leave the field out for all`)));

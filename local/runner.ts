@@ -7,7 +7,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { installClock, type SimulatedClock } from './clock.js';
 import type { SimulatedAccount } from './sim/account.js';
 
 /**
@@ -324,4 +323,3 @@ export class LocalStepFunctions {
   }
 }
 
-export { installClock, type SimulatedClock };

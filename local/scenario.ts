@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { describeIssues, parseConfig, type PipelineConfig } from '../lib/config.js';
+import { parseConfig, type PipelineConfig } from '../lib/config.js';
+import { describeIssues } from '../lib/issues.js';
 import { ConfigError } from '../lib/errors.js';
 import { DurationsSchema, FaultSchema, ScenarioFleetSchema, type Durations, type Fault, type Fleet } from './sim/fleet.js';
 

@@ -11,7 +11,7 @@ import {
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executionName } from '../lib/names.js';
-import { STAGES } from '../lib/input.js';
+import { STAGES } from '../lib/stages.js';
 
 /**
  * npm run patch -- [--variant ID]... [--node-group ASG]... [--dry-run] [--reason TEXT] [--stages build,fastLaunch,rollout]

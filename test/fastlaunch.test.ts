@@ -2,7 +2,8 @@ import { DescribeFastLaunchImagesCommand, EC2Client, EnableFastLaunchCommand } f
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FastLaunchFailedError } from '../lib/errors.js';
-import { checkFastLaunch, enableFastLaunch, fastLaunchQuotaProblem, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../lib/fastlaunch.js';
+import { checkFastLaunch, enableFastLaunch, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../lib/fastlaunch.js';
+import { fastLaunchQuotaProblem } from '../lib/fastlaunch-quota.js';
 
 const AMI = 'ami-0123456789abcdef0';
 const ec2 = mockClient(EC2Client);

@@ -2,9 +2,6 @@ import { TAG } from '../tags.js';
 import type { AmiFacts } from '../amis.js';
 import type { Variant } from '../config.js';
 
-/** Set on every AMI this pipeline builds (lib/imagebuilder/status.ts amiTags). */
-export const VARIANT_TAG = TAG.variant;
-
 /** AWS's EKS-optimized Windows AMI names: Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.11.12. */
 const EKS_OPTIMIZED_NAME = /^Windows_Server-(\d{4})-English-(Core|Full)-EKS_Optimized-(1\.\d+)-/;
 
@@ -25,9 +22,9 @@ export function explicitAmiProblems(field: 'baseAmi' | 'amiId', id: string, ami:
   if (!ami) return [`${at}: AMI ${id} does not exist in this region or is not shared with this account`];
   if (!ami.windows) return [`${at}: AMI ${id} (${ami.name}) is not a Windows AMI`];
   if (field === 'amiId') {
-    const tag = ami.tags[VARIANT_TAG];
+    const tag = ami.tags[TAG.variant];
     if (tag === variant.id) return [];
-    const has = tag === undefined ? `has no ${VARIANT_TAG} tag (not built by this pipeline)` : `is tagged ${VARIANT_TAG}=${tag}`;
+    const has = tag === undefined ? `has no ${TAG.variant} tag (not built by this pipeline)` : `is tagged ${TAG.variant}=${tag}`;
     return [`${at}: AMI ${id} (${ami.name}) ${has}, but the run is for variant ${variant.id}: give an AMI this pipeline built for ${variant.id}`];
   }
   const m = EKS_OPTIMIZED_NAME.exec(ami.name);

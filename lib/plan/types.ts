@@ -1,5 +1,5 @@
 import type { Notice } from '../notice.js';
-import type { Stage } from '../input.js';
+import type { Stage } from '../stages.js';
 
 /** One Auto Scaling group as the plan found it: the launch template version it really runs. */
 export interface NodeGroupPlan {

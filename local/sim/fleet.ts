@@ -98,6 +98,5 @@ export const DurationsSchema = z.strictObject({
 });
 
 export type Fleet = z.output<typeof ScenarioFleetSchema>;
-export type FleetInput = z.input<typeof ScenarioFleetSchema>;
 export type Fault = z.output<typeof FaultSchema>;
 export type Durations = z.output<typeof DurationsSchema>;
