@@ -201,9 +201,8 @@ export async function follow(
   client: SFNClient,
   executionArn: string,
   print: Print,
-  opts: { pollSeconds: number; history: boolean; tracker?: ProgressTracker },
+  opts: { pollSeconds: number; history: boolean },
 ): Promise<DescribeExecutionCommandOutput> {
-  const tracker = opts.tracker ?? new ProgressTracker();
   const shown = new Map<string, string>();
   for (;;) {
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
@@ -271,7 +270,7 @@ export async function status(client: SFNClient, arn: string, o: CliOptions, prin
   return 0;
 }
 
-export async function patch(client: SFNClient, arn: string, o: CliOptions, print: Print, opts: { history: boolean; tracker?: ProgressTracker }): Promise<number> {
+export async function patch(client: SFNClient, arn: string, o: CliOptions, print: Print, opts: { history: boolean }): Promise<number> {
   const input = inputFrom(o);
   const name = o.name ?? manualRunName(input);
   const executionArn = await startRun(client, arn, name, input);
@@ -310,7 +309,7 @@ export async function runLocal(o: CliOptions, print: Print): Promise<number> {
       if (o.command === 'status') {
         await runner.startRun(scenario.executionName ?? 'rehearsal', scenario.input);
         code = await status(client, arn, o, print);
-      } else code = await patch(client, arn, { ...o, name: o.name ?? manualRunName(inputFrom(o), new Date()) }, print, { history: false, tracker });
+      } else code = await patch(client, arn, { ...o, name: o.name ?? manualRunName(inputFrom(o), new Date()) }, print, { history: false });
     },
   });
   return code;

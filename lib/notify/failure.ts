@@ -3,7 +3,7 @@ import type { VariantRun } from '../plan/types.js';
 import { links } from './links.js';
 import { groupLine } from './messages.js';
 import { activeRefreshes, versionsInUse, type ActiveRefresh } from '../rollout/standing.js';
-import { causeText, waveFailure, type CaughtError, type WaveFailureGroup } from './cause.js';
+import { causeText, waveFailure, type CaughtError } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
   executionArn: string;
