@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfig } from '../lib/config.js';
+import { serverlessYml } from '../local/runner.js';
 import { median } from './fit.js';
 
 /**
@@ -28,11 +29,9 @@ export interface BundleMetrics {
   error?: string;
 }
 
-const cfnTags = ['!Ref', '!Sub', '!GetAtt', '!Equals', '!If', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v }));
-
 /** custom.esbuild from serverless.yml, so the bench follows the packaging settings; `define` is replaced by the sample config. */
 export function packagingOptions(): Record<string, unknown> {
-  const doc = parse(readFileSync(resolve(ROOT, 'serverless.yml'), 'utf8'), { customTags: cfnTags }) as { custom?: { esbuild?: Record<string, unknown> } };
+  const doc = serverlessYml<{ custom?: { esbuild?: Record<string, unknown> } }>();
   const o = doc.custom?.esbuild ?? {};
   const keys = ['bundle', 'minify', 'keepNames', 'sourcemap', 'target', 'platform', 'format', 'mainFields', 'conditions', 'treeShaking', 'external'];
   const picked = Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));

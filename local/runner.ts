@@ -43,13 +43,18 @@ export function stackArns(s: StackNames) {
   };
 }
 
-/** serverless.yml's function keys and handler files (only `handler` is read). */
-export function functionHandlers(): Record<string, string> {
-  const doc = parse(readFileSync(resolve(ROOT, 'serverless.yml'), 'utf8'), { customTags: cfnTags }) as { functions: Record<string, { handler: string }> };
-  return Object.fromEntries(Object.entries(doc.functions).map(([key, f]) => [key, f.handler]));
+const cfnTags = ['!Ref', '!Sub', '!GetAtt', '!Equals', '!If', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v }));
+
+/** serverless.yml as plain YAML (CloudFormation tags kept as their text; ${…} variables unresolved). */
+export function serverlessYml<T>(): T {
+  return parse(readFileSync(resolve(ROOT, 'serverless.yml'), 'utf8'), { customTags: cfnTags }) as T;
 }
 
-const cfnTags = ['!Ref', '!Sub', '!GetAtt', '!Equals', '!If', '!Join'].map((tag) => ({ tag, resolve: (v: string) => v }));
+/** serverless.yml's function keys and handler files (only `handler` is read). */
+export function functionHandlers(): Record<string, string> {
+  const doc = serverlessYml<{ functions: Record<string, { handler: string }> }>();
+  return Object.fromEntries(Object.entries(doc.functions).map(([key, f]) => [key, f.handler]));
+}
 
 /** Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]} and {"Ref": X} with the ARNs they stand for. */
 function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): unknown {
