@@ -56,7 +56,7 @@ describe('eksToken', () => {
       },
       { expiresIn: 60, signingDate: date },
     );
-    expect(url.searchParams.get('X-Amz-Signature')).toBe(presigned.query['X-Amz-Signature']);
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(presigned.query?.['X-Amz-Signature']);
   });
 
   it('refuses an empty cluster name, naming the field', () => {
