@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { KUBERNETES_ACCESS, KUBERNETES_OPERATIONS } from '../../lib/kubernetes/client.js';
+
+const docs = parseAllDocuments(readFileSync(resolve(import.meta.dirname, '../../resources/kubernetes-rbac.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+const role = docs.find((d) => d.kind === 'ClusterRole');
+const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
+
+type Grant = `${string}|${string}|${string}`;
+const grants = (rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[]): Grant[] =>
+  rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}` as Grant)))).sort();
+
+describe('resources/kubernetes-rbac.yaml', () => {
+  it('grants exactly the verbs and resources the Kubernetes client calls, no more and no fewer', () => {
+    const used = grants(KUBERNETES_ACCESS.map((r) => ({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: r.verbs })));
+    expect(grants(role?.rules ?? [])).toEqual(used);
+    expect(used).toContain('|pods/eviction|create');
+  });
+
+  it('never grants wildcards or pod deletion: pods leave through the Eviction API only', () => {
+    const all = grants(role?.rules ?? []);
+    expect(all.filter((g) => g.includes('*'))).toEqual([]);
+    expect(all).not.toContain('|pods|delete');
+  });
+
+  it('binds the ClusterRole to the group the access entry maps the Lambda roles to', () => {
+    expect(binding?.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role?.metadata?.name });
+    expect(binding?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'eks-windows-patch' }]);
+  });
+
+  it('derives one access rule per resource from the operations table', () => {
+    expect(KUBERNETES_ACCESS.map((r) => `${r.apiGroup}/${r.resource}`)).toEqual([...new Set(Object.values(KUBERNETES_OPERATIONS).map((o) => `${o.apiGroup}/${o.resource}`))]);
+  });
+});
