@@ -50,8 +50,12 @@ export class SimulatedCluster {
     if (never?.kind === 'nodesNeverReady' && never.mode === 'neverRegister') return undefined;
     const wrong = this.faults.find((f) => f.kind === 'wrongWindowsBuild' && f.amiId === facts.amiId);
     const az = facts.availabilityZone ?? `${this.region}a`;
-    const h = hex(instanceId, 4);
-    const name = `ip-10-0-${parseInt(h.slice(0, 2), 16)}-${parseInt(h.slice(2), 16)}.${this.region}.compute.internal`;
+    // EC2 private DNS names (ip-10-x-y-z.<region>.compute.internal) are unique in a VPC: take the next free address.
+    let name = '';
+    for (let salt = 0; !name || this.nodes.has(name); salt++) {
+      const h = hex(`${instanceId}/${salt}`, 6);
+      name = `ip-10-${parseInt(h.slice(0, 2), 16)}-${parseInt(h.slice(2, 4), 16)}-${parseInt(h.slice(4), 16)}.${this.region}.compute.internal`;
+    }
     const node: SimNode = {
       name,
       instanceId,
