@@ -4,7 +4,14 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { KUBERNETES_ACCESS, KUBERNETES_OPERATIONS } from '../../lib/kubernetes/client.js';
 
-const docs = parseAllDocuments(readFileSync(resolve(import.meta.dirname, '../../resources/kubernetes-rbac.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>);
+interface RbacDoc {
+  kind: string;
+  metadata?: { name?: string };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  roleRef?: unknown;
+  subjects?: unknown;
+}
+const docs = parseAllDocuments(readFileSync(resolve(import.meta.dirname, '../../resources/kubernetes-rbac.yaml'), 'utf8')).map((d) => d.toJS() as RbacDoc);
 const role = docs.find((d) => d.kind === 'ClusterRole');
 const binding = docs.find((d) => d.kind === 'ClusterRoleBinding');
 

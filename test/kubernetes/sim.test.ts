@@ -28,9 +28,9 @@ describe('simulated cluster: eviction and PodDisruptionBudgets', () => {
       message: "Cannot evict pod as it would violate the pod's disruption budget.",
       pdbName: 'web-pdb',
     });
-    c.advance(30); // replacement created after 2 s, bound to a Ready uncordoned node, Ready 45 s later
+    c.advance(50); // replacement created after 2 s, bound to a Ready uncordoned node, Ready 45 s later, seen by the budget 5 s after that
     expect((await c.client.evictPod('default', other!.name)).outcome).toBe('blocked');
-    c.advance(20);
+    c.advance(3);
     const replacement = [...c.cluster.pods.values()].find((p) => p.workload === 'web' && p.createdAt > START + 10 * 60_000);
     expect(replacement?.nodeName).not.toBe(n0);
     expect(await c.client.evictPod('default', other!.name)).toEqual({ outcome: 'evicted' });

@@ -195,7 +195,8 @@ export class SimulatedCluster {
   budget(w: Workload, at = this.now()): { healthy: number; desired: number; expected: number; allowed: number } {
     const pods = [...this.pods.values()].filter((p) => p.workload === w.name && p.namespace === w.namespace);
     const expected = w.kind === 'Deployment' ? w.replicas : pods.length;
-    const healthy = pods.filter((p) => this.podReady(p, at)).length;
+    // The disruption controller updates status.currentHealthy from pod watches, a moment after the pod turns Ready.
+    const healthy = pods.filter((p) => this.podReady(p, at - this.timings.pdbSyncSeconds * 1000)).length;
     const amount = (v: number | string) => (typeof v === 'number' ? v : Math.ceil((Number(v.slice(0, -1)) / 100) * expected));
     const pdb = w.pdb ?? { maxUnavailable: expected };
     const desired = 'minAvailable' in pdb ? amount(pdb.minAvailable) : Math.max(0, expected - amount(pdb.maxUnavailable));

@@ -36,6 +36,8 @@ export const TimingsSchema = z.strictObject({
   podStartSeconds: z.number().min(0).default(45),
   /** A controller noticing a terminating pod and creating its replacement. */
   recreateSeconds: z.number().min(0).default(2),
+  /** The disruption controller seeing a pod turn Ready: until then the budget does not count it (stricter than instant). */
+  pdbSyncSeconds: z.number().min(0).default(5),
 });
 
 export type Workload = z.output<typeof WorkloadSchema>;
