@@ -88,8 +88,13 @@ function pdbNameOf(status: Status | undefined): string | undefined {
 export class KubernetesClient {
   constructor(private readonly transport: KubernetesTransport) {}
 
+  /** The one way out: the method comes from the operations table, so no call escapes the RBAC derivation. */
+  private send(operation: KubernetesOperation, path: string, body?: unknown, contentType?: string): Promise<KubernetesResponse> {
+    return this.transport(KUBERNETES_OPERATIONS[operation].method, path, body, contentType);
+  }
+
   private async call<T>(operation: KubernetesOperation, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.transport(KUBERNETES_OPERATIONS[operation].method, path, body, contentType);
+    const res = await this.send(operation, path, body, contentType);
     if (res.status >= 200 && res.status < 300) return res.body as T;
     throw this.failure(operation, res);
   }
@@ -156,7 +161,7 @@ export class KubernetesClient {
   /** POST pods/NAME/eviction (policy/v1). 429 and 500 are answers, not errors: the drain decides what they mean. */
   async evictPod(namespace: string, name: string): Promise<EvictionOutcome> {
     const body: Eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } };
-    const res = await this.transport('POST', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}/eviction`, body, 'application/json');
+    const res = await this.send('CreateEviction', `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}/eviction`, body, 'application/json');
     const status = asStatus(res.body);
     if (res.status >= 200 && res.status < 300) return { outcome: 'evicted' };
     if (res.status === 404) return { outcome: 'gone' };

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { KUBERNETES_ACCESS, KUBERNETES_OPERATIONS } from '../../lib/kubernetes/client.js';
+import { drainStep, startDrain } from '../../lib/kubernetes/drain.js';
+import { expectationFor, gateVerdict } from '../../lib/kubernetes/gate.js';
+import { cluster } from './support.js';
 
 interface RbacDoc {
   kind: string;
@@ -39,5 +42,23 @@ describe('resources/kubernetes-rbac.yaml', () => {
 
   it('derives one access rule per resource from the operations table', () => {
     expect(KUBERNETES_ACCESS.map((r) => `${r.apiGroup}/${r.resource}`)).toEqual([...new Set(Object.values(KUBERNETES_OPERATIONS).map((o) => `${o.apiGroup}/${o.resource}`))]);
+  });
+});
+
+describe('the manifest against the simulated API server', () => {
+  it('lets a full drain and a gate check through, each call one of the client operations, none refused', async () => {
+    const c = cluster({ workloads: [{ name: 'web', kind: 'Deployment', replicas: 3, nodeGroup: 'win-a', pdb: { minAvailable: 2 } }] });
+    c.cluster.workloads.push({ ...c.cluster.workloads[0]!, name: 'web' }); // two budgets over web: the 500 path lists budgets
+    let progress = startDrain(c.instances[0]!, c.now());
+    for (let pass = 0; pass < 3; pass++) {
+      const r = await drainStep(c.client, progress, c.now(), c.now() + 60_000);
+      progress = r.progress;
+      c.advance(r.waitSeconds);
+    }
+    gateVerdict({ instanceId: c.instances[1]!, nodes: await c.client.listNodes(), expected: expectationFor({ windows: '2022', kubernetes: '1.31' }, []), now: c.now(), deadline: c.now() });
+    const used = new Set(c.api.calls.map((k) => k.operation));
+    expect([...used].sort()).toEqual(['CreateEviction', 'GetNode', 'ListNodes', 'ListPodDisruptionBudgets', 'ListPods', 'PatchNode']);
+    expect([...used].every((op) => op in KUBERNETES_OPERATIONS)).toBe(true);
+    expect(c.api.calls.filter((k) => k.status === 403)).toEqual([]);
   });
 });
