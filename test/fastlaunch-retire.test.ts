@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retiredImages } from '../lib/fastlaunch-retire.js';
-import { callsOf, generateScenario, rehearse } from './support/rehearse.js';
+import { groupsUsing, type GroupOnImage } from '../lib/fastlaunch-unused.js';
+import { callsOf, generateScenario, rehearse, type RehearsalReport } from './support/rehearse.js';
 
 describe('retiredImages', () => {
   const planned = [
@@ -90,5 +91,77 @@ describe('next month', () => {
 
     const enabled = callsOf(report, 'EnableFastLaunch').map((c) => c.ImageId);
     expect(callsOf(report, 'DisableFastLaunch').map((c) => c.ImageId)).toEqual([enabled[0]]);
+  });
+});
+
+describe('groupsUsing (the failure path\'s check)', () => {
+  const AMI = 'ami-0new0000000000001';
+  const OLD = 'ami-0old0000000000001';
+  const group = (asgName: string, over: Partial<GroupOnImage> = {}): GroupOnImage => ({ asgName, launches: OLD, instances: [OLD, OLD], refreshing: false, ...over });
+
+  it('finds no user when every group launches and runs the old AMI and no refresh runs', () => {
+    expect(groupsUsing([group('a'), group('b', { instances: [] })], AMI)).toEqual([]);
+  });
+
+  it('counts a group that moved, one with an instance on the new AMI, and one still refreshing', () => {
+    const groups = [group('moved', { launches: AMI }), group('half', { instances: [OLD, AMI] }), group('busy', { refreshing: true }), group('still')];
+
+    expect(groupsUsing(groups, AMI)).toEqual(['moved', 'half', 'busy']);
+  });
+});
+
+/** One variant; its only canary is ng-0000, then ng-0001 and ng-0002 one per wave. */
+const oneVariant = (nodeGroups: number, failing: string) =>
+  generateScenario({
+    nodeGroups,
+    variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }],
+    waveSize: 1,
+    faults: [{ kind: 'refreshFailure', asgName: failing, atPercent: 50, reason: 'Instances failed to pass ELB health checks' }],
+  });
+
+async function fastLaunchStates(report: RehearsalReport, imageId: string): Promise<string[]> {
+  const out = (await report.account.call('EC2', 'DescribeFastLaunchImages', { ImageIds: [imageId] })) as { FastLaunchImages: { State: string }[] };
+  return out.FastLaunchImages.map((i) => i.State);
+}
+
+describe('a variant that fails before any node group moved to its new AMI', () => {
+  it('turns Fast Launch off on that AMI when the canary refresh fails and rolls back, and says so', async () => {
+    const report = await rehearse(oneVariant(1, 'ng-win2022-core-131-0000'));
+
+    expect(report.status).toBe('FAILED');
+    const [newAmi] = callsOf(report, 'EnableFastLaunch').map((c) => String(c.ImageId));
+    expect(report.account.asg('ng-win2022-core-131-0000')).toMatchObject({ version: '1', refreshStatus: 'RollbackSuccessful' });
+    expect(report.account.instances('ng-win2022-core-131-0000').some((i) => i.imageId === newAmi)).toBe(false);
+    const disables = report.calls.filter((c) => c.operation === 'DisableFastLaunch' && !c.error);
+    expect(disables.map((c) => [c.fn, (c.input as { ImageId: string }).ImageId])).toEqual([['reportVariantFailure', newAmi]]);
+    expect(await fastLaunchStates(report, newAmi as string)).not.toContain('enabled');
+    expect(['disabling', undefined]).toContain((await fastLaunchStates(report, newAmi as string))[0]);
+    const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED rollout'));
+    expect(notice?.message).toContain(`Fast Launch: turned off on ${newAmi}, as no node group moved to it`);
+    expect(notice?.message).toContain(`start the run with stages ["fastLaunch", "rollout"] and amiId ${newAmi}`);
+  });
+
+  it('keeps Fast Launch on once a group moved to the AMI, and names the groups', async () => {
+    const report = await rehearse(oneVariant(3, 'ng-win2022-core-131-0002'));
+
+    expect(report.status).toBe('FAILED');
+    const [newAmi] = callsOf(report, 'EnableFastLaunch').map((c) => String(c.ImageId));
+    expect(report.account.asg('ng-win2022-core-131-0000').imageId).toBe(newAmi);
+    expect(report.account.asg('ng-win2022-core-131-0001').imageId).toBe(newAmi);
+    expect(callsOf(report, 'DisableFastLaunch')).toEqual([]);
+    expect(await fastLaunchStates(report, newAmi as string)).toEqual(['enabled']);
+    const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED rollout'));
+    expect(notice?.message).toContain(`Fast Launch stays on for ${newAmi}: ng-win2022-core-131-0000, ng-win2022-core-131-0001 moved or are moving to it.`);
+  });
+
+  it('leaves Fast Launch alone when the image build failed: there is no AMI to turn it off on', async () => {
+    const scenario = oneVariant(1, 'ng-win2022-core-131-0000');
+    scenario.faults = [{ kind: 'imageBuildFailure', recipe: 'win2022-core-131', reason: 'update-windows exited with 0x80070643', at: 'BUILDING' }];
+
+    const report = await rehearse(scenario);
+
+    expect(report.status).toBe('FAILED');
+    expect(callsOf(report, 'EnableFastLaunch')).toEqual([]);
+    expect(report.calls.filter((c) => c.fn === 'reportVariantFailure' && /FastLaunch/.test(c.operation))).toEqual([]);
   });
 });

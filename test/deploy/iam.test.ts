@@ -53,6 +53,8 @@ beforeAll(async () => {
   record(await rehearse(loadScenario('local/scenarios/sample.yml')));
   record(await rehearseFleet({ nodeGroups: 2, config: { imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'], timeoutMinutes: 30 } }, durations: { imageBuild: 120 } }));
   record(await rehearseFleet({ nodeGroups: 3, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0002', atPercent: 50, reason: 'health checks failed' }] }));
+  // A canary that rolls back before any group moved: the report turns the new AMI's Fast Launch off.
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0000', atPercent: 50, reason: 'health checks failed' }] }));
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
   // A rollout step that keeps failing (its polls throttled): the report reads each group's standing, refreshes included.
