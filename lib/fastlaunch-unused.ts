@@ -57,9 +57,11 @@ export async function turnOffFastLaunchIfUnused(state: FailedVariant, launchTemp
   try {
     const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] })));
     const image = out.FastLaunchImages?.find((i) => i.ImageId === amiId);
-    if (image?.State === 'disabling' && image.LaunchTemplate?.LaunchTemplateId === launchTemplateId) return { amiId, outcome: 'turnedOff' };
+    const built = state.variant.stages.build;
+    // Already disabling: this report ran before (a Lambda retry) and turned it off.
+    if (built && image?.State === 'disabling' && image.LaunchTemplate?.LaunchTemplateId === launchTemplateId) return { amiId, outcome: 'turnedOff' };
     if (!image || !isOursAndOn(image, launchTemplateId)) return null;
-    if (!state.variant.stages.build)
+    if (!built)
       return { amiId, outcome: 'keptOn', reason: `it came from the execution input, so node groups outside this run may launch from it (if none does: aws ec2 disable-fast-launch --image-id ${amiId})` };
     const users = groupsUsing(await groupsOnImage(state.variant.waves.flat().map((g) => g.asgName), amiId), amiId);
     if (users.length) return { amiId, outcome: 'keptOn', reason: `${namesOf(users)} moved or ${users.length === 1 ? 'is' : 'are'} moving to it` };

@@ -1,3 +1,4 @@
+import { DescribeFastLaunchImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { retiredImages } from '../lib/fastlaunch-retire.js';
 import { groupsUsing, type GroupOnImage } from '../lib/fastlaunch-unused.js';
@@ -163,5 +164,37 @@ describe('a variant that fails before any node group moved to its new AMI', () =
     expect(report.status).toBe('FAILED');
     expect(callsOf(report, 'EnableFastLaunch')).toEqual([]);
     expect(report.calls.filter((c) => c.fn === 'reportVariantFailure' && /FastLaunch/.test(c.operation))).toEqual([]);
+  });
+});
+
+/** The AMIs whose Fast Launch is being turned off now, read as the operator would. */
+async function disablingImages(): Promise<string[]> {
+  const out = await new EC2Client({ region: 'us-west-2' }).send(new DescribeFastLaunchImagesCommand({}));
+  return (out.FastLaunchImages ?? []).filter((i) => i.State === 'disabling').map((i) => i.ImageId as string);
+}
+
+describe('a rerun right after a variant turned Fast Launch off on its AMI', () => {
+  it('is refused Fast Launch while EC2 still removes the snapshots, warns why, and rolls the AMI out without it', async () => {
+    const scenario = oneVariant(1, 'ng-win2022-core-131-0000');
+    scenario.faults = [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0000', atPercent: 50, reason: 'Instances failed to pass ELB health checks', times: 1 }];
+    let amiId = '';
+    const report = await rehearse(scenario, {
+      start: async (runner) => {
+        await runner.startRun('first', {});
+        [amiId = ''] = await disablingImages();
+        return runner.startRun('rerun', { variants: ['win2022-core-131'], stages: ['fastLaunch', 'rollout'], amiId });
+      },
+    });
+
+    expect(amiId).toMatch(/^ami-/);
+    const enables = report.calls.filter((c) => c.operation === 'EnableFastLaunch');
+    expect(enables.map((c) => [(c.input as { ImageId: string }).ImageId, c.error ?? 'ok'])).toEqual([
+      [amiId, 'ok'],
+      [amiId, 'IncorrectState'],
+    ]);
+    expect(report.account.asg('ng-win2022-core-131-0000')).toMatchObject({ imageId: amiId, refreshStatus: 'Successful' });
+    const warned = report.notifications.filter((n) => n.message.includes(`Fast Launch for ${amiId} was refused: it is still being disabled (an earlier run turned it off)`));
+    expect(warned.length).toBeGreaterThan(0);
+    expect(await fastLaunchStates(report, amiId)).not.toContain('enabled');
   });
 });

@@ -76,8 +76,28 @@ describe('enabling Fast Launch', () => {
 
   it('lets other errors (a bad template, a non-Windows AMI) reach the state machine', async () => {
     ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('not Windows'), { name: 'InvalidParameterValue' }));
+    ec2.on(DescribeFastLaunchImagesCommand).resolves({ FastLaunchImages: [] });
 
     await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings())).rejects.toThrow('not Windows');
+  });
+
+  it('goes on with a warning, per onFailure, when an earlier run\'s DisableFastLaunch is still removing the snapshots', async () => {
+    ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('still disabling'), { name: 'IncorrectState' }));
+    ec2.on(DescribeFastLaunchImagesCommand).resolves({ FastLaunchImages: [{ ImageId: AMI, State: 'disabling' }] });
+
+    const state = await enableFastLaunch(AMI, 'lt-0fa57000000000001', settings());
+
+    expect(state).toMatchObject({ ready: true, state: 'not-enabled' });
+    expect(state.warning).toContain(`Fast Launch for ${AMI} was refused: it is still being disabled`);
+    expect(ec2.commandCalls(DescribeFastLaunchImagesCommand)[0]?.args[0].input).toEqual({ ImageIds: [AMI] });
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings({ onFailure: 'fail' }))).rejects.toThrow(FastLaunchFailedError);
+  });
+
+  it('lets the enable\'s own error through when the state cannot be read either', async () => {
+    ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('bad template'), { name: 'InvalidLaunchTemplateId.NotFound' }));
+    ec2.on(DescribeFastLaunchImagesCommand).rejects(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' }));
+
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings())).rejects.toThrow('bad template');
   });
 });
 

@@ -45,6 +45,11 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
       }
       const now = ctx.now();
       const existing = ctx.state.fastLaunch[ami.id];
+      // EC2 API Reference, DisableFastLaunch: "Amazon EC2 must remove all pre-provisioned snapshots
+      // before you can enable Windows fast launch again." The error name is not documented: the
+      // stricter reading refuses with EC2's generic IncorrectState.
+      if (existing && fastLaunchState(ctx, existing, now)?.state === 'disabling')
+        throw awsError('IncorrectState', `Fast Launch for image ${ami.id} is still being disabled; it can be enabled again once its pre-provisioned snapshots are removed.`);
       const live = (state: string | undefined) => state === 'enabling' || state === 'enabled';
       const used = Object.values(ctx.state.fastLaunch)
         .filter((r) => r.imageId !== ami.id && live(fastLaunchState(ctx, r, now)?.state))
