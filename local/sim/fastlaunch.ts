@@ -1,7 +1,12 @@
 import { awsError, MINUTE, obj, type Ctx, type FastLaunchRec, type Handlers, type Input } from './context.js';
 import { findLt, findVersion, requireAmi } from './ec2.js';
 
-/** AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs. */
+/**
+ * AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs
+ * that are enabling or enabled ("The default quota for Max parallel launches across all AMIs in an AWS
+ * account is 40 per Region": EC2 User Guide, EC2 Fast Launch prerequisites for Windows). Summing the
+ * configured MaxParallelLaunches of every live AMI is the stricter reading.
+ */
 export const FAST_LAUNCH_PARALLEL_QUOTA = 40;
 const DISABLE_MS = 5 * MINUTE;
 
