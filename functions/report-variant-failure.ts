@@ -1,4 +1,4 @@
-import { turnOffFastLaunchIfUnused, unusedImageLines } from '../lib/fastlaunch-unused.js';
+import { turnOffFastLaunchIfUnused, unusedImageLines } from '../lib/fastlaunch/unused.js';
 import { logFor } from '../lib/logger.js';
 import type { Notice } from '../lib/notice.js';
 import { describeVariantFailure, type VariantState } from '../lib/notify/failure.js';

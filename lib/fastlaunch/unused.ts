@@ -1,15 +1,15 @@
 import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand } from '@aws-sdk/client-ec2';
-import { autoScaling } from './aws/auto-scaling.js';
-import { ec2 } from './aws/ec2.js';
-import { withRetries } from './aws/retry.js';
-import { isOursAndOn } from './fastlaunch-retire.js';
-import { logger } from './logger.js';
-import { describeVersions } from './plan/aws.js';
-import type { VariantPlan } from './plan/types.js';
-import { launchTemplateInUse, type LaunchTemplateRef } from './rollout/launch-template-in-use.js';
-import { activeRefreshes } from './rollout/standing.js';
-import { chunk } from './util.js';
+import { autoScaling } from '../aws/auto-scaling.js';
+import { ec2 } from '../aws/ec2.js';
+import { withRetries } from '../aws/retry.js';
+import { isOursAndOn } from './retire.js';
+import { logger } from '../logger.js';
+import { describeVersions } from '../plan/aws.js';
+import type { VariantPlan } from '../plan/types.js';
+import { launchTemplateInUse, type LaunchTemplateRef } from '../rollout/launch-template-in-use.js';
+import { activeRefreshes } from '../rollout/standing.js';
+import { chunk } from '../util.js';
 
 /** What a failed variant's report did about Fast Launch on the variant's new AMI. */
 export type UnusedImageFastLaunch =

@@ -1,10 +1,10 @@
 import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand, type DescribeFastLaunchImagesSuccessItem } from '@aws-sdk/client-ec2';
-import { ec2 } from './aws/ec2.js';
-import { withRetries } from './aws/retry.js';
-import { logger } from './logger.js';
-import type { VariantPlan } from './plan/types.js';
-import type { GroupProgress } from './rollout/refresh.js';
-import { chunk } from './util.js';
+import { ec2 } from '../aws/ec2.js';
+import { withRetries } from '../aws/retry.js';
+import { logger } from '../logger.js';
+import type { VariantPlan } from '../plan/types.js';
+import type { GroupProgress } from '../rollout/refresh.js';
+import { chunk } from '../util.js';
 
 /**
  * The AMIs a variant's node groups left behind: those every group moved off. An AMI

@@ -1,8 +1,8 @@
 import { DescribeFastLaunchImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { retiredImages } from '../lib/fastlaunch-retire.js';
-import { groupsUsing, type GroupOnImage } from '../lib/fastlaunch-unused.js';
-import { callsOf, generateScenario, rehearse, type RehearsalReport } from './support/rehearse.js';
+import { retiredImages } from '../../lib/fastlaunch/retire.js';
+import { groupsUsing, type GroupOnImage } from '../../lib/fastlaunch/unused.js';
+import { callsOf, generateScenario, rehearse, type RehearsalReport } from '../support/rehearse.js';
 
 describe('retiredImages', () => {
   const planned = [

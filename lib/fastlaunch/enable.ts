@@ -1,9 +1,9 @@
 import { DescribeFastLaunchImagesCommand, EnableFastLaunchCommand, type FastLaunchStateCode } from '@aws-sdk/client-ec2';
-import { ec2 } from './aws/ec2.js';
-import { withRetries } from './aws/retry.js';
-import { FastLaunchFailedError } from './errors.js';
-import { logger } from './logger.js';
-import { nextPollSeconds } from './polling.js';
+import { ec2 } from '../aws/ec2.js';
+import { withRetries } from '../aws/retry.js';
+import { FastLaunchFailedError } from '../errors.js';
+import { logger } from '../logger.js';
+import { nextPollSeconds } from '../polling.js';
 
 /** Pre-provisioning snapshots for a Windows AMI takes about half an hour. */
 const EXPECTED_ENABLE_SECONDS = 30 * 60;

@@ -1,9 +1,9 @@
 import { DescribeFastLaunchImagesCommand, EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FastLaunchFailedError } from '../lib/errors.js';
-import { checkFastLaunch, enableFastLaunch, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../lib/fastlaunch.js';
-import { fastLaunchQuotaProblem } from '../lib/fastlaunch-quota.js';
+import { FastLaunchFailedError } from '../../lib/errors.js';
+import { checkFastLaunch, enableFastLaunch, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../../lib/fastlaunch/enable.js';
+import { fastLaunchQuotaProblem } from '../../lib/fastlaunch/quota.js';
 
 const AMI = 'ami-0123456789abcdef0';
 const ec2 = mockClient(EC2Client);
@@ -47,7 +47,7 @@ describe('enabling Fast Launch', () => {
         fastLaunch: { maxParallelLaunches: 7, targetResourceCount: 3 },
       }),
     );
-    const { handler } = await import('../functions/enable-fast-launch.js');
+    const { handler } = await import('../../functions/enable-fast-launch.js');
 
     await handler({ amiId: AMI, executionName: 'run-1', variantId: 'win2022-core-131' });
 
