@@ -15,6 +15,8 @@ export const THROTTLE_RATE = 0.2;
  */
 export const WAVE_SIZE = 25;
 export const DEFAULT_WAVE_SIZE = 10;
+/** Service Quotas value the bench's account declares (fastLaunch.regionalQuota). */
+export const BENCH_FAST_LAUNCH_QUOTA = 48;
 
 export function benchScenario(nodeGroups: number, opts: { throttle?: number; throttleOperations?: string[]; waveSize?: number } = {}): Scenario {
   return generateScenario({
@@ -22,6 +24,9 @@ export function benchScenario(nodeGroups: number, opts: { throttle?: number; thr
     nodeGroups,
     instances: instancesBetween(INSTANCES.min, INSTANCES.max),
     waveSize: opts.waveSize ?? WAVE_SIZE,
+    // 4 variants x 2 AMIs (old and new hold Fast Launch during a rollout) x 6 = 48: over the
+    // default quota of 40, so the bench's account is one with the quota raised to 48.
+    config: { rollout: { waveSize: opts.waveSize ?? WAVE_SIZE }, fastLaunch: { regionalQuota: BENCH_FAST_LAUNCH_QUOTA } },
     durations: DURATIONS,
     faults: opts.throttle ? [{ kind: 'throttle', rate: opts.throttle, ...(opts.throttleOperations ? { operations: opts.throttleOperations } : {}) }] : [],
   });

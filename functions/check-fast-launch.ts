@@ -1,5 +1,5 @@
 import { loadConfig } from '../lib/pipeline-config.js';
-import { checkFastLaunch, type FastLaunchState } from '../lib/fastlaunch.js';
+import { checkFastLaunch, type FastLaunchState } from '../lib/fastlaunch/enable.js';
 import { logFor } from '../lib/logger.js';
 
 /** One look at Fast Launch: waiting, enabled, or failed (a warning or FastLaunchFailedError, per config). */

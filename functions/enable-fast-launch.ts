@@ -1,5 +1,5 @@
 import { loadConfig } from '../lib/pipeline-config.js';
-import { enableFastLaunch, type FastLaunchState } from '../lib/fastlaunch.js';
+import { enableFastLaunch, type FastLaunchState } from '../lib/fastlaunch/enable.js';
 import { logFor } from '../lib/logger.js';
 import { settings } from '../lib/settings.js';
 

@@ -1,10 +1,16 @@
+import { turnOffFastLaunchIfUnused, unusedImageLines } from '../lib/fastlaunch/unused.js';
 import { logFor } from '../lib/logger.js';
 import type { Notice } from '../lib/notice.js';
 import { describeVariantFailure, type VariantState } from '../lib/notify/failure.js';
 import { settings } from '../lib/settings.js';
 
-/** Builds the failure message of a variant: the stage, the cause, where every node group stands, what to do. */
+/**
+ * Builds the failure message of a variant: the stage, the cause, where every node group stands, what to do.
+ * First, Fast Launch off on the new AMI when no node group moved to it (never throws: the report says what it did).
+ */
 export const handler = async (event: { state: VariantState; executionArn: string }): Promise<{ notice: Notice; cause: string }> => {
   logFor({ executionId: event.state.run.executionName, variant: event.state.variant.id });
-  return describeVariantFailure(event.state, event.executionArn, settings('region').region);
+  const { region, fastLaunchTemplateId } = settings('region', 'fastLaunchTemplateId');
+  const fastLaunch = await turnOffFastLaunchIfUnused(event.state, fastLaunchTemplateId);
+  return describeVariantFailure(event.state, event.executionArn, region, unusedImageLines(fastLaunch));
 };

@@ -1,4 +1,4 @@
-import { retireOldImages } from '../lib/fastlaunch-retire.js';
+import { retireOldImages } from '../lib/fastlaunch/retire.js';
 import { logFor } from '../lib/logger.js';
 import type { VariantRun } from '../lib/plan/types.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';

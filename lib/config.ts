@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { describeIssues } from './issues.js';
-import { fastLaunchQuotaProblem } from './fastlaunch-quota.js';
+import { fastLaunchQuotaProblem } from './fastlaunch/quota.js';
 
 /**
  * The operator's one config file (pipeline.config.yml), validated once.

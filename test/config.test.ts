@@ -67,11 +67,11 @@ describe('the pipeline config', () => {
     expect(problemsOf(raw).filter((p) => p.includes('give exactly one of asgName'))).toHaveLength(2);
   });
 
-  it('refuses Fast Launch settings over the regional quota of 40 parallel launches across variants', () => {
+  it('refuses Fast Launch settings over the regional quota of 40 parallel launches across variants, old and new AMI each', () => {
     const raw = sample();
-    raw.fastLaunch = { maxParallelLaunches: 25 };
+    raw.fastLaunch = { maxParallelLaunches: 11 };
 
-    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^fastLaunch\.maxParallelLaunches: 2 variant\(s\) x 25 = 50 parallel launches, over the regional Fast Launch quota of 40.*lower fastLaunch\.maxParallelLaunches to 20/)]);
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^fastLaunch\.maxParallelLaunches: 2 variant\(s\) x 2 AMIs x 11 = 44 parallel launches, over the regional Fast Launch quota of 40.*lower fastLaunch\.maxParallelLaunches to 10/)]);
   });
 
   it('refuses a healthy-percentage spread Auto Scaling would refuse at refresh time', () => {

@@ -8,8 +8,11 @@ import { generateScenario, rehearse, type FleetSpec } from './support/rehearse.j
 const STATE_ROOM = 200_000;
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
+/** 4 variants x 2 AMIs x 6 parallel launches = 48: an account with the Fast Launch quota raised above the default 40. */
+const FOUR_VARIANT_CONFIG = { rollout: { waveSize: 25 }, fastLaunch: { regionalQuota: 48 } };
+
 async function dryRunOf1000(over: Partial<FleetSpec> = {}) {
-  const report = await rehearse(generateScenario({ nodeGroups: 1000, variants: DEFAULT_VARIANTS, waveSize: 25, input: { dryRun: true }, ...over }));
+  const report = await rehearse(generateScenario({ nodeGroups: 1000, variants: DEFAULT_VARIANTS, waveSize: 25, config: FOUR_VARIANT_CONFIG, input: { dryRun: true }, ...over }));
   return { report, plan: report.run.output as RunPlan };
 }
 

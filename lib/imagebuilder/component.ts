@@ -13,6 +13,16 @@ import { imagesDigest, InvalidImageReferenceError, isEcrRegistry, parseImageRefe
  *   images survived image creation, not just the pull.
  * - PowerShell 5.1 turns redirected native stderr into errors under `Stop`, and ignores
  *   native exit codes: ctr runs under `Continue` and its exit code decides.
+ * - A listing that is parsed reads stdout only: crictl prints warnings on stderr (e.g.
+ *   "using default endpoints" when none is configured), and `2>&1` would splice them
+ *   into the JSON. stderr goes to a file, quoted only when the command fails.
+ * - crictl is given containerd's CRI endpoint explicitly: without one it probes a list
+ *   of defaults (Linux sockets first) and warns. On Windows, containerd listens on the
+ *   named pipe npipe:////./pipe/containerd-containerd (Kubernetes docs, "Installing
+ *   kubeadm", container runtimes table).
+ * - ECR passwords come from AWS Tools for PowerShell's Get-ECRLoginCommand (its
+ *   `.Password`; AWS Tools for PowerShell ECR examples) or, without it, the AWS CLI's
+ *   `aws ecr get-login-password`: both use the instance role.
  * - Component `data` is inline and at most 16,000 characters, so the script is a
  *   loop over one array of references rather than a copy per image.
  */
@@ -22,6 +32,8 @@ export const DEFAULT_MIN_FREE_DISK_GB = 20;
 const PULL_ATTEMPTS = 5;
 const BUILD_TIMEOUT_SECONDS = 14_400;
 const TEST_TIMEOUT_SECONDS = 900;
+/** containerd's CRI endpoint on Windows (the pipe kubelet's --container-runtime-endpoint names on EKS nodes). */
+export const CONTAINERD_CRI_ENDPOINT = 'npipe:////./pipe/containerd-containerd';
 
 export class ComponentTooLargeError extends PipelineError {
   constructor(
@@ -147,8 +159,8 @@ function buildScript(imageArray: string[], ecrRegions: Map<string, string>, minF
       "  $region = $ecrRegions[$Ref.Split('/')[0]]",
       '  if (-not $region) { return }',
       '  if (-not $passwords.ContainsKey($region)) {',
-      '    if (Get-Command Get-ECRLoginPassword -ErrorAction SilentlyContinue) {',
-      '      $passwords[$region] = Get-ECRLoginPassword -Region $region',
+      '    if (Get-Command Get-ECRLoginCommand -ErrorAction SilentlyContinue) {',
+      '      $passwords[$region] = (Get-ECRLoginCommand -Region $region).Password',
       '    } else {',
       "      $ErrorActionPreference = 'Continue'",
       '      $pw = (aws ecr get-login-password --region $region | Out-String).Trim()',
@@ -195,11 +207,12 @@ function buildScript(imageArray: string[], ecrRegions: Map<string, string>, minF
 function testScript(imageArray: string[]): string[] {
   return [
     ...prologue(imageArray, 'Cached container images check failed'),
+    "$stderrFile = Join-Path $env:TEMP 'cache-images-check.stderr'",
     "$ErrorActionPreference = 'Continue'",
-    '$listing = & $ctr -n k8s.io images ls 2>&1',
+    '$listing = & $ctr -n k8s.io images ls 2>$stderrFile',
     '$code = $LASTEXITCODE',
     "$ErrorActionPreference = 'Stop'",
-    'if ($code -ne 0) { throw "ctr -n k8s.io images ls failed (exit $code): $listing" }',
+    'if ($code -ne 0) { throw "ctr -n k8s.io images ls failed (exit $code): $(Get-Content -Raw $stderrFile)" }',
     '$rows = @{}',
     "foreach ($line in $listing) { $name = (\"$line\" -split '\\s+')[0]; if ($name) { $rows[$name] = \"$line\" } }",
     '$missing = @($images | Where-Object { -not $rows.ContainsKey($_) })',
@@ -211,10 +224,10 @@ function testScript(imageArray: string[]): string[] {
     '$crictl = Get-Command crictl -ErrorAction SilentlyContinue',
     'if ($crictl) {',
     "  $ErrorActionPreference = 'Continue'",
-    '  $cri = (& $crictl.Source images -o json 2>&1) -join "`n"',
+    `  $cri = (& $crictl.Source --runtime-endpoint '${CONTAINERD_CRI_ENDPOINT}' --image-endpoint '${CONTAINERD_CRI_ENDPOINT}' images -o json 2>$stderrFile) -join "\`n"`,
     '  $code = $LASTEXITCODE',
     "  $ErrorActionPreference = 'Stop'",
-    '  if ($code -ne 0) { throw "crictl images failed (exit $code): $cri" }',
+    '  if ($code -ne 0) { throw "crictl images failed (exit $code): $(Get-Content -Raw $stderrFile)" }',
     '  $tags = @((ConvertFrom-Json $cri).images | ForEach-Object { $_.repoTags + $_.repoDigests })',
     '  $unseen = @($images | Where-Object { $tags -notcontains $_ })',
     '  if ($unseen) { Write-Host "not visible to kubelet (crictl images): $($unseen -join \', \')"; exit 1 }',

@@ -17,6 +17,8 @@ export interface VariantFailureFacts extends VariantRun {
   versionsNow: Map<string, string>;
   /** Refreshes still running on groups that have not moved (only read when no wave report says where they are). */
   refreshingNow?: Map<string, ActiveRefresh>;
+  /** Further lines before "What to do" (e.g. what became of the new AMI's Fast Launch). */
+  notes?: string[];
 }
 
 const NEXT_STEPS: Record<string, string> = {
@@ -50,6 +52,7 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
   if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
+  if (f.notes?.length) lines.push('', ...f.notes);
   lines.push('', `What to do: ${NEXT_STEPS[f.stage] ?? 'Read the cause above and the execution history, fix it, and start the run again.'}`, '', `Execution: ${l.execution(f.executionArn)}`);
   failedWave?.groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack').forEach((g) => lines.push(`ASG ${g.asgName}: ${l.asg(g.asgName)}`));
   const rolledBack = failedWave?.groups.filter((g) => g.state === 'rolledBack').length ?? 0;
@@ -120,7 +123,7 @@ export function failedStage(state: VariantState): string {
 }
 
 /** The notice for a failed variant, with each node group's standing read from AWS. */
-export async function describeVariantFailure(state: VariantState, executionArn: string, region: string): Promise<{ notice: Notice; cause: string }> {
+export async function describeVariantFailure(state: VariantState, executionArn: string, region: string, notes: string[] = []): Promise<{ notice: Notice; cause: string }> {
   const failedWave = waveFailure(state.error);
   const stage = failedStage(state);
   // Without a wave report (a Lambda of the rollout failed), every group's standing is read from AWS.
@@ -129,6 +132,6 @@ export async function describeVariantFailure(state: VariantState, executionArn: 
   const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
   const notMoved = failedWave ? [] : earlier.filter((name) => versionsNow.get(name) === state.variant.waves.flat().find((g) => g.asgName === name)?.version);
   const refreshingNow = notMoved.length ? await activeRefreshes(notMoved) : new Map<string, ActiveRefresh>();
-  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow });
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow, notes });
   return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
 }

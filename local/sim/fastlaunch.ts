@@ -1,7 +1,12 @@
 import { awsError, MINUTE, obj, type Ctx, type FastLaunchRec, type Handlers, type Input } from './context.js';
 import { findLt, findVersion, requireAmi } from './ec2.js';
 
-/** AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs. */
+/**
+ * AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs
+ * that are enabling or enabled ("The default quota for Max parallel launches across all AMIs in an AWS
+ * account is 40 per Region": EC2 User Guide, EC2 Fast Launch prerequisites for Windows). Summing the
+ * configured MaxParallelLaunches of every live AMI is the stricter reading.
+ */
 export const FAST_LAUNCH_PARALLEL_QUOTA = 40;
 const DISABLE_MS = 5 * MINUTE;
 
@@ -45,6 +50,11 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
       }
       const now = ctx.now();
       const existing = ctx.state.fastLaunch[ami.id];
+      // EC2 API Reference, DisableFastLaunch: "Amazon EC2 must remove all pre-provisioned snapshots
+      // before you can enable Windows fast launch again." The error name is not documented: the
+      // stricter reading refuses with EC2's generic IncorrectState.
+      if (existing && fastLaunchState(ctx, existing, now)?.state === 'disabling')
+        throw awsError('IncorrectState', `Fast Launch for image ${ami.id} is still being disabled; it can be enabled again once its pre-provisioned snapshots are removed.`);
       const live = (state: string | undefined) => state === 'enabling' || state === 'enabled';
       const used = Object.values(ctx.state.fastLaunch)
         .filter((r) => r.imageId !== ami.id && live(fastLaunchState(ctx, r, now)?.state))

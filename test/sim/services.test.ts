@@ -128,6 +128,18 @@ describe('Fast Launch', () => {
     await expect(enable(PARENT, 40)).resolves.toMatchObject({ State: 'enabling' });
   });
 
+  it('refuses to enable again until a DisableFastLaunch has removed the snapshots', async () => {
+    setup();
+    await enable(PARENT);
+    clock.tick(31 * MIN);
+    await ec2.send(new DisableFastLaunchCommand({ ImageId: PARENT }));
+
+    await expect(enable(PARENT)).rejects.toMatchObject({ name: 'IncorrectState' });
+    clock.tick(6 * MIN);
+    expect(await state()).toBeUndefined();
+    await expect(enable(PARENT)).resolves.toMatchObject({ State: 'enabling' });
+  });
+
   it('ends in the injected failure state with its reason', async () => {
     setup([{ kind: 'fastLaunchFailure', state: 'enabling-failed', reason: 'no capacity' }]);
     await enable(PARENT);

@@ -1,10 +1,10 @@
-import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand } from '@aws-sdk/client-ec2';
-import { ec2 } from './aws/ec2.js';
-import { withRetries } from './aws/retry.js';
-import { logger } from './logger.js';
-import type { VariantPlan } from './plan/types.js';
-import type { GroupProgress } from './rollout/refresh.js';
-import { chunk } from './util.js';
+import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand, type DescribeFastLaunchImagesSuccessItem } from '@aws-sdk/client-ec2';
+import { ec2 } from '../aws/ec2.js';
+import { withRetries } from '../aws/retry.js';
+import { logger } from '../logger.js';
+import type { VariantPlan } from '../plan/types.js';
+import type { GroupProgress } from '../rollout/refresh.js';
+import { chunk } from '../util.js';
 
 /**
  * The AMIs a variant's node groups left behind: those every group moved off. An AMI
@@ -42,8 +42,7 @@ export async function retireFastLaunch(imageIds: string[], launchTemplateId: str
     if (!batch.length) continue;
     const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: batch })));
     for (const image of out.FastLaunchImages ?? []) {
-      const ours = image.LaunchTemplate?.LaunchTemplateId === launchTemplateId;
-      if (!ours || !image.ImageId || !(image.State === 'enabled' || image.State === 'enabling' || image.State === 'enabled-failed')) continue;
+      if (!image.ImageId || !isOursAndOn(image, launchTemplateId)) continue;
       const imageId = image.ImageId;
       await withRetries(() => ec2.send(new DisableFastLaunchCommand({ ImageId: imageId })));
       logger.info(`fast launch disabled on retired AMI ${imageId}`, { amiId: imageId });
@@ -51,4 +50,12 @@ export async function retireFastLaunch(imageIds: string[], launchTemplateId: str
     }
   }
   return disabled;
+}
+
+/**
+ * Fast Launch that we turned on (the stack's dedicated launch template) and that still holds
+ * snapshots or quota. Someone else's Fast Launch on the same AMI is theirs to turn off.
+ */
+export function isOursAndOn(image: Pick<DescribeFastLaunchImagesSuccessItem, 'State' | 'LaunchTemplate'>, launchTemplateId: string): boolean {
+  return image.LaunchTemplate?.LaunchTemplateId === launchTemplateId && (image.State === 'enabled' || image.State === 'enabling' || image.State === 'enabled-failed');
 }

@@ -1,9 +1,9 @@
 import { DescribeFastLaunchImagesCommand, EnableFastLaunchCommand, type FastLaunchStateCode } from '@aws-sdk/client-ec2';
-import { ec2 } from './aws/ec2.js';
-import { withRetries } from './aws/retry.js';
-import { FastLaunchFailedError } from './errors.js';
-import { logger } from './logger.js';
-import { nextPollSeconds } from './polling.js';
+import { ec2 } from '../aws/ec2.js';
+import { withRetries } from '../aws/retry.js';
+import { FastLaunchFailedError } from '../errors.js';
+import { logger } from '../logger.js';
+import { nextPollSeconds } from '../polling.js';
 
 /** Pre-provisioning snapshots for a Windows AMI takes about half an hour. */
 const EXPECTED_ENABLE_SECONDS = 30 * 60;
@@ -33,6 +33,18 @@ function isQuotaError(error: unknown): error is Error {
 }
 
 /**
+ * EC2 enables Fast Launch again only once an earlier DisableFastLaunch removed every snapshot
+ * (EC2 API Reference, DisableFastLaunch); the error it returns meanwhile is not documented, so
+ * the image's state says whether that is why. A rerun soon after a failed variant meets this.
+ */
+async function stillDisabling(amiId: string): Promise<string | null> {
+  // A failed look leaves the enable's own error to speak.
+  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] }))).catch(() => undefined);
+  const state = out?.FastLaunchImages?.find((i) => i.ImageId === amiId)?.State;
+  return state === 'disabling' ? 'it is still being disabled (an earlier run turned it off), and EC2 enables it again only once its pre-provisioned snapshots are removed, in a few minutes' : null;
+}
+
+/**
  * Always the stack's dedicated launch template (subnet, security group, IMDSv2, no
  * user data): a node group's template would make the pre-provisioning instances
  * join the cluster.
@@ -52,8 +64,9 @@ export async function enableFastLaunch(amiId: string, launchTemplateId: string, 
       ),
     );
   } catch (error) {
-    if (!isQuotaError(error)) throw error;
-    return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${error.message}`, s);
+    const refused = isQuotaError(error) ? error.message : await stillDisabling(amiId);
+    if (!refused) throw error;
+    return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${refused}`, s);
   }
   logger.info('fast launch enabling', { amiId, launchTemplateId, maxParallelLaunches: s.maxParallelLaunches });
   return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };

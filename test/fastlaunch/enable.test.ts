@@ -1,9 +1,9 @@
 import { DescribeFastLaunchImagesCommand, EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FastLaunchFailedError } from '../lib/errors.js';
-import { checkFastLaunch, enableFastLaunch, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../lib/fastlaunch.js';
-import { fastLaunchQuotaProblem } from '../lib/fastlaunch-quota.js';
+import { FastLaunchFailedError } from '../../lib/errors.js';
+import { checkFastLaunch, enableFastLaunch, FAST_LAUNCH_TIMEOUT_SECONDS, type FastLaunchSettings, type FastLaunchState } from '../../lib/fastlaunch/enable.js';
+import { fastLaunchQuotaProblem } from '../../lib/fastlaunch/quota.js';
 
 const AMI = 'ami-0123456789abcdef0';
 const ec2 = mockClient(EC2Client);
@@ -47,7 +47,7 @@ describe('enabling Fast Launch', () => {
         fastLaunch: { maxParallelLaunches: 7, targetResourceCount: 3 },
       }),
     );
-    const { handler } = await import('../functions/enable-fast-launch.js');
+    const { handler } = await import('../../functions/enable-fast-launch.js');
 
     await handler({ amiId: AMI, executionName: 'run-1', variantId: 'win2022-core-131' });
 
@@ -76,8 +76,28 @@ describe('enabling Fast Launch', () => {
 
   it('lets other errors (a bad template, a non-Windows AMI) reach the state machine', async () => {
     ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('not Windows'), { name: 'InvalidParameterValue' }));
+    ec2.on(DescribeFastLaunchImagesCommand).resolves({ FastLaunchImages: [] });
 
     await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings())).rejects.toThrow('not Windows');
+  });
+
+  it('goes on with a warning, per onFailure, when an earlier run\'s DisableFastLaunch is still removing the snapshots', async () => {
+    ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('still disabling'), { name: 'IncorrectState' }));
+    ec2.on(DescribeFastLaunchImagesCommand).resolves({ FastLaunchImages: [{ ImageId: AMI, State: 'disabling' }] });
+
+    const state = await enableFastLaunch(AMI, 'lt-0fa57000000000001', settings());
+
+    expect(state).toMatchObject({ ready: true, state: 'not-enabled' });
+    expect(state.warning).toContain(`Fast Launch for ${AMI} was refused: it is still being disabled`);
+    expect(ec2.commandCalls(DescribeFastLaunchImagesCommand)[0]?.args[0].input).toEqual({ ImageIds: [AMI] });
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings({ onFailure: 'fail' }))).rejects.toThrow(FastLaunchFailedError);
+  });
+
+  it('lets the enable\'s own error through when the state cannot be read either', async () => {
+    ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('bad template'), { name: 'InvalidLaunchTemplateId.NotFound' }));
+    ec2.on(DescribeFastLaunchImagesCommand).rejects(Object.assign(new Error('denied'), { name: 'UnauthorizedOperation' }));
+
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings())).rejects.toThrow('bad template');
   });
 });
 
@@ -124,24 +144,35 @@ describe('waiting for Fast Launch', () => {
 describe('the regional quota of 40 parallel launches', () => {
   const cfg = (variants: number, maxParallelLaunches: number, enabled = true) => ({ variants: Array.from({ length: variants }), fastLaunch: { enabled, maxParallelLaunches } });
 
-  it('accepts variants x maxParallelLaunches up to 40', () => {
-    expect(fastLaunchQuotaProblem(cfg(6, 6))).toBeNull();
-    expect(fastLaunchQuotaProblem(cfg(2, 20))).toBeNull();
-    expect(fastLaunchQuotaProblem(cfg(1, 40))).toBeNull();
+  it('counts two AMIs per variant during a rollout: the new one and last month\'s, which keeps Fast Launch until the rollout ends', () => {
+    expect(fastLaunchQuotaProblem(cfg(3, 6))).toBeNull();
+    expect(fastLaunchQuotaProblem(cfg(2, 10))).toBeNull();
+    expect(fastLaunchQuotaProblem(cfg(1, 20))).toBeNull();
+    expect(fastLaunchQuotaProblem(cfg(1, 21))).toContain('1 variant(s) x 2 AMIs x 21 = 42 parallel launches');
+  });
+
+  it('refuses a config that fitted one AMI per variant but not the old and new AMIs of a rollout', () => {
+    // 4 x 6 = 24 fits a first run; every later month needs 4 x 2 x 6 = 48.
+    expect(fastLaunchQuotaProblem(cfg(4, 6))).toContain('4 variant(s) x 2 AMIs x 6 = 48 parallel launches, over the regional Fast Launch quota of 40');
+    expect(fastLaunchQuotaProblem(cfg(2, 20))).not.toBeNull();
   });
 
   it('refuses more, naming the value that fits', () => {
-    expect(fastLaunchQuotaProblem(cfg(3, 20))).toBe(
-      '3 variant(s) x 20 = 60 parallel launches, over the regional Fast Launch quota of 40 (variants run side by side): lower fastLaunch.maxParallelLaunches to 13 or less',
+    expect(fastLaunchQuotaProblem(cfg(2, 20))).toBe(
+      "2 variant(s) x 2 AMIs x 20 = 80 parallel launches, over the regional Fast Launch quota of 40 (variants run side by side, and each variant's last AMI keeps Fast Launch until its rollout ends): lower fastLaunch.maxParallelLaunches to 10 or less",
     );
   });
 
-  it('says when even the minimum of 6 per variant cannot fit', () => {
-    expect(fastLaunchQuotaProblem(cfg(7, 6))).toContain("even EC2's minimum of 6 per variant does not fit");
+  it('says when even the minimum of 6 per AMI cannot fit, and how to declare a raised quota', () => {
+    const problem = fastLaunchQuotaProblem(cfg(4, 6));
+
+    expect(problem).toContain("even EC2's minimum of 6 per AMI does not fit");
+    expect(problem).toContain('then set fastLaunch.regionalQuota to it');
   });
 
   it('ignores the quota when Fast Launch is off, and honours a raised quota', () => {
     expect(fastLaunchQuotaProblem(cfg(10, 6, false))).toBeNull();
-    expect(fastLaunchQuotaProblem(cfg(10, 6), 60)).toBeNull();
+    expect(fastLaunchQuotaProblem(cfg(5, 6), 60)).toBeNull();
+    expect(fastLaunchQuotaProblem(cfg(6, 6), 60)).not.toBeNull();
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * EC2's default regional quota of parallel Fast Launch launches: "The default quota for Max
+ * parallel launches across all AMIs in an AWS account is 40 per Region" (EC2 User Guide,
+ * EC2 Fast Launch prerequisites for Windows).
+ */
+export const FAST_LAUNCH_PARALLEL_QUOTA = 40;
+
+/**
+ * AMIs of one variant that hold Fast Launch at once during a rollout: the new one is enabled
+ * before the first wave, and last month's keeps it until the variant's rollout ends
+ * (RetireOldImages), because the groups not yet moved still launch from it.
+ */
+export const AMIS_PER_VARIANT_DURING_ROLLOUT = 2;
+
+/**
+ * Variants run side by side, so each one's MaxParallelLaunches counts against the same
+ * regional quota at once, twice (old and new AMI): past it, EnableFastLaunch is refused for
+ * the later variants. Pure, for config validation (null when the config fits).
+ */
+export function fastLaunchQuotaProblem(cfg: { variants: readonly unknown[]; fastLaunch: { enabled: boolean; maxParallelLaunches: number } }, quota = FAST_LAUNCH_PARALLEL_QUOTA): string | null {
+  if (!cfg.fastLaunch.enabled) return null;
+  const amis = cfg.variants.length * AMIS_PER_VARIANT_DURING_ROLLOUT;
+  const total = amis * cfg.fastLaunch.maxParallelLaunches;
+  if (total <= quota) return null;
+  const perAmi = Math.floor(quota / amis);
+  const fix =
+    perAmi >= 6
+      ? `lower fastLaunch.maxParallelLaunches to ${perAmi} or less`
+      : `even EC2's minimum of 6 per AMI does not fit: request a higher quota in Service Quotas (then set fastLaunch.regionalQuota to it), or set fastLaunch.enabled: false`;
+  return (
+    `${cfg.variants.length} variant(s) x ${AMIS_PER_VARIANT_DURING_ROLLOUT} AMIs x ${cfg.fastLaunch.maxParallelLaunches} = ${total} parallel launches, ` +
+    `over the regional Fast Launch quota of ${quota} (variants run side by side, and each variant's last AMI keeps Fast Launch until its rollout ends): ${fix}`
+  );
+}
