@@ -1,3 +1,4 @@
+import { logger } from '../lib/logger.js';
 import { executionName } from '../lib/names.js';
 import { installClock } from './clock.js';
 import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
@@ -15,6 +16,15 @@ export interface AttributedCall extends CallRecord {
 }
 
 
+/** One line a Lambda logged (what CloudWatch Logs would hold), with the simulated time and the function. */
+export interface LambdaLogLine {
+  t: string;
+  fn: string;
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
 export interface RehearsalReport {
   status: 'SUCCEEDED' | 'FAILED';
   run: ExecutionRecord;
@@ -29,6 +39,8 @@ export interface RehearsalReport {
   account: SimulatedAccount;
   instancesReplaced: number;
   before: unknown;
+  /** The Lambdas' log lines (level from POWERTOOLS_LOG_LEVEL or the `logLevel` option, INFO by default). */
+  logs: LambdaLogLine[];
 }
 
 export interface RehearsalOptions {
@@ -36,6 +48,42 @@ export interface RehearsalOptions {
   onTimeline?: (entry: TimelineEntry) => void;
   /** Extra work inside the simulation before the run (e.g. a trigger instead of a manual start). */
   start?: (runner: LocalStepFunctions, scenario: Scenario) => Promise<unknown>;
+  /** Each Lambda log line as it is written. */
+  onLog?: (line: LambdaLogLine) => void;
+  /** The Lambdas' log level for this rehearsal (default POWERTOOLS_LOG_LEVEL, else INFO). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+/**
+ * Lambda output goes to CloudWatch Logs, not to the operator's terminal: whatever a
+ * handler writes (the Powertools logger prints one JSON object per line) is kept per
+ * function and simulated time, and not echoed.
+ */
+function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog']): () => void {
+  const streams = [process.stdout, process.stderr] as const;
+  const originals = streams.map((s) => s.write);
+  streams.forEach((stream, i) => {
+    const original = originals[i] as typeof stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const fn = currentFunction.getStore();
+      if (fn === undefined || fn === 'states') return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+      for (const text of String(chunk).split('\n').filter(Boolean)) {
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          parsed = { level: 'INFO', message: text };
+        }
+        const line: LambdaLogLine = { ...parsed, t: new Date().toISOString(), fn, level: String(parsed.level ?? 'INFO'), message: String(parsed.message ?? '') };
+        logs.push(line);
+        onLog?.(line);
+      }
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  });
+  return () => streams.forEach((stream, i) => void (stream.write = originals[i] as typeof stream.write));
 }
 
 
@@ -57,9 +105,13 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     opts.onTimeline?.(full);
   };
   const calls: AttributedCall[] = [];
+  const logs: LambdaLogLine[] = [];
+  // The simulated account is read at the simulated end of the run, never at the machine's date.
+  let endedAt: number | undefined;
+  const levelBefore = logger.getLevelName();
   try {
     const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
-    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations });
+    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations, now: () => endedAt ?? Date.now() });
     const runner = new LocalStepFunctions(account, names, {
       onStateEntered: ({ execution, state, type }) => {
         if (type === 'Task') note({ kind: 'state', execution: execution.label, nodeGroup: '', text: state });
@@ -86,7 +138,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       LaunchTemplates: { LaunchTemplateId: string }[];
     };
     const fastLaunchTemplateId = fastLaunchTemplate.LaunchTemplates[0]?.LaunchTemplateId as string;
-    Object.assign(process.env, runner.environment(JSON.stringify(scenario.config), fastLaunchTemplateId), { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+    Object.assign(process.env, runner.environment(JSON.stringify(scenario.config), fastLaunchTemplateId), { POWERTOOLS_LOG_LEVEL: opts.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO' });
+    logger.setLogLevel(process.env.POWERTOOLS_LOG_LEVEL as 'INFO');
+    const release = captureLambdaLogs(logs, opts.onLog);
     try {
       await runner.loadHandlers();
       const before = account.snapshot();
@@ -99,7 +153,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
           else await runner.startRun(name, scenario.input);
           return runner.settled();
         })(),
-      );
+      ).finally(() => {
+        endedAt = Date.now();
+      });
       const run = runner.executions.find((e) => e.stateMachine.endsWith('patch-run')) as ExecutionRecord;
       const instancesAfter = scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId));
       return {
@@ -107,8 +163,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         run,
         executions: runner.executions,
         startedAt,
-        endedAt: new Date().toISOString(),
-        simulatedSeconds: (Date.now() - Date.parse(startedAt)) / 1000,
+        endedAt: new Date(endedAt ?? Date.now()).toISOString(),
+        simulatedSeconds: ((endedAt ?? Date.now()) - Date.parse(startedAt)) / 1000,
         calls,
         invocations: runner.invocations.length,
         notifications: account.published,
@@ -116,11 +172,14 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         account,
         instancesReplaced: instancesAfter.filter((id) => !instancesBefore.has(id)).length,
         before,
+        logs,
       };
     } finally {
+      release();
       sim.restore();
     }
   } finally {
+    logger.setLogLevel(levelBefore);
     clock.uninstall();
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);
