@@ -50,13 +50,28 @@ export async function enableFastLaunch(amiId: string, launchTemplateId: string, 
           MaxParallelLaunches: s.maxParallelLaunches,
         }),
       ),
+      { operation: 'EnableFastLaunch' },
     );
   } catch (error) {
-    if (!isQuotaError(error)) throw error;
+    if (!isQuotaError(error)) {
+      // EnableFastLaunch has no client token: when a retry follows a start whose answer was lost, the image is
+      // already enabling with our template. That is our own start, not a failure.
+      if (await alreadyOurs(amiId, launchTemplateId)) {
+        logger.info('fast launch already enabling with our launch template (an earlier answer was lost)', { amiId, launchTemplateId });
+        return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
+      }
+      throw error;
+    }
     return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${error.message}`, s);
   }
   logger.info('fast launch enabling', { amiId, launchTemplateId, maxParallelLaunches: s.maxParallelLaunches });
   return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
+}
+
+async function alreadyOurs(amiId: string, launchTemplateId: string): Promise<boolean> {
+  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] })), { operation: 'DescribeFastLaunchImages' });
+  const image = out.FastLaunchImages?.find((i) => i.ImageId === amiId);
+  return (image?.State === 'enabling' || image?.State === 'enabled') && image.LaunchTemplate?.LaunchTemplateId === launchTemplateId;
 }
 
 export type FastLaunchVerdict = 'ready' | 'failed' | 'waiting';

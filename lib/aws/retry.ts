@@ -34,7 +34,7 @@ export interface RetryLabel {
   operation?: string;
 }
 
-const defaults: RetryOptions = { attempts: 10, baseMs: 250, capMs: 20_000, random: Math.random };
+const defaults: RetryOptions = { attempts: 10, baseMs: 250, capMs: 20_000, random: () => Math.random() };
 
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
