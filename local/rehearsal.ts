@@ -52,6 +52,8 @@ export interface RehearsalOptions {
   onLog?: (line: LambdaLogLine) => void;
   /** The Lambdas' log level for this rehearsal (default POWERTOOLS_LOG_LEVEL, else INFO). */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** The account's random source (throttling draws); default a fixed seed. */
+  random?: () => number;
 }
 
 /**
@@ -111,7 +113,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const levelBefore = logger.getLevelName();
   try {
     const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
-    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations, now: () => endedAt ?? Date.now() });
+    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations, now: () => endedAt ?? Date.now(), ...(opts.random ? { random: opts.random } : {}) });
     const runner = new LocalStepFunctions(account, names, {
       onStateEntered: ({ execution, state, type }) => {
         if (type === 'Task') note({ kind: 'state', execution: execution.label, nodeGroup: '', text: state });

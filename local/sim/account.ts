@@ -22,7 +22,7 @@ export interface SimulatedAccountOptions {
 }
 
 /** A small deterministic PRNG (mulberry32) so throttling is reproducible without a seed from the caller. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
