@@ -41,6 +41,8 @@ export interface RehearsalReport {
   before: unknown;
   /** The Lambdas' log lines (level from POWERTOOLS_LOG_LEVEL or the `logLevel` option, INFO by default). */
   logs: LambdaLogLine[];
+  /** The operator's start failed after its retries (the run may still have started: see `run`). */
+  startError?: string;
 }
 
 export interface RehearsalOptions {
@@ -110,6 +112,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const logs: LambdaLogLine[] = [];
   // The simulated account is read at the simulated end of the run, never at the machine's date.
   let endedAt: number | undefined;
+  let startError: string | undefined;
   const levelBefore = logger.getLevelName();
   try {
     const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
@@ -151,8 +154,13 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const name = scenario.executionName ?? executionName('rehearsal', scenario.start.slice(0, 10));
       await clock.drive(
         (async () => {
-          if (opts.start) await opts.start(runner, scenario);
-          else await runner.startRun(name, scenario.input);
+          try {
+            if (opts.start) await opts.start(runner, scenario);
+            else await runner.startRun(name, scenario.input);
+          } catch (error) {
+            // The operator is told, as the CLI would tell them; an execution that did start despite it still runs to its end.
+            startError = error instanceof Error ? `${error.name === 'Error' && 'code' in error ? String(error.code) : error.name}: ${error.message}` : String(error);
+          }
           return runner.settled();
         })(),
       ).finally(() => {
@@ -175,6 +183,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         instancesReplaced: instancesAfter.filter((id) => !instancesBefore.has(id)).length,
         before,
         logs,
+        ...(startError !== undefined ? { startError } : {}),
       };
     } finally {
       release();

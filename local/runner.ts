@@ -236,7 +236,7 @@ export class LocalStepFunctions {
   async startRun(name: string, input: unknown): Promise<ExecutionRecord> {
     const sfn = new SFNClient({ region: this.names.region });
     const command = new StartExecutionCommand({ stateMachineArn: this.arns.stateMachine('patch-run'), name, input: JSON.stringify(input) });
-    const out = await withRetries(() => sfn.send(command), { operation: 'StartExecution' });
+    const out = await withRetries(() => sfn.send(command), { operation: 'StartExecution', attempts: 20 });
     return this.completion(out.executionArn as string);
   }
 

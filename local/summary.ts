@@ -75,7 +75,7 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
   const variantsNow = variants(report);
   return {
     status: report.status,
-    error: report.run?.error ? `${report.run.error.Error}: ${report.run.error.Cause}` : null,
+    error: report.run?.error ? `${report.run.error.Error}: ${report.run.error.Cause}` : report.startError ? `the run could not be started: ${report.startError}` : null,
     variants: variantsNow,
     nodeGroupsPatched: variantsNow.reduce((n, v) => n + v.patched.length, 0),
     instancesReplaced: report.instancesReplaced,
