@@ -63,6 +63,17 @@ export interface RehearsalOptions {
  * handler writes (the Powertools logger prints one JSON object per line) is kept per
  * function and simulated time, and not echoed.
  */
+let passthrough = 0;
+/** The rehearsal's own output (timeline, trace) made while a Lambda runs is not that Lambda's log. */
+function ownOutput(fn: () => void): void {
+  passthrough++;
+  try {
+    fn();
+  } finally {
+    passthrough--;
+  }
+}
+
 function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog']): () => void {
   const streams = [process.stdout, process.stderr] as const;
   const originals = streams.map((s) => s.write);
@@ -70,7 +81,7 @@ function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog
     const original = originals[i] as typeof stream.write;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       const fn = currentFunction.getStore();
-      if (fn === undefined || fn === 'states') return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+      if (fn === undefined || fn === 'states' || passthrough > 0) return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
       for (const text of String(chunk).split('\n').filter(Boolean)) {
         let parsed: Record<string, unknown>;
         try {
@@ -80,7 +91,7 @@ function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog
         }
         const line: LambdaLogLine = { ...parsed, t: new Date().toISOString(), fn, level: String(parsed.level ?? 'INFO'), message: String(parsed.message ?? '') };
         logs.push(line);
-        onLog?.(line);
+        ownOutput(() => onLog?.(line));
       }
       const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
       callback?.();
@@ -106,7 +117,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const note = (entry: Omit<TimelineEntry, 't'>) => {
     const full = { t: new Date().toISOString(), ...entry };
     timeline.push(full);
-    opts.onTimeline?.(full);
+    ownOutput(() => opts.onTimeline?.(full));
   };
   const calls: AttributedCall[] = [];
   const logs: LambdaLogLine[] = [];
@@ -126,7 +137,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const sim = installSimulation(account, {
       onCall: (rec) => {
         calls.push({ ...rec, fn: currentFunction.getStore() ?? 'operator' });
-        opts.onCall?.(rec);
+        ownOutput(() => opts.onCall?.(rec));
         const input = rec.input as Record<string, unknown>;
         const execution = currentExecution.getStore() ?? 'operator';
         if (rec.operation === 'Publish' && !rec.error) note({ kind: 'notification', execution, nodeGroup: '', text: `notification: ${String(input.Subject)}` });
@@ -156,7 +167,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         (async () => {
           try {
             if (opts.start) await opts.start(runner, scenario);
-            else await runner.startRun(name, scenario.input);
+            // The operator's own calls (and their retry logs) are attributed to "operator".
+            else await currentFunction.run('operator', () => runner.startRun(name, scenario.input));
           } catch (error) {
             // The operator is told, as the CLI would tell them; an execution that did start despite it still runs to its end.
             startError = error instanceof Error ? `${error.name === 'Error' && 'code' in error ? String(error.code) : error.name}: ${error.message}` : String(error);

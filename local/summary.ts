@@ -16,6 +16,8 @@ export interface RehearsalSummary {
   largestExecutionTransitions: number;
   lambdaInvocations: number;
   awsCalls: number;
+  /** Retries the Lambdas (and the operator's start) logged: throttling and lost answers, as an operator would see them in CloudWatch Logs. */
+  retries: number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -86,5 +88,6 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     largestExecutionTransitions: Math.max(0, ...report.executions.map((e) => e.transitions)),
     lambdaInvocations: report.invocations,
     awsCalls: report.calls.length,
+    retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
   };
 }
