@@ -68,9 +68,10 @@ export async function enableFastLaunch(amiId: string, launchTemplateId: string, 
   return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
 }
 
+/** Whether the image is already enabling (or enabled) with our launch template; unreadable counts as no, so the original error stands. */
 async function alreadyOurs(amiId: string, launchTemplateId: string): Promise<boolean> {
-  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] })), { operation: 'DescribeFastLaunchImages' });
-  const image = out.FastLaunchImages?.find((i) => i.ImageId === amiId);
+  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] })), { operation: 'DescribeFastLaunchImages' }).catch(() => undefined);
+  const image = out?.FastLaunchImages?.find((i) => i.ImageId === amiId);
   return (image?.State === 'enabling' || image?.State === 'enabled') && image.LaunchTemplate?.LaunchTemplateId === launchTemplateId;
 }
 
