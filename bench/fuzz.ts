@@ -45,13 +45,16 @@ export function fuzzCase(seed: number, spare: readonly string[] = []): FuzzCase 
     const kind = pick(['throttle', 'throttle', 'lostResponse', 'lostResponse', 'refreshFailure', 'imageBuildFailure', 'fastLaunchFailure'] as const);
     if (kind === 'throttle') {
       const windowed = r() < 0.6;
-      const bySerivce = r() < 0.5;
+      const byService = r() < 0.5;
+      // One in four throttles aims at a single polled or notifying operation, as a real burst on one API does.
+      const operation = r() < 0.25 ? pick(['DescribeInstanceRefreshes', 'GetImage', 'DescribeFastLaunchImages', 'CreateTags', 'Publish', 'DescribeAutoScalingGroups'] as const) : undefined;
       const allowed = SERVICES.filter((x) => !spare.includes(x));
       const service = pick(SERVICES);
       faults.push({
         kind,
         rate: Math.round((0.1 + r() * 0.8) * 100) / 100,
-        ...(bySerivce && !spare.includes(service) ? { services: [service] } : spare.length ? { services: allowed } : {}),
+        ...(operation ? { operations: [operation] } : {}),
+        ...(byService && !spare.includes(service) ? { services: [service] } : spare.length ? { services: allowed } : {}),
         ...(windowed ? { fromMinute: Math.floor(r() * 150), forMinutes: 5 + Math.floor(r() * 90) } : {}),
       });
     } else if (kind === 'lostResponse') faults.push({ kind, operation: pick(LOST_OPERATIONS), times: 1 + Math.floor(r() * 2), skip: Math.floor(r() * 2) });
