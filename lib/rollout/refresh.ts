@@ -6,7 +6,7 @@ import {
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
-import { isLostAnswer, withRetries } from '../aws/retry.js';
+import { isRetryable, withRetries } from '../aws/retry.js';
 import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
@@ -110,8 +110,9 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
     logger.info(`instance refresh ${id} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
     return { ...g, state: 'refreshing', refreshId: id ?? null, status: 'Pending', reason: null };
   } catch (error) {
-    if (isLostAnswer(error)) {
-      // Every retry's answer was lost: the start may well have gone through. Look before calling it not started.
+    if (isRetryable(error)) {
+      // The retries gave up (throttling, a server fault, a lost answer), but an earlier attempt's answer may have been
+      // lost after the start went through. Look before calling it not started: a started refresh must be watched.
       const own = await ownActiveRefresh(g);
       if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
     }
