@@ -26,5 +26,7 @@ export class PlanError extends PipelineError {}
 
 export class ImageBuildFailedError extends PipelineError {}
 export class ImageBuildTimedOutError extends PipelineError {}
+/** The build finished, its AMI exists, but it could not be tagged: never reported as a failed build. */
+export class AmiTaggingFailedError extends PipelineError {}
 export class FastLaunchFailedError extends PipelineError {}
 export class LaunchTemplateError extends PipelineError {}

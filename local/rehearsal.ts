@@ -1,3 +1,4 @@
+import { logger } from '../lib/logger.js';
 import { executionName } from '../lib/names.js';
 import { installClock } from './clock.js';
 import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
@@ -15,6 +16,15 @@ export interface AttributedCall extends CallRecord {
 }
 
 
+/** One line a Lambda logged (what CloudWatch Logs would hold), with the simulated time and the function. */
+export interface LambdaLogLine {
+  t: string;
+  fn: string;
+  level: string;
+  message: string;
+  [key: string]: unknown;
+}
+
 export interface RehearsalReport {
   status: 'SUCCEEDED' | 'FAILED';
   run: ExecutionRecord;
@@ -29,6 +39,10 @@ export interface RehearsalReport {
   account: SimulatedAccount;
   instancesReplaced: number;
   before: unknown;
+  /** The Lambdas' log lines (level from POWERTOOLS_LOG_LEVEL or the `logLevel` option, INFO by default). */
+  logs: LambdaLogLine[];
+  /** The operator's start failed after its retries (the run may still have started: see `run`). */
+  startError?: string;
 }
 
 export interface RehearsalOptions {
@@ -36,6 +50,55 @@ export interface RehearsalOptions {
   onTimeline?: (entry: TimelineEntry) => void;
   /** Extra work inside the simulation before the run (e.g. a trigger instead of a manual start). */
   start?: (runner: LocalStepFunctions, scenario: Scenario) => Promise<unknown>;
+  /** Each Lambda log line as it is written. */
+  onLog?: (line: LambdaLogLine) => void;
+  /** The Lambdas' log level for this rehearsal (default POWERTOOLS_LOG_LEVEL, else INFO). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** The account's random source (throttling draws); default a fixed seed. */
+  random?: () => number;
+}
+
+/**
+ * Lambda output goes to CloudWatch Logs, not to the operator's terminal: whatever a
+ * handler writes (the Powertools logger prints one JSON object per line) is kept per
+ * function and simulated time, and not echoed.
+ */
+let passthrough = 0;
+/** The rehearsal's own output (timeline, trace) made while a Lambda runs is not that Lambda's log. */
+function ownOutput(fn: () => void): void {
+  passthrough++;
+  try {
+    fn();
+  } finally {
+    passthrough--;
+  }
+}
+
+function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog']): () => void {
+  const streams = [process.stdout, process.stderr] as const;
+  const originals = streams.map((s) => s.write);
+  streams.forEach((stream, i) => {
+    const original = originals[i] as typeof stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const fn = currentFunction.getStore();
+      if (fn === undefined || fn === 'states' || passthrough > 0) return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+      for (const text of String(chunk).split('\n').filter(Boolean)) {
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          parsed = { level: 'INFO', message: text };
+        }
+        const line: LambdaLogLine = { ...parsed, t: new Date().toISOString(), fn, level: String(parsed.level ?? 'INFO'), message: String(parsed.message ?? '') };
+        logs.push(line);
+        ownOutput(() => onLog?.(line));
+      }
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  });
+  return () => streams.forEach((stream, i) => void (stream.write = originals[i] as typeof stream.write));
 }
 
 
@@ -54,12 +117,17 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
   const note = (entry: Omit<TimelineEntry, 't'>) => {
     const full = { t: new Date().toISOString(), ...entry };
     timeline.push(full);
-    opts.onTimeline?.(full);
+    ownOutput(() => opts.onTimeline?.(full));
   };
   const calls: AttributedCall[] = [];
+  const logs: LambdaLogLine[] = [];
+  // The simulated account is read at the simulated end of the run, never at the machine's date.
+  let endedAt: number | undefined;
+  let startError: string | undefined;
+  const levelBefore = logger.getLevelName();
   try {
     const names = { stage: scenario.stage, region: scenario.fleet.region, accountId: scenario.fleet.accountId };
-    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations });
+    const account = new SimulatedAccount({ fleet: withStackResources(scenario, names), faults: scenario.faults, durations: scenario.durations, now: () => endedAt ?? Date.now(), ...(opts.random ? { random: opts.random } : {}) });
     const runner = new LocalStepFunctions(account, names, {
       onStateEntered: ({ execution, state, type }) => {
         if (type === 'Task') note({ kind: 'state', execution: execution.label, nodeGroup: '', text: state });
@@ -69,7 +137,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     const sim = installSimulation(account, {
       onCall: (rec) => {
         calls.push({ ...rec, fn: currentFunction.getStore() ?? 'operator' });
-        opts.onCall?.(rec);
+        ownOutput(() => opts.onCall?.(rec));
         const input = rec.input as Record<string, unknown>;
         const execution = currentExecution.getStore() ?? 'operator';
         if (rec.operation === 'Publish' && !rec.error) note({ kind: 'notification', execution, nodeGroup: '', text: `notification: ${String(input.Subject)}` });
@@ -86,7 +154,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       LaunchTemplates: { LaunchTemplateId: string }[];
     };
     const fastLaunchTemplateId = fastLaunchTemplate.LaunchTemplates[0]?.LaunchTemplateId as string;
-    Object.assign(process.env, runner.environment(JSON.stringify(scenario.config), fastLaunchTemplateId), { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+    Object.assign(process.env, runner.environment(JSON.stringify(scenario.config), fastLaunchTemplateId), { POWERTOOLS_LOG_LEVEL: opts.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO' });
+    logger.setLogLevel(process.env.POWERTOOLS_LOG_LEVEL as 'INFO');
+    const release = captureLambdaLogs(logs, opts.onLog);
     try {
       await runner.loadHandlers();
       const before = account.snapshot();
@@ -95,11 +165,19 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
       const name = scenario.executionName ?? executionName('rehearsal', scenario.start.slice(0, 10));
       await clock.drive(
         (async () => {
-          if (opts.start) await opts.start(runner, scenario);
-          else await runner.startRun(name, scenario.input);
+          try {
+            if (opts.start) await opts.start(runner, scenario);
+            // The operator's own calls (and their retry logs) are attributed to "operator".
+            else await currentFunction.run('operator', () => runner.startRun(name, scenario.input));
+          } catch (error) {
+            // The operator is told, as the CLI would tell them; an execution that did start despite it still runs to its end.
+            startError = error instanceof Error ? `${error.name === 'Error' && 'code' in error ? String(error.code) : error.name}: ${error.message}` : String(error);
+          }
           return runner.settled();
         })(),
-      );
+      ).finally(() => {
+        endedAt = Date.now();
+      });
       const run = runner.executions.find((e) => e.stateMachine.endsWith('patch-run')) as ExecutionRecord;
       const instancesAfter = scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId));
       return {
@@ -107,8 +185,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         run,
         executions: runner.executions,
         startedAt,
-        endedAt: new Date().toISOString(),
-        simulatedSeconds: (Date.now() - Date.parse(startedAt)) / 1000,
+        endedAt: new Date(endedAt ?? Date.now()).toISOString(),
+        simulatedSeconds: ((endedAt ?? Date.now()) - Date.parse(startedAt)) / 1000,
         calls,
         invocations: runner.invocations.length,
         notifications: account.published,
@@ -116,11 +194,15 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         account,
         instancesReplaced: instancesAfter.filter((id) => !instancesBefore.has(id)).length,
         before,
+        logs,
+        ...(startError !== undefined ? { startError } : {}),
       };
     } finally {
+      release();
       sim.restore();
     }
   } finally {
+    logger.setLogLevel(levelBefore);
     clock.uninstall();
     for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
     Object.assign(process.env, savedEnv);

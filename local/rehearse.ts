@@ -6,15 +6,18 @@ import { loadScenario } from './scenario.js';
 import { summarize } from './summary.js';
 
 /**
- * npm start [-- --scenario FILE] [--json] [--trace FILE]
+ * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
  * Rehearses a full patch cycle offline: the real state machine and Lambda code
- * against a simulated AWS account on a simulated clock.
+ * against a simulated AWS account on a simulated clock. --trace writes every AWS call
+ * and every Lambda log line (retries included) as JSON lines; --logs prints the
+ * Lambdas' warnings and errors (retries, giving up) in the timeline.
  */
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'local/scenarios/sample.yml' },
     json: { type: 'boolean', default: false },
     trace: { type: 'string' },
+    logs: { type: 'boolean', default: false },
   },
 });
 
@@ -44,6 +47,10 @@ if (!values.json)
 const report: RehearsalReport = await rehearse(scenario, {
   onTimeline: values.json ? undefined : print,
   onCall: trace === undefined ? undefined : (rec) => writeSync(trace, `${JSON.stringify(rec)}\n`),
+  onLog: (line) => {
+    if (trace !== undefined) writeSync(trace, `${JSON.stringify({ log: line })}\n`);
+    if (values.logs && !values.json && line.level !== 'INFO' && line.level !== 'DEBUG') process.stdout.write(`${clockOf(line.t)}  ${line.fn.padEnd(17)} ${''.padEnd(20)} ${line.level}: ${line.message}\n`);
+  },
 });
 if (trace !== undefined) closeSync(trace);
 
@@ -53,7 +60,7 @@ else {
   process.stdout.write(`\n${'-'.repeat(72)}\nResult: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`);
   for (const v of summary.variants) process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.join(', ') || '-'}\n`);
   process.stdout.write(
-    `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
+    `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
   );
 }
 process.exit(report.status === 'SUCCEEDED' ? 0 : 1);

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { withRetries } from '../lib/aws/retry.js';
 import type { SimulatedAccount } from './sim/account.js';
 
 /**
@@ -227,10 +228,15 @@ export class LocalStepFunctions {
   }
 
   /** Starts the patch-run state machine as `aws stepfunctions start-execution` would. */
+  /**
+   * The operator's call is retried like any other (throttling, a lost answer): the name
+   * is the run's, so a repeated start with the same input gets the same execution back
+   * while it runs (StartExecution is idempotent for standard workflows).
+   */
   async startRun(name: string, input: unknown): Promise<ExecutionRecord> {
-    const out = await new SFNClient({ region: this.names.region }).send(
-      new StartExecutionCommand({ stateMachineArn: this.arns.stateMachine('patch-run'), name, input: JSON.stringify(input) }),
-    );
+    const sfn = new SFNClient({ region: this.names.region });
+    const command = new StartExecutionCommand({ stateMachineArn: this.arns.stateMachine('patch-run'), name, input: JSON.stringify(input) });
+    const out = await withRetries(() => sfn.send(command), { operation: 'StartExecution', attempts: 20 });
     return this.completion(out.executionArn as string);
   }
 

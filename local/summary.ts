@@ -16,6 +16,8 @@ export interface RehearsalSummary {
   largestExecutionTransitions: number;
   lambdaInvocations: number;
   awsCalls: number;
+  /** Retries the Lambdas (and the operator's start) logged: throttling and lost answers, as an operator would see them in CloudWatch Logs. */
+  retries: number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -24,26 +26,48 @@ export function formatDuration(seconds: number): string {
   return `${h}h ${String(m).padStart(2, '0')}m`;
 }
 
+/** The groups of a plan whose every instance runs `amiId`, judged from the account's instances (never from the launch template). */
+function onAmi(report: RehearsalReport, groups: { asgName: string }[], amiId: string | null): string[] {
+  if (!amiId) return [];
+  return groups
+    .filter((g) => {
+      const instances = report.account.instances(g.asgName);
+      return instances.length > 0 && instances.every((i) => i.imageId === amiId);
+    })
+    .map((g) => g.asgName);
+}
+
+/** The AMI this run built for a variant (its recipe is named after the variant), if the build finished. */
+function builtAmi(report: RehearsalReport, variantId: string): string | null {
+  const mine = report.account.images().filter((i) => i.recipeArn.includes(`-${variantId}-patched/`) && i.amiId && Date.parse(i.createdAt) >= Date.parse(report.startedAt));
+  return mine.at(-1)?.amiId ?? null;
+}
+
 /**
- * Each variant as its child execution ended. A failed child has no output, so what it
- * changed is read from the account: its source AMI from its input, and the groups whose
- * launch template version moved (patched before the line stopped).
+ * Each variant as its child execution ended, checked against the account at the
+ * simulated end of the run: a group counts as patched only when every one of its
+ * instances runs the variant's new AMI. A failed child has no output, so its AMI is
+ * the one it was given or built, and its groups are read from its input's plan.
  */
 function variants(report: RehearsalReport): RehearsalSummary['variants'] {
   const children = report.executions.filter((e) => e.stateMachine.endsWith('patch-variant'));
   return children.map((c) => {
-    const output = c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined;
-    if (output) return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched, skipped: output.skipped };
     const started = report.account.executions.find((e) => e.executionArn === c.executionArn);
     const plan = (JSON.parse(started?.input ?? '{}') as { variant?: VariantPlan }).variant;
     const groups = plan?.waves.flat() ?? [];
-    const moved = groups.filter((g) => report.account.asg(g.asgName).version !== g.version);
+    const output = c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined;
+    if (output) {
+      const truly = new Set(onAmi(report, groups.length ? groups : output.patched.map((asgName) => ({ asgName })), output.amiId));
+      return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped };
+    }
+    const id = plan?.id ?? c.label;
+    const amiId = plan?.amiId ?? builtAmi(report, id);
     return {
-      variant: plan?.id ?? c.label,
+      variant: id,
       status: 'FAILED' as const,
       sourceAmi: plan?.sourceAmi ?? null,
-      amiId: moved[0] ? report.account.asg(moved[0].asgName).imageId : null,
-      patched: moved.map((g) => g.asgName),
+      amiId,
+      patched: onAmi(report, groups, amiId),
       skipped: [],
     };
   });
@@ -53,7 +77,7 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
   const variantsNow = variants(report);
   return {
     status: report.status,
-    error: report.run?.error ? `${report.run.error.Error}: ${report.run.error.Cause}` : null,
+    error: report.run?.error ? `${report.run.error.Error}: ${report.run.error.Cause}` : report.startError ? `the run could not be started: ${report.startError}` : null,
     variants: variantsNow,
     nodeGroupsPatched: variantsNow.reduce((n, v) => n + v.patched.length, 0),
     instancesReplaced: report.instancesReplaced,
@@ -64,5 +88,6 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     largestExecutionTransitions: Math.max(0, ...report.executions.map((e) => e.transitions)),
     lambdaInvocations: report.invocations,
     awsCalls: report.calls.length,
+    retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
   };
 }

@@ -36,12 +36,11 @@ function isQuotaError(error: unknown): error is Error {
  * EC2 enables Fast Launch again only once an earlier DisableFastLaunch removed every snapshot
  * (EC2 API Reference, DisableFastLaunch); the error it returns meanwhile is not documented, so
  * the image's state says whether that is why. A rerun soon after a failed variant meets this.
+ * A failed look leaves the enable's own error to speak.
  */
-async function stillDisabling(amiId: string): Promise<string | null> {
-  // A failed look leaves the enable's own error to speak.
-  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] }))).catch(() => undefined);
-  const state = out?.FastLaunchImages?.find((i) => i.ImageId === amiId)?.State;
-  return state === 'disabling' ? 'it is still being disabled (an earlier run turned it off), and EC2 enables it again only once its pre-provisioned snapshots are removed, in a few minutes' : null;
+async function imageState(amiId: string) {
+  const out = await withRetries(() => ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [amiId] })), { operation: 'DescribeFastLaunchImages' }).catch(() => undefined);
+  return out?.FastLaunchImages?.find((i) => i.ImageId === amiId);
 }
 
 /**
@@ -62,11 +61,23 @@ export async function enableFastLaunch(amiId: string, launchTemplateId: string, 
           MaxParallelLaunches: s.maxParallelLaunches,
         }),
       ),
+      { operation: 'EnableFastLaunch' },
     );
   } catch (error) {
-    const refused = isQuotaError(error) ? error.message : await stillDisabling(amiId);
-    if (!refused) throw error;
-    return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${refused}`, s);
+    if (isQuotaError(error)) return failed({ amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null }, `Fast Launch for ${amiId} was refused: ${error.message}`, s);
+    const now = await imageState(amiId);
+    // EnableFastLaunch has no client token: when a retry follows a start whose answer was lost, the image is
+    // already enabling with our template. That is our own start, not a failure.
+    if ((now?.State === 'enabling' || now?.State === 'enabled') && now.LaunchTemplate?.LaunchTemplateId === launchTemplateId) {
+      logger.info('fast launch already enabling with our launch template (an earlier answer was lost)', { amiId, launchTemplateId });
+      return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };
+    }
+    if (now?.State !== 'disabling') throw error;
+    return failed(
+      { amiId, startedAt, state: 'not-enabled', ready: false, waitSeconds: 0, warning: null },
+      `Fast Launch for ${amiId} was refused: it is still being disabled (an earlier run turned it off), and EC2 enables it again only once its pre-provisioned snapshots are removed, in a few minutes`,
+      s,
+    );
   }
   logger.info('fast launch enabling', { amiId, launchTemplateId, maxParallelLaunches: s.maxParallelLaunches });
   return { amiId, startedAt, state: 'enabling', ready: false, waitSeconds: s.pollSeconds, warning: null };

@@ -3,8 +3,8 @@ import { CancelImageCreationCommand, GetImageCommand, type ImageStatus } from '@
 import { ec2 } from '../aws/ec2.js';
 import { imageBuilder } from '../aws/image-builder.js';
 import { TAG } from '../tags.js';
-import { withRetries } from '../aws/retry.js';
-import { ImageBuildFailedError, ImageBuildTimedOutError } from '../errors.js';
+import { isRetryable, withRetries } from '../aws/retry.js';
+import { AmiTaggingFailedError, ImageBuildFailedError, ImageBuildTimedOutError } from '../errors.js';
 import { logger } from '../logger.js';
 import { clientToken } from '../names.js';
 import { nextPollSeconds } from '../polling.js';
@@ -15,6 +15,9 @@ import type { BuildStarted } from './build.js';
 
 /** A Windows build with update-windows usually takes about an hour. */
 const EXPECTED_BUILD_SECONDS = 60 * 60;
+/** A built AMI whose tagging keeps failing (throttling, a service fault) is retried on every check for at least this long. */
+export const TAGGING_GRACE_SECONDS = 60 * 60;
+const TAGGING_RETRY_SECONDS = 120;
 
 export type ImageVerdict = 'ready' | 'failed' | 'timedOut' | 'waiting';
 
@@ -33,6 +36,8 @@ export interface ImageState extends BuildStarted {
   amiId: string | null;
   waitSeconds: number;
   notice: Notice | null;
+  /** When the build was first seen AVAILABLE with its AMI still untagged (tagging is retried until it succeeds). */
+  untaggedSince?: string;
 }
 
 export interface ImageCheckRequest extends VariantRun {
@@ -45,7 +50,7 @@ export interface ImageCheckRequest extends VariantRun {
 
 export async function checkImage(req: ImageCheckRequest): Promise<ImageState> {
   const build = req.image;
-  const out = await withRetries(() => imageBuilder.send(new GetImageCommand({ imageBuildVersionArn: build.imageBuildVersionArn })));
+  const out = await withRetries(() => imageBuilder.send(new GetImageCommand({ imageBuildVersionArn: build.imageBuildVersionArn })), { operation: 'GetImage' });
   const status = out.image?.state?.status;
   const elapsed = (Date.now() - buildStart(build.startedAt, out.image?.dateCreated)) / 1000;
   const verdict = judgeImage(status, elapsed, req.timeoutMinutes);
@@ -67,9 +72,34 @@ export async function checkImage(req: ImageCheckRequest): Promise<ImageState> {
   const amis = out.image?.outputResources?.amis ?? [];
   const ami = amis.find((a) => a.region === req.region) ?? amis[0];
   if (!ami?.image) throw new ImageBuildFailedError(`Image build AVAILABLE but it lists no AMI (image ${build.imageBuildVersionArn})`);
-  await tagAmi(ami.image, req);
+  try {
+    await tagAmi(ami.image, req);
+  } catch (error) {
+    return untagged(build, ami.image, error, elapsed, req.timeoutMinutes);
+  }
   logger.info('image ready', { amiId: ami.image, status });
-  return { ...build, ready: true, status: 'AVAILABLE', waitSeconds: 0, amiId: ami.image, notice: imageReadyNotice(req, ami.image) };
+  const { untaggedSince: _since, ...done } = build;
+  return { ...done, ready: true, status: 'AVAILABLE', waitSeconds: 0, amiId: ami.image, notice: imageReadyNotice(req, ami.image) };
+}
+
+/**
+ * The build finished but its AMI could not be tagged. It is not a failed build: the
+ * AMI exists, and without our tags nothing (detect-release, the next run, an operator)
+ * can tell where it came from. A transient failure is retried on every check until the
+ * build's deadline or an hour after it finished, whichever is later; a lasting one ends
+ * the variant with an error that names the AMI (the failure notice carries it too).
+ */
+export function untagged(build: ImageState, amiId: string, error: unknown, elapsedSeconds: number, timeoutMinutes: number): ImageState {
+  const since = build.untaggedSince ?? new Date().toISOString();
+  const untaggedFor = (Date.now() - Date.parse(since)) / 1000;
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const pastDeadline = elapsedSeconds > timeoutMinutes * 60 && untaggedFor >= TAGGING_GRACE_SECONDS;
+  if (!isRetryable(error) || pastDeadline)
+    throw new AmiTaggingFailedError(
+      `Image build ${build.imageBuildVersionArn} finished: AMI ${amiId} exists but could not be tagged (${reason}). Tag it (keys from amiTags) or deregister it before the next run; it was not rolled out.`,
+    );
+  logger.warn('image built but its AMI is not tagged yet: retrying on the next check', { amiId, reason });
+  return { ...build, ready: false, status: 'AVAILABLE', waitSeconds: TAGGING_RETRY_SECONDS, amiId, notice: null, untaggedSince: since };
 }
 
 /**
@@ -95,5 +125,5 @@ export function amiTags(req: VariantRun): Record<string, string> {
 
 async function tagAmi(amiId: string, req: VariantRun): Promise<void> {
   const Tags = Object.entries(amiTags(req)).map(([Key, Value]) => ({ Key, Value }));
-  await withRetries(() => ec2.send(new CreateTagsCommand({ Resources: [amiId], Tags })));
+  await withRetries(() => ec2.send(new CreateTagsCommand({ Resources: [amiId], Tags })), { operation: 'CreateTags' });
 }

@@ -23,6 +23,7 @@ export interface VariantFailureFacts extends VariantRun {
 
 const NEXT_STEPS: Record<string, string> = {
   'image build': 'Read the build log named above, fix the cause (often a pending reboot or a full disk: raise imageBuilder.rootVolumeGiB), then start the run again. No node group was changed.',
+  'AMI tagging': 'The image was built and its AMI (named above) exists, but it could not be tagged. Check ec2:CreateTags for the check-image function, then start a run with stages ["fastLaunch", "rollout"] and this amiId, or deregister the AMI. No node group was changed.',
   'fast launch': 'Check the Fast Launch settings (subnet, security group, quota of 40 parallel launches). Set fastLaunch.onFailure: warn to roll out without it. No node group was changed.',
   rollout: 'Look at the failed group\'s instance refresh in the console (link below) and the new nodes\' logs. Groups that rolled back are on their previous launch template version; fix the cause and start a run with stages ["rollout"] and the same amiId to continue.',
 };
@@ -119,6 +120,8 @@ export interface VariantState extends VariantRun {
 export function failedStage(state: VariantState): string {
   if (waveFailure(state.error) || state.fastLaunch?.ready || (state.image?.ready && !state.variant.stages.fastLaunch)) return 'rollout';
   if (state.image?.ready) return 'fast launch';
+  // A finished build whose AMI could not be tagged: the AMI exists, the build did not fail.
+  if (state.image?.amiId) return 'AMI tagging';
   return 'image build';
 }
 

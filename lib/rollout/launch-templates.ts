@@ -75,6 +75,7 @@ async function createVersion(g: NodeGroupPlan, source: string, amiId: string, ex
         ClientToken: clientToken('lt-version', executionName, g.launchTemplateId, source, amiId),
       }),
     ),
+    { operation: 'CreateLaunchTemplateVersion' },
   );
   const version = String(out.LaunchTemplateVersion?.VersionNumber);
   logger.info(`launch template ${g.launchTemplateId} version ${version} created from ${source}`, { asgName: g.asgName, amiId });

@@ -6,7 +6,7 @@ import {
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
-import { withRetries } from '../aws/retry.js';
+import { isRetryable, withRetries } from '../aws/retry.js';
 import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
@@ -110,6 +110,12 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
     logger.info(`instance refresh ${id} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
     return { ...g, state: 'refreshing', refreshId: id ?? null, status: 'Pending', reason: null };
   } catch (error) {
+    if (isRetryable(error)) {
+      // The retries gave up (throttling, a server fault, a lost answer), but an earlier attempt's answer may have been
+      // lost after the start went through. Look before calling it not started: a started refresh must be watched.
+      const own = await ownActiveRefresh(g);
+      if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
+    }
     if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') return notStarted(g, error);
     const own = await ownActiveRefresh(g);
     if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
@@ -145,6 +151,7 @@ async function start(g: GroupProgress, preferences: RefreshPreferences): Promise
         Preferences: preferences,
       }),
     ),
+    { operation: 'StartInstanceRefresh' },
   );
   return out.InstanceRefreshId;
 }
@@ -165,7 +172,9 @@ export function desiredConfiguration(g: WaveTarget): DesiredConfiguration {
  * than wait for it and refresh the group twice.
  */
 async function ownActiveRefresh(g: GroupProgress): Promise<string | null> {
-  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })));
+  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })), {
+    operation: 'DescribeInstanceRefreshes',
+  });
   const r = out.InstanceRefreshes?.[0];
   const lt = r?.DesiredConfiguration?.LaunchTemplate ?? r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   const active = r?.Status !== undefined && ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'].includes(r.Status);
@@ -175,6 +184,7 @@ async function ownActiveRefresh(g: GroupProgress): Promise<string | null> {
 async function describe(g: GroupProgress): Promise<GroupProgress> {
   const out = await withRetries(() =>
     autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, InstanceRefreshIds: [g.refreshId as string] })),
+    { operation: 'DescribeInstanceRefreshes' },
   );
   const refresh = out.InstanceRefreshes?.[0];
   const state = groupStateFor(refresh?.Status);

@@ -17,10 +17,12 @@ export interface SimulatedAccountOptions {
   faults?: Fault[];
   durations?: Partial<Durations>;
   random?: () => number;
+  /** The account's clock (default Date.now); a rehearsal stops it at the simulated end of the run. */
+  now?: () => number;
 }
 
 /** A small deterministic PRNG (mulberry32) so throttling is reproducible without a seed from the caller. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -52,7 +54,8 @@ export class SimulatedAccount {
     this.faults = opts.faults ?? [];
     this.durations = DurationsSchema.parse(opts.durations ?? {});
     this.random = opts.random ?? seeded(42);
-    const now = Date.now();
+    const clock = opts.now ?? (() => Date.now());
+    const now = clock();
     this.state = {
       counter: 0,
       amis: {},
@@ -78,7 +81,7 @@ export class SimulatedAccount {
       durations: this.durations,
       faults: this.faults,
       startedAt: now,
-      now: () => Date.now(),
+      now: clock,
       nextId: (prefix, digits = 17) => `${prefix}${(++state.counter).toString(16).padStart(digits, '0')}`,
       requestId: () => `00000000-0000-4000-9000-${(++this.requests).toString(16).padStart(12, '0')}`,
       takeFault: (index) => {

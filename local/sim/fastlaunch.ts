@@ -69,6 +69,11 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
         ...(lt ? { launchTemplate: structuredClone(lt) } : {}),
       };
       let rec: FastLaunchRec;
+      // EnableFastLaunch (EC2 API reference) changes the settings of an enabled image; what it does while the image is
+      // still `enabling` is not documented, so the simulation takes the stricter reading: the transition must end first.
+      // A caller whose first answer was lost finds its own enable in progress through DescribeFastLaunchImages.
+      if (existing && fastLaunchState(ctx, existing, now)?.state === 'enabling')
+        throw awsError('IncorrectState', `Fast Launch for image ${ami.id} is enabling; wait until it is enabled or failed.`);
       if (existing && live(fastLaunchState(ctx, existing, now)?.state)) {
         // Re-enabling an enabling/enabled image changes its settings and keeps its progress.
         rec = { ...existing, ...settings };

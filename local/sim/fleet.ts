@@ -88,6 +88,20 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     rate: z.number().min(0).max(1),
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
+    /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN); absent = all. */
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN'])).optional(),
+    /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
+    fromMinute: z.number().min(0).optional(),
+    forMinutes: z.number().positive().optional(),
+  }),
+  z.strictObject({
+    /** The call takes effect in the account, but its answer is lost on the way back (a network error). */
+    kind: z.literal('lostResponse'),
+    /** "StartInstanceRefresh" or "Service.Operation". */
+    operation: z.string().min(1),
+    times: z.number().int().positive().default(1),
+    /** Let this many successful matching calls through first (e.g. 1 to spare the operator's own StartExecution). */
+    skip: z.number().int().min(0).default(0),
   }),
 ]);
 

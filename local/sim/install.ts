@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ServiceName, SimulatedAccount } from './account.js';
+import type { Fault } from './fleet.js';
 import { SimulatedServiceError } from './context.js';
 
 export interface CallRecord {
@@ -14,6 +15,8 @@ export interface CallRecord {
   operation: string;
   input: unknown;
   error?: string;
+  /** A lost answer: the call took effect although the caller saw an error. */
+  tookEffect?: boolean;
 }
 
 export interface InstallOptions {
@@ -37,9 +40,47 @@ export function operationOf(command: unknown): string {
   return name.endsWith('Command') ? name.slice(0, -'Command'.length) : name;
 }
 
+/**
+ * A lost answer as the SDK's Node handler reports it: the request reached AWS and took
+ * effect, the socket was reset before the response came back ("socket hang up",
+ * code ECONNRESET). The SDK classifies it as a transient error
+ * (@smithy/service-error-classification NODEJS_TIMEOUT_ERROR_CODES); whoever called
+ * cannot tell whether the call went through.
+ */
+export class LostResponseError extends Error {
+  readonly code = 'ECONNRESET';
+  readonly $metadata = { attempts: 1, totalRetryDelay: 0 };
+  constructor(service: string, operation: string) {
+    super(`socket hang up (${service}.${operation}: the request was sent, its response was lost)`);
+    this.name = 'Error';
+  }
+}
+
+type Throttle = Extract<Fault, { kind: 'throttle' }>;
+type Lost = Extract<Fault, { kind: 'lostResponse' }>;
+
+const names = (service: string, operation: string, list: readonly string[]) => list.includes(operation) || list.includes(`${service}.${operation}`);
+
+/** Throttling as it happens in AWS: per service, per operation, in a window of simulated time. */
+function throttles(f: Throttle, service: ServiceName, operation: string, minute: number): boolean {
+  if (f.services && !f.services.includes(service)) return false;
+  if (f.operations && !names(service, operation, f.operations)) return false;
+  const from = f.fromMinute ?? 0;
+  return minute >= from && (f.forMinutes === undefined || minute < from + f.forMinutes);
+}
+
 export function installSimulation(account: SimulatedAccount, opts: InstallOptions = {}): { restore(): void } {
   const random = opts.random ?? account.random;
-  const throttles = account.faults.flatMap((f) => (f.kind === 'throttle' ? [f] : []));
+  const startedAt = Date.now();
+  const throttleFaults = account.faults.flatMap((f) => (f.kind === 'throttle' ? [f] : []));
+  const lost = account.faults.flatMap((f) => (f.kind === 'lostResponse' ? [{ fault: f, seen: 0, lost: 0 }] : []));
+  const losesAnswer = (service: ServiceName, operation: string): boolean => {
+    const l = lost.find((x: { fault: Lost; seen: number; lost: number }) => x.lost < x.fault.times && names(service, operation, [x.fault.operation]));
+    if (!l) return false;
+    if (l.seen++ < l.fault.skip) return false;
+    l.lost++;
+    return true;
+  };
   const clients: [ServiceName, Parameters<typeof mockClient>[0]][] = [
     ['EC2', EC2Client],
     ['AutoScaling', AutoScalingClient],
@@ -55,18 +96,20 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
       const input = (command?.input ?? {}) as Record<string, unknown>;
       const t = new Date(Date.now()).toISOString();
       try {
-        for (const f of throttles) {
-          const applies = !f.operations || f.operations.includes(operation) || f.operations.includes(`${service}.${operation}`);
-          if (applies && random() < f.rate) {
+        const minute = (Date.now() - startedAt) / 60_000;
+        for (const f of throttleFaults) {
+          if (throttles(f, service, operation, minute) && random() < f.rate) {
             const [name, status] = THROTTLE[service];
             throw new SimulatedServiceError(name, 'Rate exceeded', status);
           }
         }
         const out = await account.call(service, operation, structuredClone(input));
+        if (losesAnswer(service, operation)) throw new LostResponseError(service, operation);
         opts.onCall?.({ t, service, operation, input });
         return { $metadata: { httpStatusCode: 200, requestId: 'simulated', attempts: 1, totalRetryDelay: 0 }, ...out };
       } catch (e) {
-        opts.onCall?.({ t, service, operation, input, error: (e as Error).name });
+        const err = e as Error & { code?: string };
+        opts.onCall?.({ t, service, operation, input, error: err.name === 'Error' && err.code ? err.code : err.name, ...(err instanceof LostResponseError ? { tookEffect: true } : {}) });
         throw e;
       }
     });

@@ -71,6 +71,8 @@ beforeAll(async () => {
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
   // A rollout step that keeps failing (its polls throttled): the report reads each group's standing, refreshes included.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'throttle', rate: 1, operations: ['DescribeInstanceRefreshes'] }] }));
+  // Lost answers: a retried EnableFastLaunch reads the image's state to find its own enable in progress.
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'lostResponse', operation: 'EnableFastLaunch', times: 1, skip: 0 }] }));
   const twoMonths = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] });
   twoMonths.fleet.amis.push({ id: 'ami-0c2022c0000000001', name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.12.10', platform: 'windows' });
   record(

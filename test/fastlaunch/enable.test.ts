@@ -56,6 +56,15 @@ describe('enabling Fast Launch', () => {
     expect(input).toMatchObject({ MaxParallelLaunches: 7, SnapshotConfiguration: { TargetResourceCount: 3 } });
   });
 
+  it('adopts its own enable in progress when a retry after a lost answer is refused, and refuses one with another template', async () => {
+    ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('Fast Launch is enabling'), { name: 'IncorrectState' }));
+    ec2.on(DescribeFastLaunchImagesCommand).resolves({ FastLaunchImages: [{ ImageId: AMI, State: 'enabling', LaunchTemplate: { LaunchTemplateId: 'lt-0fa57000000000001' } }] });
+
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000001', settings())).resolves.toMatchObject({ amiId: AMI, state: 'enabling', ready: false, warning: null });
+    await expect(enableFastLaunch(AMI, 'lt-0fa57000000000099', settings())).rejects.toMatchObject({ name: 'IncorrectState' });
+    expect(ec2.commandCalls(DescribeFastLaunchImagesCommand).map((c) => c.args[0].input)).toEqual([{ ImageIds: [AMI] }, { ImageIds: [AMI] }]);
+  });
+
   it('goes on with a warning when the regional quota refuses it and onFailure is warn', async () => {
     ec2.on(EnableFastLaunchCommand).rejects(Object.assign(new Error('Fast Launch parallel launches quota (40) exceeded'), { name: 'ResourceLimitExceeded' }));
 

@@ -2,8 +2,8 @@ import { CreateTagsCommand, EC2Client, type CreateTagsCommandInput } from '@aws-
 import { CancelImageCreationCommand, GetImageCommand, ImagebuilderClient, type GetImageCommandOutput } from '@aws-sdk/client-imagebuilder';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ImageBuildFailedError, ImageBuildTimedOutError } from '../../lib/errors.js';
-import { buildStart, checkImage, judgeImage, type ImageCheckRequest } from '../../lib/imagebuilder/status.js';
+import { AmiTaggingFailedError, ImageBuildFailedError, ImageBuildTimedOutError } from '../../lib/errors.js';
+import { buildStart, checkImage, judgeImage, TAGGING_GRACE_SECONDS, untagged, type ImageCheckRequest } from '../../lib/imagebuilder/status.js';
 import type { VariantPlan } from '../../lib/plan/types.js';
 
 const ib = mockClient(ImagebuilderClient);
@@ -182,5 +182,39 @@ describe('buildStart', () => {
     expect(buildStart('2026-11-15T10:00:00Z', '2026-11-15T09:00:00Z')).toBe(Date.parse('2026-11-15T09:00:00Z'));
     expect(buildStart('2026-11-15T09:00:00Z', '2026-11-15T10:00:00Z')).toBe(Date.parse('2026-11-15T09:00:00Z'));
     expect(buildStart('2026-11-15T09:00:00Z', 'not a date')).toBe(Date.parse('2026-11-15T09:00:00Z'));
+  });
+});
+
+describe('a finished build whose AMI cannot be tagged', () => {
+  const throttled = Object.assign(new Error('Rate exceeded'), { name: 'RequestLimitExceeded', $fault: 'client' });
+
+  it('refuses to report a build whose tagging was denied as failed: the error names the AMI that exists untagged', async () => {
+    imageIs('AVAILABLE', { outputResources: { amis: [{ region: 'us-west-2', image: NEW_AMI }] } });
+    ec2.on(CreateTagsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'UnauthorizedOperation', $fault: 'client' }));
+    minutesAfterStart(61);
+
+    const error = await checkImage(request()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AmiTaggingFailedError);
+    expect((error as Error).message).toContain(NEW_AMI);
+    expect(error).not.toBeInstanceOf(ImageBuildFailedError);
+    expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(1);
+  });
+
+  it('keeps the AMI and checks again soon while tagging is throttled', () => {
+    minutesAfterStart(61);
+    const state = untagged(request().image, NEW_AMI, throttled, 61 * 60, 240);
+
+    expect(state).toMatchObject({ ready: false, status: 'AVAILABLE', amiId: NEW_AMI, untaggedSince: new Date(Date.parse(STARTED) + 61 * 60_000).toISOString() });
+    expect(state.waitSeconds).toBeGreaterThan(0);
+  });
+
+  it('gives up only past the build deadline and an hour of retries, naming the AMI', () => {
+    const since = new Date(Date.parse(STARTED) + 200 * 60_000).toISOString();
+    minutesAfterStart(200 + TAGGING_GRACE_SECONDS / 60 - 1);
+    expect(untagged({ ...request().image, untaggedSince: since }, NEW_AMI, throttled, 259 * 60, 240).ready).toBe(false);
+
+    minutesAfterStart(200 + TAGGING_GRACE_SECONDS / 60);
+    expect(() => untagged({ ...request().image, untaggedSince: since }, NEW_AMI, throttled, 260 * 60, 240)).toThrow(new RegExp(`AMI ${NEW_AMI} exists but could not be tagged`));
   });
 });

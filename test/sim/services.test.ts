@@ -140,6 +140,16 @@ describe('Fast Launch', () => {
     await expect(enable(PARENT)).resolves.toMatchObject({ State: 'enabling' });
   });
 
+  it('refuses a second enable while the first is still enabling (the stricter reading: AWS does not document it)', async () => {
+    setup();
+    await enable(PARENT);
+    clock.tick(5 * MIN);
+    await expect(enable(PARENT)).rejects.toMatchObject({ name: 'IncorrectState' });
+    clock.tick(26 * MIN);
+    expect(await state()).toMatchObject({ State: 'enabled' });
+    await expect(enable(PARENT)).resolves.toMatchObject({ State: 'enabled' });
+  });
+
   it('ends in the injected failure state with its reason', async () => {
     setup([{ kind: 'fastLaunchFailure', state: 'enabling-failed', reason: 'no capacity' }]);
     await enable(PARENT);
@@ -198,6 +208,27 @@ describe('installation', () => {
       ['SSM', 'GetParameter', 'ThrottlingException'],
       ['SSM', 'GetParameters', undefined],
     ]);
+  });
+
+  it('loses the answer of a call that took effect: the caller sees ECONNRESET, the account has the result', async () => {
+    setup([{ kind: 'lostResponse', operation: 'EC2.EnableFastLaunch', times: 1 }]);
+    await expect(ec2.send(new EnableFastLaunchCommand({ ImageId: PARENT, MaxParallelLaunches: 6, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }))).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect((await ec2.send(new DescribeFastLaunchImagesCommand({ ImageIds: [PARENT] }))).FastLaunchImages?.[0]).toMatchObject({ State: 'enabling' });
+    expect(calls.map((c) => [c.operation, c.error, c.tookEffect])).toEqual([
+      ['EnableFastLaunch', 'ECONNRESET', true],
+      ['DescribeFastLaunchImages', undefined, undefined],
+    ]);
+  });
+
+  it('throttles a service only inside its window of simulated minutes', async () => {
+    setup([{ kind: 'throttle', rate: 1, services: ['SSM'], fromMinute: 10, forMinutes: 5 }]);
+    const get = () => ssm.send(new GetParameterCommand({ Name: PARAM }));
+    await expect(get()).resolves.toBeDefined();
+    clock.tick(11 * MIN);
+    await expect(get()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(ec2.send(new DescribeFastLaunchImagesCommand({}))).resolves.toBeDefined();
+    clock.tick(5 * MIN);
+    await expect(get()).resolves.toBeDefined();
   });
 
   it('names the operation it does not implement', async () => {
