@@ -4,6 +4,8 @@ import { links } from './links.js';
 import { groupLine } from './messages.js';
 import { activeRefreshes, versionsInUse, type ActiveRefresh } from '../rollout/standing.js';
 import { isRetryable } from '../aws/retry.js';
+import type { PipelineConfig } from '../config.js';
+import { runVariants, type RunScope } from './run-variants.js';
 import { causeText, DEADLINE_PASSED, NO_CANARY_RAN, waveFailure, type CaughtError } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
@@ -80,8 +82,8 @@ function headline(failedWave: ReturnType<typeof waveFailure>, rolledBack: number
 }
 
 /** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */
-export interface RunState {
-  input?: { stages?: unknown };
+export interface RunState extends RunScope {
+  input?: { stages?: unknown; variants?: unknown; nodeGroups?: unknown };
   plan?: unknown;
   error: CaughtError;
 }
@@ -96,7 +98,7 @@ const RUN_NEXT_STEPS: Record<string, string> = {
  * The cause names every bad field; it becomes the execution's Cause, so the console and
  * `npm run status` show it too, not only the e-mail.
  */
-export function runFailure(state: RunState, executionName: string, region: string, executionArn: string): { notice: Notice; cause: string } {
+export function runFailure(state: RunState, executionName: string, region: string, executionArn: string, config?: Pick<PipelineConfig, 'variants'>): { notice: Notice; cause: string } {
   const error = state.error;
   const stage =
     error.Error === 'InvalidInputError' ? 'input validation'
@@ -117,7 +119,7 @@ export function runFailure(state: RunState, executionName: string, region: strin
         `Execution: ${links(region).execution(executionArn)}`,
       ].join('\n'),
       severity: 'error',
-      variant: variantsAttribute(['all']),
+      variant: variantsAttribute(runVariants(state, config)),
     },
     cause: `${stage} failed, nothing was changed. ${text}`,
   };
