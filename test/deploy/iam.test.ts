@@ -55,7 +55,10 @@ beforeAll(async () => {
   record(await rehearseFleet({ nodeGroups: 3, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, faults: [{ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0002', atPercent: 50, reason: 'health checks failed' }] }));
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
-  // A rollout step that keeps failing (its polls throttled): the report reads each group's standing, refreshes included.
+  // A rollout step that keeps failing without a wave report: the report reads each group's standing, refreshes included.
+  // (Throttled polls no longer fail a wave: it polls on to its deadline.)
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'throttle', rate: 1, operations: ['CreateLaunchTemplateVersion'] }] }));
+  // Polls throttled throughout: the wave polls on to its deadline and fails with its report.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'throttle', rate: 1, operations: ['DescribeInstanceRefreshes'] }] }));
   const twoMonths = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] });
   twoMonths.fleet.amis.push({ id: 'ami-0c2022c0000000001', name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.12.10', platform: 'windows' });
