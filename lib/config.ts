@@ -80,6 +80,8 @@ export const RolloutSchema = z
     standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).default('Ignore'),
     /** Polls of a wave: InstanceRefreshInProgressFault retries before the group is skipped. */
     busyRetries: z.number().int().min(0).max(20).default(6),
+    /** Past this, counted from the wave's start, a wave fails with its report; absent = derived from group sizes, batches, warm-up, checkpoints (lib/rollout/deadline.ts). */
+    waveTimeoutMinutes: z.number().int().min(10).max(10080).optional(),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { withRetries } from '../lib/aws/retry.js';
+import { ExecutionAlarms } from './alarm.js';
 import type { SimulatedAccount } from './sim/account.js';
 
 /**
@@ -39,6 +40,8 @@ export function stackArns(s: StackNames) {
     lambda: (key: string) => `arn:aws:lambda:${s.region}:${s.accountId}:function:${prefix}-${key}`,
     stateMachine: (key: string) => `arn:aws:states:${s.region}:${s.accountId}:stateMachine:${prefix}-${key}`,
     topic: `arn:aws:sns:${s.region}:${s.accountId}:${prefix}-admins`,
+    /** AlarmTopic (resources/stack.yml): CloudFormation names it after the stack. */
+    alarmTopic: `arn:aws:sns:${s.region}:${s.accountId}:${prefix}-AlarmTopic`,
     infrastructure: `arn:aws:imagebuilder:${s.region}:${s.accountId}:infrastructure-configuration/${prefix}`,
     fastLaunchTemplateName: `${prefix}-fast-launch`,
   };
@@ -169,6 +172,8 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, Machine>();
   private readonly handlers = new Map<string, Handler>();
   readonly arns: ReturnType<typeof stackArns>;
+  /** The stack's alarms on failed and timed-out executions, which publish to the alarm topic. */
+  private readonly alarms: ExecutionAlarms;
 
   constructor(
     private readonly account: SimulatedAccount,
@@ -176,6 +181,7 @@ export class LocalStepFunctions {
     private readonly events: RunnerEvents = {},
   ) {
     this.arns = stackArns(names);
+    this.alarms = new ExecutionAlarms(account, names, this.arns.alarmTopic);
     this.machines.set(this.arns.stateMachine('patch-run'), loadDefinition('patch-run.asl.json', this.arns));
     this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
     account.setExecutionStarter((e) => {
@@ -253,6 +259,7 @@ export class LocalStepFunctions {
       count = this.running.size;
       await Promise.all(this.running.values());
     }
+    await this.alarms.settled();
     return this.executions;
   }
 
@@ -281,7 +288,10 @@ export class LocalStepFunctions {
       record.error = { Error: 'States.DataLimitExceeded', Cause: record.dataLimitExceeded };
     }
     if (record.status === 'SUCCEEDED') this.account.completeExecution(executionArn, 'SUCCEEDED', record.output);
-    else this.account.completeExecution(executionArn, 'FAILED', undefined, { error: record.error?.Error, cause: record.error?.Cause });
+    else {
+      this.account.completeExecution(executionArn, 'FAILED', undefined, { error: record.error?.Error, cause: record.error?.Cause });
+      this.alarms.executionEnded(stateMachineArn, 'ExecutionsFailed', Date.now());
+    }
     return record;
   }
 

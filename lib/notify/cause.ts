@@ -6,12 +6,18 @@ export interface CaughtError {
   Cause?: string;
 }
 
+/** How a wave report's `cause` begins when no refresh failed: the subject of the failure e-mail keys on these. */
+export const NO_CANARY_RAN = 'no canary ran';
+export const DEADLINE_PASSED = 'the wave passed its deadline';
+
 /** What the failure message needs of a group: the Cause of a Fail state holds at most 32,768 characters. */
 export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason'>;
 
 export interface WaveFailure {
   waveIndex: number;
   groups: WaveFailureGroup[];
+  /** Why the wave failed when no group's refresh says so: its deadline passed, or no canary ran. */
+  cause?: string;
 }
 
 /**

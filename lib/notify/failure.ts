@@ -3,7 +3,10 @@ import type { VariantRun } from '../plan/types.js';
 import { links } from './links.js';
 import { groupLine } from './messages.js';
 import { activeRefreshes, versionsInUse, type ActiveRefresh } from '../rollout/standing.js';
-import { causeText, waveFailure, type CaughtError } from './cause.js';
+import { isRetryable } from '../aws/retry.js';
+import type { PipelineConfig } from '../config.js';
+import { runVariants, type RunScope } from './run-variants.js';
+import { causeText, DEADLINE_PASSED, NO_CANARY_RAN, waveFailure, type CaughtError } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
   executionArn: string;
@@ -19,6 +22,8 @@ export interface VariantFailureFacts extends VariantRun {
   refreshingNow?: Map<string, ActiveRefresh>;
   /** Further lines before "What to do" (e.g. what became of the new AMI's Fast Launch). */
   notes?: string[];
+  /** Set when AWS could not be read (throttling, 5xx): each group is then named with what the run last knew of it. */
+  unreadable?: string;
 }
 
 const NEXT_STEPS: Record<string, string> = {
@@ -34,22 +39,23 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   const failedWave = waveFailure(f.error);
   const lines = [
     `Variant ${f.variant.id}: the ${f.stage} stage failed in run ${f.run.executionName}.`,
-    `Cause: ${failedWave ? 'an instance refresh failed or rolled back' : causeText(f.error)} (${f.error.Error})`,
+    `Cause: ${failedWave ? (failedWave.cause ?? 'an instance refresh failed or rolled back') : causeText(f.error)} (${f.error.Error})`,
     // The next step is a rerun with the same amiId: it must be in the e-mail.
     ...(f.amiId ? [`AMI: ${f.amiId}`] : []),
     '',
     'Where the node groups stand:',
   ];
   const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : f.checkedWaves;
-  f.variant.waves.slice(0, f.checkedWaves).flat().forEach((g) => {
+  f.variant.waves.slice(0, f.checkedWaves).forEach((wave, w) => wave.forEach((g) => {
+    if (f.unreadable) return lines.push(`  ${g.asgName}: ${lastKnown(f, g, w)}`);
     const now = f.versionsNow.get(g.asgName);
     const running = f.refreshingNow?.get(g.asgName);
     const standing =
       now && now !== g.version ? `on the new AMI ${f.amiId} (launch template version ${now})`
       : running ? `instance refresh still ${running.status} (${running.percent}%), no longer watched by this run: follow it at ${l.asg(g.asgName)}`
       : `not moved (still on version ${g.version})`;
-    lines.push(`  ${g.asgName}: ${standing}`);
-  });
+    return lines.push(`  ${g.asgName}: ${standing}`);
+  }));
   failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
   if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
@@ -58,16 +64,30 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   failedWave?.groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack').forEach((g) => lines.push(`ASG ${g.asgName}: ${l.asg(g.asgName)}`));
   const rolledBack = failedWave?.groups.filter((g) => g.state === 'rolledBack').length ?? 0;
   return {
-    subject: subject(`FAILED ${f.stage} for ${f.variant.id}${rolledBack ? `: ${rolledBack} group(s) rolled back` : ''}, ${untouched.length} untouched`),
+    subject: subject(`FAILED ${f.stage} for ${f.variant.id}${headline(failedWave, rolledBack)}, ${untouched.length} untouched`),
     message: lines.join('\n'),
     severity: 'error',
     variant: variantsAttribute([f.variant.id]),
   };
 }
 
+/** A group whose standing AWS would not tell: what the run itself knew of it, and where to look. */
+function lastKnown(f: VariantFailureFacts, g: VariantFailureFacts['variant']['waves'][number][number], wave: number): string {
+  const known = failedWave(f) && wave < (failedWave(f)?.waveIndex ?? 0) ? `its wave ${wave + 1} finished earlier in this run (see that wave's message)` : `in the plan it ran launch template version ${g.version} (${g.imageId}); it may have moved since`;
+  return `standing could not be read from AWS (${f.unreadable}); ${known}: check ${links(f.region).asg(g.asgName)}`;
+}
+const failedWave = (f: VariantFailureFacts) => waveFailure(f.error);
+
+/** What the subject says went wrong in a failed wave: no canary ran, its deadline passed, or how many groups rolled back. */
+function headline(failedWave: ReturnType<typeof waveFailure>, rolledBack: number): string {
+  if (failedWave?.cause?.startsWith(NO_CANARY_RAN)) return ': no canary ran';
+  if (failedWave?.cause?.startsWith(DEADLINE_PASSED)) return `: wave ${failedWave.waveIndex + 1} passed its deadline`;
+  return rolledBack ? `: ${rolledBack} group(s) rolled back` : '';
+}
+
 /** The parent's state when ValidateInput or PlanRun failed: the validated input exists only after validation. */
-export interface RunState {
-  input?: { stages?: unknown };
+export interface RunState extends RunScope {
+  input?: { stages?: unknown; variants?: unknown; nodeGroups?: unknown };
   plan?: unknown;
   error: CaughtError;
 }
@@ -82,7 +102,7 @@ const RUN_NEXT_STEPS: Record<string, string> = {
  * The cause names every bad field; it becomes the execution's Cause, so the console and
  * `npm run status` show it too, not only the e-mail.
  */
-export function runFailure(state: RunState, executionName: string, region: string, executionArn: string): { notice: Notice; cause: string } {
+export function runFailure(state: RunState, executionName: string, region: string, executionArn: string, config?: Pick<PipelineConfig, 'variants'>): { notice: Notice; cause: string } {
   const error = state.error;
   const stage =
     error.Error === 'InvalidInputError' ? 'input validation'
@@ -103,7 +123,7 @@ export function runFailure(state: RunState, executionName: string, region: strin
         `Execution: ${links(region).execution(executionArn)}`,
       ].join('\n'),
       severity: 'error',
-      variant: variantsAttribute(['all']),
+      variant: variantsAttribute(runVariants(state, config)),
     },
     cause: `${stage} failed, nothing was changed. ${text}`,
   };
@@ -132,9 +152,18 @@ export async function describeVariantFailure(state: VariantState, executionArn: 
   // Without a wave report (a Lambda of the rollout failed), every group's standing is read from AWS.
   const checkedWaves = failedWave ? failedWave.waveIndex : stage === 'rollout' ? state.variant.waves.length : 0;
   const earlier = state.variant.waves.slice(0, checkedWaves).flat().map((g) => g.asgName);
-  const versionsNow = earlier.length ? await versionsInUse(earlier) : new Map<string, string>();
-  const notMoved = failedWave ? [] : earlier.filter((name) => versionsNow.get(name) === state.variant.waves.flat().find((g) => g.asgName === name)?.version);
-  const refreshingNow = notMoved.length ? await activeRefreshes(notMoved) : new Map<string, ActiveRefresh>();
-  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow, notes });
+  let versionsNow = new Map<string, string>();
+  let refreshingNow = new Map<string, ActiveRefresh>();
+  let unreadable: string | undefined;
+  try {
+    if (earlier.length) versionsNow = await versionsInUse(earlier);
+    const notMoved = failedWave ? [] : earlier.filter((name) => versionsNow.get(name) === state.variant.waves.flat().find((g) => g.asgName === name)?.version);
+    if (notMoved.length) refreshingNow = await activeRefreshes(notMoved);
+  } catch (error) {
+    // A report that cannot read AWS still goes out, naming every group with what the run knew of it.
+    if (!isRetryable(error)) throw error;
+    unreadable = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow, notes, ...(unreadable && { unreadable }) });
   return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
 }

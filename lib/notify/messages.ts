@@ -166,7 +166,7 @@ export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVers
     rolledBack: `rolled back to launch template version ${g.fromVersion}`,
     failed: `refresh ${g.status}; check the group (it was on version ${g.fromVersion})`,
     skipped: `skipped: ${g.reason}`,
-    refreshing: `still refreshing (${g.percent ?? 0}%)`,
+    refreshing: g.percent === undefined ? 'refresh not finished' : `still refreshing (${g.percent}%)`,
     busy: 'waiting for another refresh',
   };
   return `  ${g.asgName}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;

@@ -3,34 +3,40 @@ import type { Notice } from '../notice.js';
 import type { WaveFailure, WaveFailureGroup } from '../notify/cause.js';
 import { waveNotice } from '../notify/messages.js';
 import type { VariantRun } from '../plan/types.js';
+import type { WaveClock } from './deadline.js';
 import { setDefaultVersions } from './default-version.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
+import { guardedCheck } from './wave-guard.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
 export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason'>;
 
 /** A wave as the state machine carries it ($.progress): the notice and the outcome when it succeeded, the failure report (the Fail state's Cause) when it did not. */
-export interface WaveCheck extends WaveProgress {
+export interface WaveCheck extends WaveProgress, WaveClock {
   notice: Notice | null;
   outcome: WaveOutcomeGroup[] | null;
   failure: string | null;
 }
 
 export interface WaveCheckRequest extends VariantRun {
-  progress: WaveProgress;
+  progress: WaveProgress & Partial<WaveClock>;
   index: number;
   executionArn: string;
   region: string;
 }
 
 export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promise<WaveCheck> {
-  const polled = await pollWave(req.progress, rollout);
-  const progress = rollout.setDefaultVersion ? await setDefaultVersions(req.progress, polled) : polled;
+  // Deadline, unreadable polls and the canary's verdict: wave-guard.ts.
+  const { progress, clock, cause } = await guardedCheck(req, rollout, async () => {
+    const polled = await pollWave(req.progress, rollout);
+    return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
+  });
   return {
     ...progress,
+    ...clock,
     notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress) : null,
     outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
-    failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups) : null,
+    failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
 }
 
@@ -43,15 +49,15 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promis
 export const CAUSE_BUDGET = 32_000;
 const REASON_LENGTHS = [200, 150, 80, 0];
 
-export function failureCause(waveIndex: number, groups: readonly GroupProgress[]): string {
+export function failureCause(waveIndex: number, groups: readonly GroupProgress[], cause: string | null = null): string {
   for (const max of REASON_LENGTHS) {
-    const report: WaveFailure = { waveIndex, groups: groups.map((g) => compact(g, max)) };
+    const report: WaveFailure = { waveIndex, groups: groups.map((g) => compact(g, max)), ...(cause && { cause }) };
     const json = JSON.stringify(report);
     if (Buffer.byteLength(json) <= CAUSE_BUDGET) return json;
   }
   // Not a report: the failure e-mail then reads every group's standing from AWS.
   const broken = groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack');
-  return `wave ${waveIndex + 1} failed: ${broken.length} of ${groups.length} node group(s) failed or rolled back: ${broken.map((g) => g.asgName).join(', ')}`.slice(0, CAUSE_BUDGET);
+  return `wave ${waveIndex + 1} failed${cause ? ` (${cause})` : ''}: ${broken.length} of ${groups.length} node group(s) failed or rolled back: ${broken.map((g) => g.asgName).join(', ')}`.slice(0, CAUSE_BUDGET);
 }
 
 function compact(g: GroupProgress, reasonLength: number): WaveFailureGroup {

@@ -187,7 +187,9 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
     { operation: 'DescribeInstanceRefreshes' },
   );
   const refresh = out.InstanceRefreshes?.[0];
-  const state = groupStateFor(refresh?.Status);
+  // A record AWS no longer returns (the group was deleted, or the record aged out) has no outcome: never "still refreshing".
+  if (!refresh) return { ...g, state: 'failed', status: 'missing', reason: `instance refresh ${g.refreshId} is no longer returned by DescribeInstanceRefreshes (group deleted or record expired): its outcome is unknown` };
+  const state = groupStateFor(refresh.Status);
   if (state !== g.state) logger.info(`instance refresh ${g.refreshId} ${refresh?.Status}`, { asgName: g.asgName, reason: refresh?.StatusReason });
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }

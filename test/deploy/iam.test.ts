@@ -69,7 +69,10 @@ beforeAll(async () => {
   );
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
-  // A rollout step that keeps failing (its polls throttled): the report reads each group's standing, refreshes included.
+  // A rollout step that keeps failing without a wave report: the report reads each group's standing, refreshes included.
+  // (Throttled polls no longer fail a wave: it polls on to its deadline.)
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'throttle', rate: 1, operations: ['CreateLaunchTemplateVersion'] }] }));
+  // Polls throttled throughout: the wave polls on to its deadline and fails with its report.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'throttle', rate: 1, operations: ['DescribeInstanceRefreshes'] }] }));
   // Lost answers: a retried EnableFastLaunch reads the image's state to find its own enable in progress.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], faults: [{ kind: 'lostResponse', operation: 'EnableFastLaunch', times: 1, skip: 0 }] }));

@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeInstanceRefreshesCommand, type InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, type InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,8 @@ beforeEach(() => {
   asg.reset();
   ec2.reset();
   ec2.on(ModifyLaunchTemplateCommand).resolves({});
+  // The first check of a wave reads the group sizes that size its deadline.
+  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
 });
 afterEach(() => {
   asg.reset();

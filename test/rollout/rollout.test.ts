@@ -175,7 +175,7 @@ describe('preflight', () => {
 
     expect(report.status).toBe('FAILED');
     expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
-    expect(report.notifications.at(-1)?.message).toContain(`Auto Scaling group "${ng(5)}" was not found in this region`);
+    expect(report.notifications.filter((n) => n.topicArn.endsWith('-admins')).at(-1)?.message).toContain(`Auto Scaling group "${ng(5)}" was not found in this region`);
   });
 
   it('warns at the start about a missing termination hook and a root volume override', async () => {

@@ -50,6 +50,8 @@ describe('a variant whose failure report itself fails', () => {
     expect(p.Subject).toMatch(/^[\x20-\x7e]{1,100}$/);
     expect(p.Message).toContain('Variant win2022-core-131 failed in run monthly-2026-11 with LaunchTemplateError');
     expect(p.Message).toContain('ASG ng-a was not found any more');
+    // Even this notice names every group of the plan.
+    expect(p.Message).toContain('look at the instance refreshes of these Auto Scaling groups in the console before starting again: ["ng-a"]');
     expect(p.Message).toContain(`Execution: ${EXECUTION}`);
     expect(p.MessageAttributes.severity?.StringValue).toBe('error');
     expect(p.MessageAttributes.variant).toEqual({ DataType: 'String.Array', StringValue: '["win2022-core-131"]' });
