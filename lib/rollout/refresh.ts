@@ -44,8 +44,9 @@ export interface WaveProgress {
 export function refreshPreferences(r: Rollout): RefreshPreferences {
   return {
     MinHealthyPercentage: r.minHealthyPercentage,
-    ...(r.maxHealthyPercentage !== undefined && { MaxHealthyPercentage: r.maxHealthyPercentage }),
-    InstanceWarmup: r.instanceWarmupSeconds,
+    MaxHealthyPercentage: r.maxHealthyPercentage,
+    // Left out unless configured: AWS then uses the group's DefaultInstanceWarmup (StartInstanceRefresh, RefreshPreferences).
+    ...(r.instanceWarmupSeconds !== undefined && { InstanceWarmup: r.instanceWarmupSeconds }),
     SkipMatching: true,
     AutoRollback: true,
     ...(r.checkpointPercentages?.length && { CheckpointPercentages: r.checkpointPercentages, CheckpointDelay: r.checkpointDelaySeconds ?? 3600 }),
@@ -193,6 +194,6 @@ function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout)
       ? 0
       : active.length === 0
         ? BUSY_RETRY_SECONDS
-        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds) });
+        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds ?? 300) });
   return { status, startedAt, groups, waitSeconds, percent };
 }

@@ -26,7 +26,7 @@ beforeEach(() => {
 afterEach(() => asg.reset());
 
 describe('starting instance refreshes', () => {
-  it('names the explicit new version and safe default preferences', async () => {
+  it('launches before it terminates by default and leaves InstanceWarmup to the group', async () => {
     const wave = await startWave([target('ng-a')], rollout());
 
     const calls = asg.commandCalls(StartInstanceRefreshCommand);
@@ -36,8 +36,8 @@ describe('starting instance refreshes', () => {
         Strategy: 'Rolling',
         DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } },
         Preferences: {
-          MinHealthyPercentage: 90,
-          InstanceWarmup: 300,
+          MinHealthyPercentage: 100,
+          MaxHealthyPercentage: 110,
           SkipMatching: true,
           AutoRollback: true,
           ScaleInProtectedInstances: 'Ignore',
