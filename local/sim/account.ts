@@ -1,9 +1,10 @@
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
-import { awsError, MINUTE, obj, type AsgRec, type Ctx, type Handlers, type Input, type Output, type SimState } from './context.js';
+import { awsError, MINUTE, obj, type AsgRec, type Ctx, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
+import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh } from './refresh.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
@@ -143,7 +144,8 @@ export class SimulatedAccount {
         arn: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:${this.ctx.nextId('', 8)}-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
         ltId: lt.id,
         version: g.version,
-        mixed: g.mixedInstancesPolicy,
+        mixed: g.mixedInstancesPolicy !== false,
+        ...(g.mixedInstancesPolicy !== false ? { mixedPolicy: this.seedMixedPolicy(g.name, g.mixedInstancesPolicy) } : {}),
         minSize: g.minSize ?? g.instances,
         maxSize: g.maxSize ?? Math.max(1, g.instances * 2),
         desired: g.instances,
@@ -170,6 +172,24 @@ export class SimulatedAccount {
     });
   }
 
+  private seedMixedPolicy(asgName: string, p: Exclude<Fleet['autoScalingGroups'][number]['mixedInstancesPolicy'], false>): MixedPolicyRec {
+    if (p === true) return { overrides: [], distribution: { ...DEFAULT_DISTRIBUTION } };
+    return {
+      overrides: p.overrides.map((o) => {
+        if (!o.launchTemplate) return { InstanceType: o.instanceType };
+        const lt = Object.values(this.state.launchTemplates).find((l) => l.name === o.launchTemplate);
+        if (!lt) throw new Error(`auto scaling group ${asgName}: override launch template ${o.launchTemplate} is not in the fleet`);
+        return { InstanceType: o.instanceType, LaunchTemplateSpecification: { LaunchTemplateId: lt.id, Version: String(lt.defaultVersion) } };
+      }),
+      distribution: {
+        ...DEFAULT_DISTRIBUTION,
+        OnDemandBaseCapacity: p.onDemandBaseCapacity,
+        OnDemandPercentageAboveBaseCapacity: p.onDemandPercentageAboveBaseCapacity,
+        SpotAllocationStrategy: p.spotAllocationStrategy,
+      },
+    };
+  }
+
   private refreshId(): string {
     const h = this.ctx.nextId('', 32);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -191,6 +211,9 @@ export class SimulatedAccount {
     asg.instances = view.instances;
     asg.ltId = view.target.ltId;
     asg.version = view.target.version;
+    if (view.mixedPolicy) asg.mixedPolicy = view.mixedPolicy;
+    else delete asg.mixedPolicy;
+    asg.mixed = view.mixedPolicy !== undefined;
     const desiredConfiguration = obj(input.DesiredConfiguration);
     const spec = obj(desiredConfiguration?.LaunchTemplate) ?? obj(obj(obj(desiredConfiguration?.MixedInstancesPolicy)?.LaunchTemplate)?.LaunchTemplateSpecification);
     let desired = view.target;
@@ -208,6 +231,8 @@ export class SimulatedAccount {
       if (!spec || moving(view.target.version) || moving(desired.version) || takesSsmImage(ctx, view.target) || takesSsmImage(ctx, desired))
         throw awsError('IrreversibleInstanceRefreshFault', 'The request failed because a desired configuration was not found or an incompatible launch template (uses a Systems Manager parameter instead of an AMI ID) or launch template version ($Latest or $Default) is present on the Auto Scaling group.');
     }
+    // The whole policy is validated at start, not at the end (StartInstanceRefresh API reference, DesiredConfiguration).
+    if (desiredConfiguration) desiredMixedPolicy(ctx, desiredConfiguration);
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
     const failure = fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined;

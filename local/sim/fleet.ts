@@ -36,7 +36,18 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   /** Launch template name; defaults to the group's name (eksctl's habit). */
   launchTemplate: z.string().optional(),
   version: LtVersion.default('1'),
-  mixedInstancesPolicy: z.boolean().default(false),
+  /** true: a policy with no overrides and all On-Demand; or the overrides and the On-Demand/Spot split. */
+  mixedInstancesPolicy: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        overrides: z.array(z.strictObject({ instanceType: z.string().min(3), launchTemplate: z.string().optional() })).default([]),
+        onDemandBaseCapacity: z.number().int().min(0).default(0),
+        onDemandPercentageAboveBaseCapacity: z.number().int().min(0).max(100).default(100),
+        spotAllocationStrategy: z.enum(['lowest-price', 'capacity-optimized', 'capacity-optimized-prioritized', 'price-capacity-optimized']).default('lowest-price'),
+      }),
+    ])
+    .default(false),
   instances: z.number().int().min(0).default(2),
   minSize: z.number().int().min(0).optional(),
   maxSize: z.number().int().min(0).optional(),

@@ -262,3 +262,29 @@ describe('the rollout scenario files', () => {
     expect(report.notifications[0]?.message).toContain('ASG eks-win2022-apps-a uses launch template version $Latest');
   });
 });
+
+describe('mixed-instances.yml', () => {
+  it('keeps the overrides and the Spot split of a mixed-instances group after the run', async () => {
+    const report = await rehearse(loadScenario('local/scenarios/mixed-instances.yml'));
+
+    expect(report.status).toBe('SUCCEEDED');
+    const name = 'eks-win2022-apps-b';
+    const id = ltIdOf(report, name);
+    const sent = callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === name)?.DesiredConfiguration as Record<string, unknown>;
+    expect(sent).toMatchObject({ MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '2' } } } });
+    const described = (await report.account.call('AutoScaling', 'DescribeAutoScalingGroups', { AutoScalingGroupNames: [name] })) as { AutoScalingGroups: Record<string, unknown>[] };
+    expect(described.AutoScalingGroups[0]?.MixedInstancesPolicy).toEqual({
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: id, LaunchTemplateName: name, Version: '2' },
+        Overrides: [
+          { InstanceType: 'm6i.xlarge' },
+          { InstanceType: 'm5.xlarge' },
+          // The override's own spec on the group's template moves to the new version with the group.
+          { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '2' } },
+        ],
+      },
+      InstancesDistribution: expect.objectContaining({ OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' }),
+    });
+    expect(report.account.asg(name)).toMatchObject({ version: '2', imageId: report.account.asg('eks-win2022-canary').imageId });
+  });
+});
