@@ -20,7 +20,7 @@ describe('the pipeline config', () => {
   it('accepts the shipped pipeline.config.yml and fills the defaults', () => {
     const config = parseConfig(sample());
 
-    expect(config.rollout).toMatchObject({ minHealthyPercentage: 100, maxHealthyPercentage: 110, waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });
+    expect(config.rollout).toMatchObject({ waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });
     expect(config.fastLaunch).toMatchObject({ maxParallelLaunches: 6, onFailure: 'warn', regionalQuota: 40 });
     expect(config.triggers.patchTuesdayOffsetDays).toBe(5);
   });
@@ -79,6 +79,17 @@ describe('the pipeline config', () => {
     raw.rollout = { minHealthyPercentage: 90, maxHealthyPercentage: 200 };
 
     expect(problemsOf(raw)).toEqual(['rollout.maxHealthyPercentage: must be at most 100 above minHealthyPercentage (90): use 190 or less (got 200)']);
+  });
+
+  it('defaults to launch before terminate and leaves the warm-up to the group', () => {
+    const raw = sample();
+    const { minHealthyPercentage: _min, maxHealthyPercentage: _max, instanceWarmupSeconds: _w, ...rest } = (raw.rollout ?? {}) as Record<string, unknown>;
+    raw.rollout = rest;
+
+    const config = parseConfig(raw);
+
+    expect(config.rollout).toMatchObject({ minHealthyPercentage: 100, maxHealthyPercentage: 110 });
+    expect(config.rollout.instanceWarmupSeconds).toBeUndefined();
   });
 
   it('refuses checkpointPercentages whose last value is not 100', () => {

@@ -1,3 +1,4 @@
+import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
@@ -17,6 +18,8 @@ export interface WaveTarget {
   toVersion: string | null;
   /** The spec sits in a MixedInstancesPolicy: the refresh must name it there, or the policy would be replaced. */
   mixed?: boolean;
+  /** The group's whole MixedInstancesPolicy as read before the wave: sent back whole, only the version changed. */
+  mixedPolicy?: MixedInstancesPolicy;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function createWaveVersions(
       fromVersion: source,
       toVersion: g.imageId === amiId ? null : await versionFor(g, source),
       mixed: live.get(g.asgName)?.mixed ?? false,
+      ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
     };
   });
 }
@@ -59,6 +63,14 @@ function sourceVersion(g: NodeGroupPlan, now: LiveSpec | undefined): string {
   if (!now) throw new LaunchTemplateError(`ASG ${g.asgName} was not found any more (deleted since the plan?): nothing was changed for this wave`);
   if (now.launchTemplateId !== g.launchTemplateId)
     throw new LaunchTemplateError(`ASG ${g.asgName} now uses launch template ${now.launchTemplateId ?? now.launchTemplateName}, not ${g.launchTemplateId} as planned: start a new run`);
+  const foreign = (now.mixedPolicy?.LaunchTemplate?.Overrides ?? []).find(
+    (o) => o.LaunchTemplateSpecification && o.LaunchTemplateSpecification.LaunchTemplateId !== g.launchTemplateId,
+  );
+  // Refused rather than patched: an override with another template would keep launching that template's old AMI.
+  if (foreign)
+    throw new LaunchTemplateError(
+      `ASG ${g.asgName}: its mixed instances override ${foreign.InstanceType ?? '?'} uses launch template ${foreign.LaunchTemplateSpecification?.LaunchTemplateId ?? foreign.LaunchTemplateSpecification?.LaunchTemplateName}, not the group's ${g.launchTemplateId}: point the override at the group's template (or drop its LaunchTemplateSpecification) and start a new run; nothing was changed for this wave`,
+    );
   if (isUnpinned(now.version)) return g.version;
   if (now.version !== g.version) logger.warn(`ASG moved from launch template version ${g.version} to ${now.version} since the plan; building on ${now.version}`, { asgName: g.asgName });
   return now.version;

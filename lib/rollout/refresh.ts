@@ -151,13 +151,25 @@ async function start(g: GroupProgress, preferences: RefreshPreferences): Promise
 }
 
 /**
- * The explicit new version (AutoRollback needs one). A mixed-instances group names it
- * inside its MixedInstancesPolicy: omitted Overrides and InstancesDistribution keep
- * their values, whereas a bare LaunchTemplate would replace the policy.
+ * The explicit new version (AutoRollback needs one). A mixed-instances group gets its whole
+ * current MixedInstancesPolicy back with only the version changed: Auto Scaling resets every
+ * policy parameter a DesiredConfiguration leaves out (Overrides, InstancesDistribution) to its
+ * default and keeps that after the refresh (user guide, instance refresh with a desired configuration).
+ * Overrides with their own spec on the group's template move to the new version with it.
  */
 export function desiredConfiguration(g: WaveTarget): DesiredConfiguration {
   const spec = { LaunchTemplateId: g.launchTemplateId, Version: g.toVersion as string };
-  return g.mixed ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec } } } : { LaunchTemplate: spec };
+  if (!g.mixed) return { LaunchTemplate: spec };
+  const policy = g.mixedPolicy ?? {};
+  const overrides = policy.LaunchTemplate?.Overrides?.map((o) =>
+    o.LaunchTemplateSpecification && o.LaunchTemplateSpecification.LaunchTemplateId === g.launchTemplateId ? { ...o, LaunchTemplateSpecification: spec } : o,
+  );
+  return {
+    MixedInstancesPolicy: {
+      ...policy,
+      LaunchTemplate: { LaunchTemplateSpecification: spec, ...(overrides && { Overrides: overrides }) },
+    },
+  };
 }
 
 /**

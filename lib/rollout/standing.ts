@@ -1,4 +1,4 @@
-import { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, type MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
 import { withRetries } from '../aws/retry.js';
 import { chunk, mapLimit } from '../util.js';
@@ -6,6 +6,8 @@ import { launchTemplateInUse, type LaunchTemplateRef } from './launch-template-i
 
 export interface LiveSpec extends LaunchTemplateRef {
   mixed: boolean;
+  /** The group's whole policy as Auto Scaling holds it now: a refresh must send it back whole. */
+  mixedPolicy?: MixedInstancesPolicy;
 }
 
 /** Each ASG's launch template spec as Auto Scaling holds it now (ASGs without a launch template are left out). */
@@ -15,7 +17,7 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
     const out = await withRetries(() => autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: batch })));
     for (const asg of out.AutoScalingGroups ?? []) {
       const ref = launchTemplateInUse(asg);
-      if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined });
+      if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined, ...(asg.MixedInstancesPolicy && { mixedPolicy: asg.MixedInstancesPolicy }) });
     }
   }
   return specs;

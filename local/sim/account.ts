@@ -139,6 +139,9 @@ export class SimulatedAccount {
       const lt = Object.values(s.launchTemplates).find((l) => l.name === ltName);
       if (!lt) throw new Error(`auto scaling group ${g.name}: launch template ${ltName} is not in the fleet`);
       const target = ltTarget(this.ctx, { id: lt.id, version: g.version });
+      const prot = g.protectedInstances ?? 0;
+      const standby = g.standbyInstances ?? 0;
+      if (prot + standby > g.instances) throw new Error(`auto scaling group ${g.name}: protectedInstances + standbyInstances exceed its ${g.instances} instances`);
       const asg: AsgRec = {
         name: g.name,
         arn: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:${this.ctx.nextId('', 8)}-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
@@ -152,12 +155,14 @@ export class SimulatedAccount {
         tags: { ...g.tags },
         terminationHook: g.terminationHook,
         createdTime: now,
-        instances: Array.from({ length: g.instances }, () => ({
+        instances: Array.from({ length: g.instances }, (_, n) => ({
           instanceId: this.ctx.nextId('i-'),
           ltId: lt.id,
           version: g.version,
           versionNumber: target.versionNumber,
           imageId: target.imageId,
+          ...(n < prot ? { protected: true } : {}),
+          ...(n >= prot && n < prot + standby ? { standby: true } : {}),
         })),
       };
       s.asgs[g.name] = asg;

@@ -26,6 +26,10 @@ export interface InstanceRec {
   version: string;
   versionNumber: number;
   imageId: string;
+  /** Scale-in protection (ProtectedFromScaleIn). */
+  protected?: boolean;
+  /** LifecycleState Standby. */
+  standby?: boolean;
 }
 export interface LtVersionRec {
   versionNumber: number;

@@ -53,6 +53,10 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   maxSize: z.number().int().min(0).optional(),
   tags: z.record(z.string(), z.string()).default({}),
   terminationHook: z.boolean().default(true),
+  /** The first N instances carry scale-in protection (ProtectedFromScaleIn). */
+  protectedInstances: z.number().int().min(0).optional(),
+  /** The next N instances are in Standby. */
+  standbyInstances: z.number().int().min(0).optional(),
 });
 
 export const ScenarioFleetSchema = z.strictObject({

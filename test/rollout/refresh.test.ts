@@ -57,6 +57,25 @@ describe('starting instance refreshes', () => {
     });
   });
 
+  it('sends a mixed group its whole MixedInstancesPolicy back with only the version changed', async () => {
+    const mixedPolicy = {
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '7' },
+        Overrides: [{ InstanceType: 'm6i.xlarge' }, { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '7' } }],
+      },
+      InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' },
+    };
+    await startWave([{ ...target('ng-a'), mixed: true, mixedPolicy }], rollout());
+
+    const spec = { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' };
+    expect(asg.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration).toEqual({
+      MixedInstancesPolicy: {
+        LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [{ InstanceType: 'm6i.xlarge' }, { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: spec }] },
+        InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' },
+      },
+    });
+  });
+
   it('adds checkpoints, bake time, alarms and max healthy only when configured', () => {
     const prefs = refreshPreferences(
       rollout({ minHealthyPercentage: 75, maxHealthyPercentage: 150, instanceWarmupSeconds: 600, checkpointPercentages: [20, 100], bakeTimeSeconds: 900, alarms: ['node-errors'], scaleInProtectedInstances: 'Refresh', standbyInstances: 'Terminate' }),

@@ -54,7 +54,7 @@ describe('a staged rollout of 2 canary and 6 other node groups', () => {
     expect(starts).toHaveLength(8);
     for (const s of starts) {
       expect(s.DesiredConfiguration).toEqual({ LaunchTemplate: { LaunchTemplateId: ltIdOf(report, String(s.AutoScalingGroupName)), Version: '2' } });
-      expect(s.Preferences).toMatchObject({ AutoRollback: true, SkipMatching: true, MinHealthyPercentage: 90 });
+      expect(s.Preferences).toMatchObject({ AutoRollback: true, SkipMatching: true, MinHealthyPercentage: 100, MaxHealthyPercentage: 110 });
     }
     for (const v of callsOf(report, 'CreateLaunchTemplateVersion')) expect(v).toMatchObject({ SourceVersion: '1', LaunchTemplateData: { ImageId: expect.any(String) } });
   });
@@ -235,8 +235,8 @@ describe('a mixed-instances node group', () => {
     expect(callsOf(report, 'CreateLaunchTemplateVersion').find((c) => c.LaunchTemplateId === id)?.SourceVersion).toBe('2');
     const v3 = report.account.launchTemplateVersions(ng(4))[2];
     expect(v3?.data).toMatchObject({ InstanceType: 'm6i.2xlarge', ImageId: report.account.asg(ng(4)).imageId });
-    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === ng(4))?.DesiredConfiguration).toEqual({
-      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '3' } } },
+    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === ng(4))?.DesiredConfiguration).toMatchObject({
+      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '3' }, Overrides: [] }, InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 } },
     });
     const described = (await report.account.call('AutoScaling', 'DescribeAutoScalingGroups', { AutoScalingGroupNames: [ng(4)] })) as { AutoScalingGroups: Record<string, unknown>[] };
     expect(described.AutoScalingGroups[0]?.MixedInstancesPolicy).toBeDefined();
