@@ -8,7 +8,7 @@ import { clientToken } from '../names.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { mapLimit } from '../util.js';
 import { isUnpinned } from './launch-template-in-use.js';
-import { liveSpecs, type LiveSpec } from './standing.js';
+import { instancesNotOn, liveSpecs, type LiveSpec } from './standing.js';
 
 /** A node group and the launch template version it moves to (null: already on the AMI). */
 export interface WaveTarget {
@@ -51,7 +51,9 @@ export async function createWaveVersions(
       asgName: g.asgName,
       launchTemplateId: g.launchTemplateId,
       fromVersion: source,
-      toVersion: g.imageId === amiId ? null : await versionFor(g, source),
+      // Judged from the instances: a group whose template already has the AMI but whose instances do not (a refresh that
+      // skipped protected or Standby instances) is refreshed again on the version it is on, not called current.
+      toVersion: g.imageId !== amiId ? await versionFor(g, source) : instancesNotOn(live.get(g.asgName), g.launchTemplateId, source).length ? source : null,
       mixed: live.get(g.asgName)?.mixed ?? false,
       ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
     };

@@ -20,8 +20,9 @@ const BUSY_RETRY_SECONDS = 300;
  * Where one node group stands in its wave.
  * busy: someone else's refresh runs on the ASG; we retry the start on later polls
  * and never cancel theirs. current: already on the AMI, nothing to do.
+ * partial: the refresh ended Successful but some instances (scale-in protected, Standby) still run the old version.
  */
-export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'rolledBack' | 'failed' | 'skipped';
+export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'partial' | 'rolledBack' | 'failed' | 'skipped';
 
 export interface GroupProgress extends WaveTarget {
   state: GroupState;
@@ -30,6 +31,8 @@ export interface GroupProgress extends WaveTarget {
   percent: number;
   reason: string | null;
   busyAttempts: number;
+  /** Instances still on the old launch template version after the refresh ended (partial only). */
+  oldInstances?: string[];
 }
 
 export interface WaveProgress {

@@ -288,3 +288,22 @@ describe('mixed-instances.yml', () => {
     expect(report.account.asg(name)).toMatchObject({ version: '2', imageId: report.account.asg('eks-win2022-canary').imageId });
   });
 });
+
+describe('protected-instances.yml', () => {
+  it('names the 2 scale-in-protected instances left on the old AMI and never claims every node patched', async () => {
+    const report = await rehearse(loadScenario('local/scenarios/protected-instances.yml'));
+
+    const name = 'eks-win2022-apps-a';
+    const newAmi = report.account.asg('eks-win2022-canary').imageId;
+    const old = report.account.instances(name).filter((i) => i.imageId !== newAmi);
+    expect(old).toHaveLength(2);
+    expect(report.account.instances(name).filter((i) => i.imageId === newAmi)).toHaveLength(2);
+    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === name)?.Preferences).toMatchObject({ ScaleInProtectedInstances: 'Ignore' });
+    const wave = report.notifications.find((n) => n.message.includes(`${name}: NOT fully patched`));
+    for (const i of old) expect(wave?.message).toContain(i.instanceId);
+    expect(report.notifications.some((n) => n.subject?.includes('All nodes patched'))).toBe(false);
+    const summary = report.notifications.at(-1);
+    expect(summary?.subject).toContain('NOT all nodes patched');
+    for (const i of old) expect(summary?.message).toContain(i.instanceId);
+  });
+});
