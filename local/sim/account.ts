@@ -1,5 +1,5 @@
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
-import { awsError, MINUTE, obj, type AsgRec, type Ctx, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
+import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
@@ -129,7 +129,9 @@ export class SimulatedAccount {
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
             ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}\n</powershell>\n`) } : {}),
             // A root-volume override makes launches ignore Fast Launch's pre-provisioned snapshots.
-            ...(v.rootVolumeOverride ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 100, VolumeType: 'gp3', DeleteOnTermination: true } }] } : {}),
+            ...(v.rootVolumeOverride || v.rootVolumeGiB !== undefined
+              ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: v.rootVolumeGiB ?? 100, VolumeType: 'gp3', DeleteOnTermination: true } }] }
+              : {}),
           },
         })),
       };
@@ -195,6 +197,27 @@ export class SimulatedAccount {
     };
   }
 
+  /**
+   * EC2 fails a launch whose root block device mapping is smaller than the AMI's root snapshot (EC2 user guide, "Block
+   * device mappings": the volume size must be at least the snapshot size; RunInstances error InvalidBlockDeviceMapping,
+   * "Volume of size N GB is smaller than snapshot, expect size >= M GB"). Every launch of the refresh fails, so it fails
+   * before its first batch. An AMI our Image Builder built has the recipe's root size; a seeded one 50 GiB (the EKS
+   * optimized Windows AMIs' root snapshot size: the stricter reading).
+   */
+  private rootVolumeFailure(desired: LtTarget): { atPercent: number; reason: string } | undefined {
+    const version = this.state.launchTemplates[desired.ltId]?.versions.find((v) => v.versionNumber === desired.versionNumber);
+    const root = (Array.isArray(version?.data.BlockDeviceMappings) ? (version.data.BlockDeviceMappings as Record<string, unknown>[]) : []).find((m) => m.DeviceName === '/dev/sda1');
+    const size = obj(root?.Ebs)?.VolumeSize;
+    if (typeof size !== 'number') return undefined;
+    const image = Object.values(this.state.images).find((i) => i.amiId === desired.imageId);
+    const recipe = image ? this.state.recipes[image.recipeArn] : undefined;
+    const recipeRoot = (Array.isArray(recipe?.raw.blockDeviceMappings) ? (recipe.raw.blockDeviceMappings as Record<string, unknown>[]) : []).find((m) => m.deviceName === '/dev/sda1');
+    const snapshot = obj(recipeRoot?.ebs)?.volumeSize;
+    const snapshotGiB = typeof snapshot === 'number' ? snapshot : 50;
+    if (size >= snapshotGiB) return undefined;
+    return { atPercent: 0, reason: `Instance failed to launch: Volume of size ${size} GB is smaller than snapshot of AMI ${desired.imageId}, expect size >= ${snapshotGiB} GB (InvalidBlockDeviceMapping).` };
+  }
+
   private refreshId(): string {
     const h = this.ctx.nextId('', 32);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -240,7 +263,7 @@ export class SimulatedAccount {
     if (desiredConfiguration) desiredMixedPolicy(ctx, desiredConfiguration);
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
-    const failure = fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined;
+    const failure = this.rootVolumeFailure(desired) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
     const r = planRefresh(ctx, {
       id: this.refreshId(),
       asg,

@@ -21,6 +21,8 @@ export const AmiSchema = z.strictObject({
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
   imageId: z.union([AmiId, SsmImageId]),
   rootVolumeOverride: z.boolean().default(false),
+  /** Root volume size in the version's block device mapping (implies a root-volume override). */
+  rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),
 });

@@ -222,3 +222,19 @@ describe('scale-in protected and Standby instances', () => {
     expect(account.asg('ng-p')).toMatchObject({ version: '1', refreshStatus: 'Failed' });
   });
 });
+
+describe('root volume smaller than the AMI root snapshot', () => {
+  it('fails every launch of the refresh, as EC2 does, naming both sizes', async () => {
+    const account = new SimulatedAccount({
+      fleet: ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: [{ name: 'ng-r', versions: [{ imageId: OLD, rootVolumeGiB: 30 }] }], autoScalingGroups: [{ name: 'ng-r', instances: 2 }] }),
+    });
+    sim = installSimulation(account);
+    const v = await newVersion('ng-r');
+    await refresh('ng-r', v);
+    clock.tick(120 * MIN);
+
+    expect(account.asg('ng-r')).toMatchObject({ version: '1', refreshStatus: 'Failed' });
+    expect((await refreshStatus('ng-r'))?.StatusReason).toMatch(/Volume of size 30 GB is smaller than snapshot .* expect size >= 50 GB/);
+    expect(account.instances('ng-r').every((i) => i.imageId === OLD)).toBe(true);
+  });
+});
