@@ -64,10 +64,22 @@ const percentage = z.number().int().min(0).max(100);
 
 export const RolloutSchema = z
   .object({
-    minHealthyPercentage: percentage.default(90),
-    maxHealthyPercentage: z.number().int().min(100).max(200).optional(),
-    instanceWarmupSeconds: z.number().int().min(0).default(300),
-    checkpointPercentages: z.array(z.number().int().min(1).max(100)).optional(),
+    /**
+     * Launch before terminate (Auto Scaling user guide, "Instance maintenance policies"): MinHealthy 100 never takes a
+     * group below its desired in-service capacity; MaxHealthy above 100 lets the refresh launch the replacement first.
+     * For 1-2 instance groups 110 % rounds to one extra instance at a time (AWS replaces at least one).
+     */
+    minHealthyPercentage: percentage.default(100),
+    maxHealthyPercentage: z.number().int().min(100).max(200).default(110),
+    /** Absent: not sent, so the group's DefaultInstanceWarmup (or its health check grace period) applies (RefreshPreferences.InstanceWarmup). */
+    instanceWarmupSeconds: z.number().int().min(0).optional(),
+    checkpointPercentages: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .refine((xs) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number)), 'list checkpoints in ascending order')
+      // Auto Scaling ends a refresh Successful at the last checkpoint: below 100 part of the group is never replaced.
+      .refine((xs) => xs.at(-1) === 100, 'the last checkpoint must be 100, or the refresh ends Successful with part of the group on the old AMI: add 100 at the end')
+      .optional(),
     checkpointDelaySeconds: z.number().int().min(0).max(172800).optional(),
     bakeTimeSeconds: z.number().int().min(0).max(172800).optional(),
     alarms: z.array(z.string().min(1)).max(10).default([]),
@@ -139,8 +151,10 @@ export const PipelineConfigSchema = z
     });
     const { minHealthyPercentage: min, maxHealthyPercentage: max } = cfg.rollout;
     // Auto Scaling refuses the refresh (mid-run, after the image build) when the spread exceeds 100.
-    if (max !== undefined && max - min > 100)
+    if (max - min > 100)
       ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: `must be at most 100 above minHealthyPercentage (${min}): use ${min + 100} or less` });
+    if (max === 100 && min === 100)
+      ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: 'with minHealthyPercentage 100 it must be above 100 (e.g. 110), or no instance can be replaced' });
     const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
     if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();

@@ -20,7 +20,7 @@ describe('the pipeline config', () => {
   it('accepts the shipped pipeline.config.yml and fills the defaults', () => {
     const config = parseConfig(sample());
 
-    expect(config.rollout).toMatchObject({ minHealthyPercentage: 90, waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });
+    expect(config.rollout).toMatchObject({ waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });
     expect(config.fastLaunch).toMatchObject({ maxParallelLaunches: 6, onFailure: 'warn', regionalQuota: 40 });
     expect(config.triggers.patchTuesdayOffsetDays).toBe(5);
   });
@@ -79,6 +79,31 @@ describe('the pipeline config', () => {
     raw.rollout = { minHealthyPercentage: 90, maxHealthyPercentage: 200 };
 
     expect(problemsOf(raw)).toEqual(['rollout.maxHealthyPercentage: must be at most 100 above minHealthyPercentage (90): use 190 or less (got 200)']);
+  });
+
+  it('defaults to launch before terminate and leaves the warm-up to the group', () => {
+    const raw = sample();
+    const { minHealthyPercentage: _min, maxHealthyPercentage: _max, instanceWarmupSeconds: _w, ...rest } = (raw.rollout ?? {}) as Record<string, unknown>;
+    raw.rollout = rest;
+
+    const config = parseConfig(raw);
+
+    expect(config.rollout).toMatchObject({ minHealthyPercentage: 100, maxHealthyPercentage: 110 });
+    expect(config.rollout.instanceWarmupSeconds).toBeUndefined();
+  });
+
+  it('refuses checkpointPercentages whose last value is not 100', () => {
+    const raw = sample();
+    raw.rollout = { checkpointPercentages: [20, 50] };
+
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^rollout\.checkpointPercentages: the last checkpoint must be 100.*add 100 at the end/)]);
+  });
+
+  it('refuses minHealthyPercentage 100 with maxHealthyPercentage 100 (nothing could be replaced)', () => {
+    const raw = sample();
+    raw.rollout = { minHealthyPercentage: 100, maxHealthyPercentage: 100 };
+
+    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^rollout\.maxHealthyPercentage: with minHealthyPercentage 100 it must be above 100/)]);
   });
 
   it('refuses a time zone Intl does not know', () => {

@@ -162,6 +162,7 @@ export function imageReadyNotice(req: VariantRun & { executionArn: string; regio
 export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason'> & { percent?: number }): string {
   const what: Record<GroupProgress['state'], string> = {
     patched: `on the new AMI (launch template version ${g.toVersion})`,
+    partial: `NOT fully patched: on launch template version ${g.toVersion}, but instances remain on the old AMI`,
     current: 'already on the new AMI, nothing to do',
     rolledBack: `rolled back to launch template version ${g.fromVersion}`,
     failed: `refresh ${g.status}; check the group (it was on version ${g.fromVersion})`,
@@ -175,8 +176,11 @@ export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVers
 export function waveNotice(req: VariantRun & { executionArn: string; region: string }, index: number, wave: WaveProgress): Notice {
   const total = req.variant.waves.length;
   const skipped = wave.groups.filter((g) => g.state === 'skipped').length;
+  const partial = wave.groups.filter((g) => g.state === 'partial').length;
   return {
-    subject: subject(`Wave ${index + 1}/${total} done for ${req.variant.id}: ${wave.groups.length - skipped} patched${skipped ? `, ${skipped} skipped` : ''}`),
+    subject: subject(
+      `Wave ${index + 1}/${total} done for ${req.variant.id}: ${wave.groups.length - skipped - partial} patched${partial ? `, ${partial} PARTLY (old instances left)` : ''}${skipped ? `, ${skipped} skipped` : ''}`,
+    ),
     message: [
       `Variant ${req.variant.id}, wave ${index + 1} of ${total}${index === 0 && req.variant.waves[0]?.some((g) => g.canary) ? ' (canary)' : ''} finished.`,
       ...wave.groups.map(groupLine),
@@ -184,7 +188,7 @@ export function waveNotice(req: VariantRun & { executionArn: string; region: str
       index + 1 < total ? `Next: wave ${index + 2}.` : 'That was the last wave.',
       `Execution: ${links(req.region).execution(req.executionArn)}`,
     ].join('\n'),
-    severity: skipped ? 'warning' : 'info',
+    severity: skipped || partial ? 'warning' : 'info',
     variant: variantsAttribute([req.variant.id]),
   };
 }

@@ -11,6 +11,8 @@ export interface VariantOutcome {
   patched: string[];
   current: string[];
   skipped: string[];
+  /** Refreshed, but instances still on the old AMI (names with the instance ids). Absent in outputs of older runs. */
+  partial?: string[];
   warnings: string[];
 }
 
@@ -24,6 +26,7 @@ export function variantOutcome(variantId: string, sourceAmi: string, amiId: stri
     patched: names('patched'),
     current: names('current'),
     skipped: groups.filter((g) => g.state === 'skipped').map((g) => `${g.asgName} (${g.reason})`),
+    partial: groups.filter((g) => g.state === 'partial').map((g) => `${g.asgName} (${g.reason})`),
     warnings,
   };
 }
@@ -58,6 +61,7 @@ export function runSummary(
   const done = results.flatMap((r) => (r.output ? [r.output] : []));
   const patched = done.reduce((n, o) => n + o.patched.length, 0);
   const skipped = done.reduce((n, o) => n + o.skipped.length, 0);
+  const partial = done.reduce((n, o) => n + (o.partial?.length ?? 0), 0);
   const lines = [`Run ${executionName} finished: ${done.length} of ${results.length} variant(s) succeeded.`];
   if (timing) lines.push(`Started ${timing.startTime}, finished ${timing.endTime} (${duration(timing.startTime, timing.endTime)}).`);
   lines.push('');
@@ -67,19 +71,20 @@ export function runSummary(
     if (o.current.length) lines.push(`  already current (${o.current.length}): ${sample(o.current, ', ')}`);
     // Skipped groups are what the operator acts on: name them first.
     if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${sample(o.skipped, '; ')}`);
+    if (o.partial?.length) lines.push(`  NOT fully patched (${o.partial.length}): ${sample(o.partial, '; ')}`);
     for (const w of o.warnings.slice(0, NAMES_LISTED)) lines.push(`  warning: ${w}`);
     if (o.warnings.length > NAMES_LISTED) lines.push(`  … and ${o.warnings.length - NAMES_LISTED} more warning(s) (${FULL_LIST})`);
   }
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
-  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
+  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : partial ? 'What to do: the listed instances still run the old AMI: remove their scale-in protection or take them out of Standby, then start a new run (it treats these groups as not patched).' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
   lines.push(`Execution: ${links(region).execution(executionArn)}`);
   const current = done.reduce((n, o) => n + o.current.length, 0);
   return {
     succeeded: failed.length === 0,
     notice: {
-      subject: subject(summarySubject(results.length, failed.length, patched, skipped, current)),
+      subject: subject(summarySubject(results.length, failed.length, patched, skipped, current, partial)),
       message: lines.join('\n'),
-      severity: failed.length ? 'error' : skipped || done.some((o) => o.warnings.length) ? 'warning' : 'info',
+      severity: failed.length ? 'error' : skipped || partial || done.some((o) => o.warnings.length) ? 'warning' : 'info',
       variant: variantsAttribute(results.map((r) => r.variantId)),
     },
   };
@@ -90,8 +95,9 @@ export function runSummary(
  * every targeted group was patched (or already current) and none was skipped. A failed
  * variant's own message counts its groups; a total here would hide them.
  */
-export function summarySubject(variants: number, failed: number, patched: number, skipped: number, current: number): string {
+export function summarySubject(variants: number, failed: number, patched: number, skipped: number, current: number, partial = 0): string {
   if (failed) return `FAILED for ${failed} of ${variants} variant(s): see each failed variant's message`;
+  if (partial) return `NOT all nodes patched: ${partial} node group(s) keep instances on the old AMI`;
   if (skipped) return `Patched ${patched} node group(s), ${skipped} SKIPPED: another refresh was running`;
   if (patched + current === 0) return `Images ready for ${variants} variant(s): no node group was rolled out`;
   return `All nodes patched: ${patched} node group(s) on new AMIs${current ? `, ${current} already current` : ''}`;

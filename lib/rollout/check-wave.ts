@@ -6,6 +6,7 @@ import type { VariantRun } from '../plan/types.js';
 import type { WaveClock } from './deadline.js';
 import { setDefaultVersions } from './default-version.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
+import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
@@ -28,7 +29,7 @@ export interface WaveCheckRequest extends VariantRun {
 export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promise<WaveCheck> {
   // Deadline, unreadable polls and the canary's verdict: wave-guard.ts.
   const { progress, clock, cause } = await guardedCheck(req, rollout, async () => {
-    const polled = await pollWave(req.progress, rollout);
+    const polled = await judgeFromInstances(req.progress, await pollWave(req.progress, rollout));
     return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
   });
   return {
@@ -38,6 +39,29 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promis
     outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
+}
+
+/** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */
+export function partialReason(oldInstances: readonly string[]): string {
+  return `refresh ended Successful but ${oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
+}
+
+/**
+ * A group is patched when every instance runs the new version, judged from the instances, not from the refresh status:
+ * under Ignore, Auto Scaling ends the refresh Successful while protected and Standby instances keep the old AMI.
+ * Only groups that became patched on this poll are read (one DescribeAutoScalingGroups per 50 groups).
+ */
+async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Promise<WaveProgress> {
+  const was = new Set(before.groups.filter((g) => g.state === 'patched').map((g) => g.asgName));
+  const fresh = after.groups.filter((g) => g.state === 'patched' && g.toVersion !== null && !was.has(g.asgName));
+  if (fresh.length === 0) return after;
+  const live = await liveSpecs(fresh.map((g) => g.asgName));
+  const groups = after.groups.map((g): GroupProgress => {
+    if (!fresh.includes(g)) return g;
+    const old = instancesNotOn(live.get(g.asgName), g.launchTemplateId, g.toVersion as string);
+    return old.length ? { ...g, state: 'partial', oldInstances: old, reason: partialReason(old) } : g;
+  });
+  return { ...after, groups };
 }
 
 /**

@@ -36,11 +36,14 @@ export function batchSize(instances: number, r: Pick<Rollout, 'minHealthyPercent
   return Math.max(1, instances - Math.ceil((instances * r.minHealthyPercentage) / 100) + Math.floor((instances * Math.max(0, max - 100)) / 100));
 }
 
+/** Without rollout.instanceWarmupSeconds the group's own DefaultInstanceWarmup applies, which the wave does not read. */
+const ASSUMED_WARMUP_SECONDS = 600;
+
 /** How long one group's refresh should take: batches of launch + warm-up, checkpoint pauses, bake time. */
 export function expectedRefreshSeconds(instances: number, r: Rollout): number {
   const batches = Math.ceil(Math.max(1, instances) / batchSize(Math.max(1, instances), r));
   const checkpoints = r.checkpointPercentages?.length ? r.checkpointPercentages.filter((p) => p < 100).length * (r.checkpointDelaySeconds ?? 3600) : 0;
-  return PENDING_SECONDS + batches * (LAUNCH_SECONDS + r.instanceWarmupSeconds) + checkpoints + (r.bakeTimeSeconds ?? 0);
+  return PENDING_SECONDS + batches * (LAUNCH_SECONDS + (r.instanceWarmupSeconds ?? ASSUMED_WARMUP_SECONDS)) + checkpoints + (r.bakeTimeSeconds ?? 0);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
@@ -7,7 +8,7 @@ import { clientToken } from '../names.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { mapLimit } from '../util.js';
 import { isUnpinned } from './launch-template-in-use.js';
-import { liveSpecs, type LiveSpec } from './standing.js';
+import { instancesNotOn, liveSpecs, type LiveSpec } from './standing.js';
 
 /** A node group and the launch template version it moves to (null: already on the AMI). */
 export interface WaveTarget {
@@ -17,6 +18,8 @@ export interface WaveTarget {
   toVersion: string | null;
   /** The spec sits in a MixedInstancesPolicy: the refresh must name it there, or the policy would be replaced. */
   mixed?: boolean;
+  /** The group's whole MixedInstancesPolicy as read before the wave: sent back whole, only the version changed. */
+  mixedPolicy?: MixedInstancesPolicy;
 }
 
 /**
@@ -48,8 +51,11 @@ export async function createWaveVersions(
       asgName: g.asgName,
       launchTemplateId: g.launchTemplateId,
       fromVersion: source,
-      toVersion: g.imageId === amiId ? null : await versionFor(g, source),
+      // Judged from the instances: a group whose template already has the AMI but whose instances do not (a refresh that
+      // skipped protected or Standby instances) is refreshed again on the version it is on, not called current.
+      toVersion: g.imageId !== amiId ? await versionFor(g, source) : instancesNotOn(live.get(g.asgName), g.launchTemplateId, source).length ? source : null,
       mixed: live.get(g.asgName)?.mixed ?? false,
+      ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
     };
   });
 }
@@ -59,6 +65,14 @@ function sourceVersion(g: NodeGroupPlan, now: LiveSpec | undefined): string {
   if (!now) throw new LaunchTemplateError(`ASG ${g.asgName} was not found any more (deleted since the plan?): nothing was changed for this wave`);
   if (now.launchTemplateId !== g.launchTemplateId)
     throw new LaunchTemplateError(`ASG ${g.asgName} now uses launch template ${now.launchTemplateId ?? now.launchTemplateName}, not ${g.launchTemplateId} as planned: start a new run`);
+  const foreign = (now.mixedPolicy?.LaunchTemplate?.Overrides ?? []).find(
+    (o) => o.LaunchTemplateSpecification && o.LaunchTemplateSpecification.LaunchTemplateId !== g.launchTemplateId,
+  );
+  // Refused rather than patched: an override with another template would keep launching that template's old AMI.
+  if (foreign)
+    throw new LaunchTemplateError(
+      `ASG ${g.asgName}: its mixed instances override ${foreign.InstanceType ?? '?'} uses launch template ${foreign.LaunchTemplateSpecification?.LaunchTemplateId ?? foreign.LaunchTemplateSpecification?.LaunchTemplateName}, not the group's ${g.launchTemplateId}: point the override at the group's template (or drop its LaunchTemplateSpecification) and start a new run; nothing was changed for this wave`,
+    );
   if (isUnpinned(now.version)) return g.version;
   if (now.version !== g.version) logger.warn(`ASG moved from launch template version ${g.version} to ${now.version} since the plan; building on ${now.version}`, { asgName: g.asgName });
   return now.version;

@@ -20,8 +20,9 @@ const BUSY_RETRY_SECONDS = 300;
  * Where one node group stands in its wave.
  * busy: someone else's refresh runs on the ASG; we retry the start on later polls
  * and never cancel theirs. current: already on the AMI, nothing to do.
+ * partial: the refresh ended Successful but some instances (scale-in protected, Standby) still run the old version.
  */
-export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'rolledBack' | 'failed' | 'skipped';
+export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'partial' | 'rolledBack' | 'failed' | 'skipped';
 
 export interface GroupProgress extends WaveTarget {
   state: GroupState;
@@ -30,6 +31,8 @@ export interface GroupProgress extends WaveTarget {
   percent: number;
   reason: string | null;
   busyAttempts: number;
+  /** Instances still on the old launch template version after the refresh ended (partial only). */
+  oldInstances?: string[];
 }
 
 export interface WaveProgress {
@@ -44,8 +47,9 @@ export interface WaveProgress {
 export function refreshPreferences(r: Rollout): RefreshPreferences {
   return {
     MinHealthyPercentage: r.minHealthyPercentage,
-    ...(r.maxHealthyPercentage !== undefined && { MaxHealthyPercentage: r.maxHealthyPercentage }),
-    InstanceWarmup: r.instanceWarmupSeconds,
+    MaxHealthyPercentage: r.maxHealthyPercentage,
+    // Left out unless configured: AWS then uses the group's DefaultInstanceWarmup (StartInstanceRefresh, RefreshPreferences).
+    ...(r.instanceWarmupSeconds !== undefined && { InstanceWarmup: r.instanceWarmupSeconds }),
     SkipMatching: true,
     AutoRollback: true,
     ...(r.checkpointPercentages?.length && { CheckpointPercentages: r.checkpointPercentages, CheckpointDelay: r.checkpointDelaySeconds ?? 3600 }),
@@ -157,13 +161,25 @@ async function start(g: GroupProgress, preferences: RefreshPreferences): Promise
 }
 
 /**
- * The explicit new version (AutoRollback needs one). A mixed-instances group names it
- * inside its MixedInstancesPolicy: omitted Overrides and InstancesDistribution keep
- * their values, whereas a bare LaunchTemplate would replace the policy.
+ * The explicit new version (AutoRollback needs one). A mixed-instances group gets its whole
+ * current MixedInstancesPolicy back with only the version changed: Auto Scaling resets every
+ * policy parameter a DesiredConfiguration leaves out (Overrides, InstancesDistribution) to its
+ * default and keeps that after the refresh (user guide, instance refresh with a desired configuration).
+ * Overrides with their own spec on the group's template move to the new version with it.
  */
 export function desiredConfiguration(g: WaveTarget): DesiredConfiguration {
   const spec = { LaunchTemplateId: g.launchTemplateId, Version: g.toVersion as string };
-  return g.mixed ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec } } } : { LaunchTemplate: spec };
+  if (!g.mixed) return { LaunchTemplate: spec };
+  const policy = g.mixedPolicy ?? {};
+  const overrides = policy.LaunchTemplate?.Overrides?.map((o) =>
+    o.LaunchTemplateSpecification && o.LaunchTemplateSpecification.LaunchTemplateId === g.launchTemplateId ? { ...o, LaunchTemplateSpecification: spec } : o,
+  );
+  return {
+    MixedInstancesPolicy: {
+      ...policy,
+      LaunchTemplate: { LaunchTemplateSpecification: spec, ...(overrides && { Overrides: overrides }) },
+    },
+  };
 }
 
 /**
@@ -205,6 +221,6 @@ function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout)
       ? 0
       : active.length === 0
         ? BUSY_RETRY_SECONDS
-        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds) });
+        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds ?? 300) });
   return { status, startedAt, groups, waitSeconds, percent };
 }

@@ -1,4 +1,4 @@
-import { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, type MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
 import { withRetries } from '../aws/retry.js';
 import { chunk, mapLimit } from '../util.js';
@@ -6,6 +6,10 @@ import { launchTemplateInUse, type LaunchTemplateRef } from './launch-template-i
 
 export interface LiveSpec extends LaunchTemplateRef {
   mixed: boolean;
+  /** The group's whole policy as Auto Scaling holds it now: a refresh must send it back whole. */
+  mixedPolicy?: MixedInstancesPolicy;
+  /** Every instance and the launch template version it was launched from. */
+  instances: { instanceId: string; launchTemplateId?: string; version?: string }[];
 }
 
 /** Each ASG's launch template spec as Auto Scaling holds it now (ASGs without a launch template are left out). */
@@ -15,7 +19,9 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
     const out = await withRetries(() => autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: batch })));
     for (const asg of out.AutoScalingGroups ?? []) {
       const ref = launchTemplateInUse(asg);
-      if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined });
+      if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined, ...(asg.MixedInstancesPolicy && { mixedPolicy: asg.MixedInstancesPolicy }),
+          instances: (asg.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '?', launchTemplateId: i.LaunchTemplate?.LaunchTemplateId, version: i.LaunchTemplate?.Version })),
+        });
     }
   }
   return specs;
@@ -25,6 +31,14 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
 export async function versionsInUse(asgNames: string[]): Promise<Map<string, string>> {
   const specs = await liveSpecs(asgNames);
   return new Map([...specs].map(([name, spec]) => [name, spec.version]));
+}
+
+/**
+ * Instances not on the given template version. A refresh ends Successful while instances with scale-in protection or
+ * in Standby (under Ignore) keep the old AMI: a group is patched only when this list is empty.
+ */
+export function instancesNotOn(spec: LiveSpec | undefined, launchTemplateId: string, version: string): string[] {
+  return (spec?.instances ?? []).filter((i) => i.launchTemplateId !== launchTemplateId || i.version !== version).map((i) => i.instanceId);
 }
 
 export interface ActiveRefresh {

@@ -1,9 +1,10 @@
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
-import { awsError, MINUTE, obj, type AsgRec, type Ctx, type Handlers, type Input, type Output, type SimState } from './context.js';
+import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
+import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh } from './refresh.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
@@ -131,7 +132,9 @@ export class SimulatedAccount {
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
             ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}\n</powershell>\n`) } : {}),
             // A root-volume override makes launches ignore Fast Launch's pre-provisioned snapshots.
-            ...(v.rootVolumeOverride ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: 100, VolumeType: 'gp3', DeleteOnTermination: true } }] } : {}),
+            ...(v.rootVolumeOverride || v.rootVolumeGiB !== undefined
+              ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: v.rootVolumeGiB ?? 100, VolumeType: 'gp3', DeleteOnTermination: true } }] }
+              : {}),
           },
         })),
       };
@@ -141,24 +144,30 @@ export class SimulatedAccount {
       const lt = Object.values(s.launchTemplates).find((l) => l.name === ltName);
       if (!lt) throw new Error(`auto scaling group ${g.name}: launch template ${ltName} is not in the fleet`);
       const target = ltTarget(this.ctx, { id: lt.id, version: g.version });
+      const prot = g.protectedInstances ?? 0;
+      const standby = g.standbyInstances ?? 0;
+      if (prot + standby > g.instances) throw new Error(`auto scaling group ${g.name}: protectedInstances + standbyInstances exceed its ${g.instances} instances`);
       const asg: AsgRec = {
         name: g.name,
         arn: `arn:aws:autoscaling:${this.region}:${this.accountId}:autoScalingGroup:${this.ctx.nextId('', 8)}-0000-4000-8000-000000000000:autoScalingGroupName/${g.name}`,
         ltId: lt.id,
         version: g.version,
-        mixed: g.mixedInstancesPolicy,
+        mixed: g.mixedInstancesPolicy !== false,
+        ...(g.mixedInstancesPolicy !== false ? { mixedPolicy: this.seedMixedPolicy(g.name, g.mixedInstancesPolicy) } : {}),
         minSize: g.minSize ?? g.instances,
         maxSize: g.maxSize ?? Math.max(1, g.instances * 2),
         desired: g.instances,
         tags: { ...g.tags },
         terminationHook: g.terminationHook,
         createdTime: now,
-        instances: Array.from({ length: g.instances }, () => ({
+        instances: Array.from({ length: g.instances }, (_, n) => ({
           instanceId: this.ctx.nextId('i-'),
           ltId: lt.id,
           version: g.version,
           versionNumber: target.versionNumber,
           imageId: target.imageId,
+          ...(n < prot ? { protected: true } : {}),
+          ...(n >= prot && n < prot + standby ? { standby: true } : {}),
         })),
       };
       s.asgs[g.name] = asg;
@@ -171,6 +180,45 @@ export class SimulatedAccount {
       const r = planRefresh(this.ctx, { id: this.refreshId(), asg, instances: asg.instances, previous: target, desired: target, preferences: {} });
       s.refreshes.push({ ...r, start: now, external: { end: now + f.minutes * MINUTE }, newIds: [] });
     });
+  }
+
+  private seedMixedPolicy(asgName: string, p: Exclude<Fleet['autoScalingGroups'][number]['mixedInstancesPolicy'], false>): MixedPolicyRec {
+    if (p === true) return { overrides: [], distribution: { ...DEFAULT_DISTRIBUTION } };
+    return {
+      overrides: p.overrides.map((o) => {
+        if (!o.launchTemplate) return { InstanceType: o.instanceType };
+        const lt = Object.values(this.state.launchTemplates).find((l) => l.name === o.launchTemplate);
+        if (!lt) throw new Error(`auto scaling group ${asgName}: override launch template ${o.launchTemplate} is not in the fleet`);
+        return { InstanceType: o.instanceType, LaunchTemplateSpecification: { LaunchTemplateId: lt.id, Version: String(lt.defaultVersion) } };
+      }),
+      distribution: {
+        ...DEFAULT_DISTRIBUTION,
+        OnDemandBaseCapacity: p.onDemandBaseCapacity,
+        OnDemandPercentageAboveBaseCapacity: p.onDemandPercentageAboveBaseCapacity,
+        SpotAllocationStrategy: p.spotAllocationStrategy,
+      },
+    };
+  }
+
+  /**
+   * EC2 fails a launch whose root block device mapping is smaller than the AMI's root snapshot (EC2 user guide, "Block
+   * device mappings": the volume size must be at least the snapshot size; RunInstances error InvalidBlockDeviceMapping,
+   * "Volume of size N GB is smaller than snapshot, expect size >= M GB"). Every launch of the refresh fails, so it fails
+   * before its first batch. An AMI our Image Builder built has the recipe's root size; a seeded one 50 GiB (the EKS
+   * optimized Windows AMIs' root snapshot size: the stricter reading).
+   */
+  private rootVolumeFailure(desired: LtTarget): { atPercent: number; reason: string } | undefined {
+    const version = this.state.launchTemplates[desired.ltId]?.versions.find((v) => v.versionNumber === desired.versionNumber);
+    const root = (Array.isArray(version?.data.BlockDeviceMappings) ? (version.data.BlockDeviceMappings as Record<string, unknown>[]) : []).find((m) => m.DeviceName === '/dev/sda1');
+    const size = obj(root?.Ebs)?.VolumeSize;
+    if (typeof size !== 'number') return undefined;
+    const image = Object.values(this.state.images).find((i) => i.amiId === desired.imageId);
+    const recipe = image ? this.state.recipes[image.recipeArn] : undefined;
+    const recipeRoot = (Array.isArray(recipe?.raw.blockDeviceMappings) ? (recipe.raw.blockDeviceMappings as Record<string, unknown>[]) : []).find((m) => m.deviceName === '/dev/sda1');
+    const snapshot = obj(recipeRoot?.ebs)?.volumeSize;
+    const snapshotGiB = typeof snapshot === 'number' ? snapshot : 50;
+    if (size >= snapshotGiB) return undefined;
+    return { atPercent: 0, reason: `Instance failed to launch: Volume of size ${size} GB is smaller than snapshot of AMI ${desired.imageId}, expect size >= ${snapshotGiB} GB (InvalidBlockDeviceMapping).` };
   }
 
   private refreshId(): string {
@@ -194,6 +242,9 @@ export class SimulatedAccount {
     asg.instances = view.instances;
     asg.ltId = view.target.ltId;
     asg.version = view.target.version;
+    if (view.mixedPolicy) asg.mixedPolicy = view.mixedPolicy;
+    else delete asg.mixedPolicy;
+    asg.mixed = view.mixedPolicy !== undefined;
     const desiredConfiguration = obj(input.DesiredConfiguration);
     const spec = obj(desiredConfiguration?.LaunchTemplate) ?? obj(obj(obj(desiredConfiguration?.MixedInstancesPolicy)?.LaunchTemplate)?.LaunchTemplateSpecification);
     let desired = view.target;
@@ -211,9 +262,11 @@ export class SimulatedAccount {
       if (!spec || moving(view.target.version) || moving(desired.version) || takesSsmImage(ctx, view.target) || takesSsmImage(ctx, desired))
         throw awsError('IrreversibleInstanceRefreshFault', 'The request failed because a desired configuration was not found or an incompatible launch template (uses a Systems Manager parameter instead of an AMI ID) or launch template version ($Latest or $Default) is present on the Auto Scaling group.');
     }
+    // The whole policy is validated at start, not at the end (StartInstanceRefresh API reference, DesiredConfiguration).
+    if (desiredConfiguration) desiredMixedPolicy(ctx, desiredConfiguration);
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
-    const failure = fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined;
+    const failure = this.rootVolumeFailure(desired) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
     const r = planRefresh(ctx, {
       id: this.refreshId(),
       asg,

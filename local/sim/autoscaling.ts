@@ -1,5 +1,6 @@
-import { awsError, arr, obj, type AsgRec, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+import { awsError, arr, obj, type AsgRec, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type MixedPolicyRec, type RefreshRec } from './context.js';
 import { findLt, findVersion } from './ec2.js';
+import { desiredMixedPolicy, renderMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
 import { ssmValue } from './ssm.js';
 
@@ -27,17 +28,21 @@ export interface AsgView {
   target: LtTarget;
   instances: InstanceRec[];
   refresh?: RefreshView;
+  /** The policy the group holds at this moment (undefined: not mixed). */
+  mixedPolicy?: MixedPolicyRec;
 }
 
 export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
   const r = latestRefresh(ctx, asg.name);
   if (r) {
     const v = evaluateRefresh(r, now);
-    return { asg, target: v.target, instances: v.instances, refresh: v };
+    // The group takes the DesiredConfiguration only when the refresh succeeds (StartInstanceRefresh API reference).
+    const mixed = v.status === 'Successful' && r.desiredConfiguration ? desiredMixedPolicy(ctx, r.desiredConfiguration) : asg.mixedPolicy;
+    return { asg, target: v.target, instances: v.instances, refresh: v, ...(mixed ? { mixedPolicy: mixed } : {}) };
   }
   const lt = ctx.state.launchTemplates[asg.ltId];
   const target = ltTarget(ctx, { id: asg.ltId, version: asg.version });
-  return { asg, target: { ...target, ltName: lt?.name ?? target.ltName }, instances: structuredClone(asg.instances) };
+  return { asg, target: { ...target, ltName: lt?.name ?? target.ltName }, instances: structuredClone(asg.instances), ...(asg.mixedPolicy ? { mixedPolicy: asg.mixedPolicy } : {}) };
 }
 
 function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
@@ -46,9 +51,7 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
   return {
     AutoScalingGroupName: a.name,
     AutoScalingGroupARN: a.arn,
-    ...(a.mixed
-      ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [] }, InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100 } } }
-      : { LaunchTemplate: spec }),
+    ...(v.mixedPolicy ? { MixedInstancesPolicy: renderMixedPolicy(v.mixedPolicy, spec) } : { LaunchTemplate: spec }),
     MinSize: a.minSize,
     MaxSize: a.maxSize,
     DesiredCapacity: a.desired,
@@ -61,10 +64,10 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
       InstanceId: i.instanceId,
       InstanceType: 'm5.large',
       AvailabilityZone: `${ctx.region}${n % 2 === 0 ? 'a' : 'b'}`,
-      LifecycleState: 'InService',
+      LifecycleState: i.standby === true ? 'Standby' : 'InService',
       HealthStatus: 'Healthy',
       LaunchTemplate: { LaunchTemplateId: i.ltId, LaunchTemplateName: ctx.state.launchTemplates[i.ltId]?.name, Version: i.version },
-      ProtectedFromScaleIn: false,
+      ProtectedFromScaleIn: i.protected === true,
     })),
     Tags: Object.entries(a.tags).map(([Key, Value]) => ({ ResourceId: a.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
     TerminationPolicies: ['Default'],

@@ -26,6 +26,10 @@ export interface InstanceRec {
   version: string;
   versionNumber: number;
   imageId: string;
+  /** Scale-in protection (ProtectedFromScaleIn). */
+  protected?: boolean;
+  /** LifecycleState Standby. */
+  standby?: boolean;
 }
 export interface LtVersionRec {
   versionNumber: number;
@@ -40,12 +44,19 @@ export interface LtRec {
   createTime: number;
   versions: LtVersionRec[];
 }
+/** A MixedInstancesPolicy as Auto Scaling stores it, minus the group's own LaunchTemplateSpecification (that is ltId/version). */
+export interface MixedPolicyRec {
+  overrides: { InstanceType: string; LaunchTemplateSpecification?: { LaunchTemplateId: string; Version: string } }[];
+  distribution: Record<string, unknown>;
+}
 export interface AsgRec {
   name: string;
   arn: string;
   ltId: string;
   version: string;
   mixed: boolean;
+  /** Present when mixed. */
+  mixedPolicy?: MixedPolicyRec;
   minSize: number;
   maxSize: number;
   desired: number;

@@ -21,6 +21,8 @@ export const AmiSchema = z.strictObject({
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
   imageId: z.union([AmiId, SsmImageId]),
   rootVolumeOverride: z.boolean().default(false),
+  /** Root volume size in the version's block device mapping (implies a root-volume override). */
+  rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),
 });
@@ -36,12 +38,27 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   /** Launch template name; defaults to the group's name (eksctl's habit). */
   launchTemplate: z.string().optional(),
   version: LtVersion.default('1'),
-  mixedInstancesPolicy: z.boolean().default(false),
+  /** true: a policy with no overrides and all On-Demand; or the overrides and the On-Demand/Spot split. */
+  mixedInstancesPolicy: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        overrides: z.array(z.strictObject({ instanceType: z.string().min(3), launchTemplate: z.string().optional() })).default([]),
+        onDemandBaseCapacity: z.number().int().min(0).default(0),
+        onDemandPercentageAboveBaseCapacity: z.number().int().min(0).max(100).default(100),
+        spotAllocationStrategy: z.enum(['lowest-price', 'capacity-optimized', 'capacity-optimized-prioritized', 'price-capacity-optimized']).default('lowest-price'),
+      }),
+    ])
+    .default(false),
   instances: z.number().int().min(0).default(2),
   minSize: z.number().int().min(0).optional(),
   maxSize: z.number().int().min(0).optional(),
   tags: z.record(z.string(), z.string()).default({}),
   terminationHook: z.boolean().default(true),
+  /** The first N instances carry scale-in protection (ProtectedFromScaleIn). */
+  protectedInstances: z.number().int().min(0).optional(),
+  /** The next N instances are in Standby. */
+  standbyInstances: z.number().int().min(0).optional(),
 });
 
 export const ScenarioFleetSchema = z.strictObject({

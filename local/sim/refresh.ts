@@ -41,7 +41,14 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   const start = ctx.now();
   const prefs = a.preferences;
   const matches = (i: InstanceRec) => i.ltId === a.desired.ltId && i.versionNumber === a.desired.versionNumber;
-  const toReplace = a.instances.map((i, idx) => ({ i, idx })).filter(({ i }) => prefs.SkipMatching !== true || !matches(i)).map(({ idx }) => idx);
+  // Instance refresh user guide ("Understand the default values for an instance refresh", ScaleInProtectedInstances /
+  // StandbyInstances): Ignore skips those instances and the refresh can still end Successful; Refresh/Terminate replace
+  // them; Wait (the API default) waits for them and fails the refresh after an hour (modelled as a failure at the end).
+  const protectedPref = typeof prefs.ScaleInProtectedInstances === 'string' ? prefs.ScaleInProtectedInstances : 'Wait';
+  const standbyPref = typeof prefs.StandbyInstances === 'string' ? prefs.StandbyInstances : 'Wait';
+  const held = (i: InstanceRec) => (i.protected === true && protectedPref !== 'Refresh') || (i.standby === true && standbyPref !== 'Terminate');
+  const waitsFor = a.instances.some((i) => (i.protected === true && protectedPref === 'Wait') || (i.standby === true && standbyPref === 'Wait'));
+  const toReplace = a.instances.map((i, idx) => ({ i, idx })).filter(({ i }) => (prefs.SkipMatching !== true || !matches(i)) && !held(i)).map(({ idx }) => idx);
   const size = batchSize(a.instances.length, prefs);
   const batches = chunk(toReplace, size);
   const batchMs = ctx.durations.instanceLaunch * MINUTE;
@@ -62,6 +69,7 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
     if (pct < 100 && checkpoints.some((c) => prev < c && c <= pct)) cursor += delayMs;
   }
   let failure: RefreshRec['failure'];
+  if (!a.failure && waitsFor) failure = { afterBatches: batches.length, reason: 'Timed out waiting for instances that are protected from scale in or in Standby to be made eligible for replacement.' };
   if (a.failure) {
     const k = pcts.findIndex((p, i) => p >= a.failure!.atPercent || i === pcts.length - 1);
     failure = { afterBatches: Math.max(0, k), reason: a.failure.reason };

@@ -38,12 +38,41 @@ function refreshes(byAsg: Record<string, [InstanceRefreshStatus, string?]>) {
     asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: name }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: `r-${name}`, Status, StatusReason, PercentageComplete: 100 }] });
 }
 
+/** Each named group's instances: `old` of them still on version 7, the rest on 8. */
+function instances(byAsg: Record<string, { total: number; old: number }>) {
+  asg.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) => ({
+    AutoScalingGroups: (input.AutoScalingGroupNames ?? []).map((name) => {
+      const { total, old } = byAsg[name] ?? { total: 0, old: 0 };
+      return {
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: '8' },
+        Instances: Array.from({ length: total }, (_, n) => ({ InstanceId: `i-${name}-${n}`, LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: n < old ? '7' : '8' } })),
+      };
+    }),
+  }));
+}
+
 beforeEach(() => {
   asg.reset();
   ec2.reset();
   ec2.on(ModifyLaunchTemplateCommand).resolves({});
-  // The first check of a wave reads the group sizes that size its deadline.
-  asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+  // The first check of a wave reads the group sizes that size its deadline; a patched group's instances are read too.
+  instances({});
+});
+
+describe('judging patched from the instances', () => {
+  it('reports a Successful refresh that left instances on the old version as partial, by instance id', async () => {
+    refreshes({ 'ng-a': ['Successful'], 'ng-b': ['Successful'] });
+    instances({ 'ng-a': { total: 4, old: 2 } });
+
+    const out = await checkWave(request(wave([group('ng-a'), group('ng-b')])), rollout());
+
+    expect(out.groups.map((g) => [g.asgName, g.state])).toEqual([['ng-a', 'partial'], ['ng-b', 'patched']]);
+    expect(out.groups[0]?.oldInstances).toEqual(['i-ng-a-0', 'i-ng-a-1']);
+    expect(out.notice?.message).toMatch(/ng-a: NOT fully patched.*i-ng-a-0, i-ng-a-1/);
+    expect(out.notice?.subject).toContain('1 PARTLY');
+    expect(out.outcome?.[0]?.reason).toContain('i-ng-a-0, i-ng-a-1');
+  });
 });
 afterEach(() => {
   asg.reset();

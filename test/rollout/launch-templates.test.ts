@@ -22,13 +22,13 @@ const group = (asgName: string, over: Partial<NodeGroupPlan> = {}): NodeGroupPla
 });
 
 /** Auto Scaling as it stands when the wave starts: each ASG on its planned template and version unless told otherwise. */
-function asgsNow(over: Record<string, { version?: string; launchTemplateId?: string; mixed?: boolean }> = {}) {
+function asgsNow(over: Record<string, { version?: string; launchTemplateId?: string; mixed?: boolean; overrideLt?: string }> = {}) {
   autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) => ({
     AutoScalingGroups: (input.AutoScalingGroupNames ?? []).map((name) => {
       const o = over[name] ?? {};
       const spec = { LaunchTemplateId: o.launchTemplateId ?? group(name).launchTemplateId, Version: o.version ?? '7' };
       return o.mixed
-        ? { AutoScalingGroupName: name, MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [{ InstanceType: 'm6i.xlarge' }] } } }
+        ? { AutoScalingGroupName: name, MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [{ InstanceType: 'm6i.xlarge' }, ...(o.overrideLt ? [{ InstanceType: 'm5.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: o.overrideLt, Version: '3' } }] : [])] } } }
         : { AutoScalingGroupName: name, LaunchTemplate: spec };
     }),
   }));
@@ -139,6 +139,13 @@ describe('new launch template versions for a wave', () => {
 
     expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)[0]?.args[0].input).toMatchObject({ SourceVersion: '4', LaunchTemplateData: { ImageId: NEW_AMI } });
     expect(targets[0]).toMatchObject({ fromVersion: '4', toVersion: '8', mixed: true });
+  });
+
+  it('refuses a mixed group whose override names another launch template, before any write', async () => {
+    asgsNow({ 'ng-a': { mixed: true, overrideLt: 'lt-0fffffffffffffff0' } });
+
+    await expect(createWaveVersions([group('ng-a'), group('ng-b')], NEW_AMI, 'run-1')).rejects.toThrow(/override m5\.xlarge uses launch template lt-0fffffffffffffff0.*point the override at the group's template/);
+    expect(ec2.commandCalls(CreateLaunchTemplateVersionCommand)).toHaveLength(0);
   });
 
   it('builds on the number an allowed $Latest group resolved to in the plan', async () => {

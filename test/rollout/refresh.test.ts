@@ -26,7 +26,7 @@ beforeEach(() => {
 afterEach(() => asg.reset());
 
 describe('starting instance refreshes', () => {
-  it('names the explicit new version and safe default preferences', async () => {
+  it('launches before it terminates by default and leaves InstanceWarmup to the group', async () => {
     const wave = await startWave([target('ng-a')], rollout());
 
     const calls = asg.commandCalls(StartInstanceRefreshCommand);
@@ -36,8 +36,8 @@ describe('starting instance refreshes', () => {
         Strategy: 'Rolling',
         DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } },
         Preferences: {
-          MinHealthyPercentage: 90,
-          InstanceWarmup: 300,
+          MinHealthyPercentage: 100,
+          MaxHealthyPercentage: 110,
           SkipMatching: true,
           AutoRollback: true,
           ScaleInProtectedInstances: 'Ignore',
@@ -54,6 +54,25 @@ describe('starting instance refreshes', () => {
 
     expect(asg.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration).toEqual({
       MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' } } },
+    });
+  });
+
+  it('sends a mixed group its whole MixedInstancesPolicy back with only the version changed', async () => {
+    const mixedPolicy = {
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '7' },
+        Overrides: [{ InstanceType: 'm6i.xlarge' }, { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '7' } }],
+      },
+      InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' },
+    };
+    await startWave([{ ...target('ng-a'), mixed: true, mixedPolicy }], rollout());
+
+    const spec = { LaunchTemplateId: 'lt-0123456789abcdef0', Version: '8' };
+    expect(asg.commandCalls(StartInstanceRefreshCommand)[0]?.args[0].input.DesiredConfiguration).toEqual({
+      MixedInstancesPolicy: {
+        LaunchTemplate: { LaunchTemplateSpecification: spec, Overrides: [{ InstanceType: 'm6i.xlarge' }, { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: spec }] },
+        InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' },
+      },
     });
   });
 

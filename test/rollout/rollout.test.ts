@@ -54,7 +54,7 @@ describe('a staged rollout of 2 canary and 6 other node groups', () => {
     expect(starts).toHaveLength(8);
     for (const s of starts) {
       expect(s.DesiredConfiguration).toEqual({ LaunchTemplate: { LaunchTemplateId: ltIdOf(report, String(s.AutoScalingGroupName)), Version: '2' } });
-      expect(s.Preferences).toMatchObject({ AutoRollback: true, SkipMatching: true, MinHealthyPercentage: 90 });
+      expect(s.Preferences).toMatchObject({ AutoRollback: true, SkipMatching: true, MinHealthyPercentage: 100, MaxHealthyPercentage: 110 });
     }
     for (const v of callsOf(report, 'CreateLaunchTemplateVersion')) expect(v).toMatchObject({ SourceVersion: '1', LaunchTemplateData: { ImageId: expect.any(String) } });
   });
@@ -235,8 +235,8 @@ describe('a mixed-instances node group', () => {
     expect(callsOf(report, 'CreateLaunchTemplateVersion').find((c) => c.LaunchTemplateId === id)?.SourceVersion).toBe('2');
     const v3 = report.account.launchTemplateVersions(ng(4))[2];
     expect(v3?.data).toMatchObject({ InstanceType: 'm6i.2xlarge', ImageId: report.account.asg(ng(4)).imageId });
-    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === ng(4))?.DesiredConfiguration).toEqual({
-      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '3' } } },
+    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === ng(4))?.DesiredConfiguration).toMatchObject({
+      MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '3' }, Overrides: [] }, InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 } },
     });
     const described = (await report.account.call('AutoScaling', 'DescribeAutoScalingGroups', { AutoScalingGroupNames: [ng(4)] })) as { AutoScalingGroups: Record<string, unknown>[] };
     expect(described.AutoScalingGroups[0]?.MixedInstancesPolicy).toBeDefined();
@@ -260,5 +260,50 @@ describe('the rollout scenario files', () => {
     expect(report.status).toBe('FAILED');
     expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
     expect(report.notifications[0]?.message).toContain('ASG eks-win2022-apps-a uses launch template version $Latest');
+  });
+});
+
+describe('mixed-instances.yml', () => {
+  it('keeps the overrides and the Spot split of a mixed-instances group after the run', async () => {
+    const report = await rehearse(loadScenario('local/scenarios/mixed-instances.yml'));
+
+    expect(report.status).toBe('SUCCEEDED');
+    const name = 'eks-win2022-apps-b';
+    const id = ltIdOf(report, name);
+    const sent = callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === name)?.DesiredConfiguration as Record<string, unknown>;
+    expect(sent).toMatchObject({ MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '2' } } } });
+    const described = (await report.account.call('AutoScaling', 'DescribeAutoScalingGroups', { AutoScalingGroupNames: [name] })) as { AutoScalingGroups: Record<string, unknown>[] };
+    expect(described.AutoScalingGroups[0]?.MixedInstancesPolicy).toEqual({
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: id, LaunchTemplateName: name, Version: '2' },
+        Overrides: [
+          { InstanceType: 'm6i.xlarge' },
+          { InstanceType: 'm5.xlarge' },
+          // The override's own spec on the group's template moves to the new version with the group.
+          { InstanceType: 'm6a.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: id, Version: '2' } },
+        ],
+      },
+      InstancesDistribution: expect.objectContaining({ OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized' }),
+    });
+    expect(report.account.asg(name)).toMatchObject({ version: '2', imageId: report.account.asg('eks-win2022-canary').imageId });
+  });
+});
+
+describe('protected-instances.yml', () => {
+  it('names the 2 scale-in-protected instances left on the old AMI and never claims every node patched', async () => {
+    const report = await rehearse(loadScenario('local/scenarios/protected-instances.yml'));
+
+    const name = 'eks-win2022-apps-a';
+    const newAmi = report.account.asg('eks-win2022-canary').imageId;
+    const old = report.account.instances(name).filter((i) => i.imageId !== newAmi);
+    expect(old).toHaveLength(2);
+    expect(report.account.instances(name).filter((i) => i.imageId === newAmi)).toHaveLength(2);
+    expect(callsOf(report, 'StartInstanceRefresh').find((s) => s.AutoScalingGroupName === name)?.Preferences).toMatchObject({ ScaleInProtectedInstances: 'Ignore' });
+    const wave = report.notifications.find((n) => n.message.includes(`${name}: NOT fully patched`));
+    for (const i of old) expect(wave?.message).toContain(i.instanceId);
+    expect(report.notifications.some((n) => n.subject?.includes('All nodes patched'))).toBe(false);
+    const summary = report.notifications.at(-1);
+    expect(summary?.subject).toContain('NOT all nodes patched');
+    for (const i of old) expect(summary?.message).toContain(i.instanceId);
   });
 });

@@ -189,3 +189,52 @@ describe('instance refresh', () => {
     expect(account.snapshot()).toEqual(before);
   });
 });
+
+describe('scale-in protected and Standby instances', () => {
+  it('skips them under Ignore and still ends the refresh Successful', async () => {
+    const account = new SimulatedAccount({
+      fleet: ScenarioFleetSchema.parse({
+        amis: fleet.amis,
+        launchTemplates: [{ name: 'ng-p', versions: [{ imageId: OLD }] }],
+        autoScalingGroups: [{ name: 'ng-p', instances: 4, protectedInstances: 1, standbyInstances: 1 }],
+      }),
+    });
+    sim = installSimulation(account);
+    const v = await newVersion('ng-p');
+    await refresh('ng-p', v, { MinHealthyPercentage: 100, MaxHealthyPercentage: 110, ScaleInProtectedInstances: 'Ignore', StandbyInstances: 'Ignore' });
+    clock.tick(600 * MIN);
+
+    expect(account.asg('ng-p')).toMatchObject({ version: '2', refreshStatus: 'Successful' });
+    expect(account.instances('ng-p').map((i) => i.imageId)).toEqual([OLD, OLD, NEW, NEW]);
+    const described = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ng-p'] }));
+    expect(described.AutoScalingGroups?.[0]?.Instances?.map((i) => [i.ProtectedFromScaleIn, i.LifecycleState])).toEqual([[true, 'InService'], [false, 'Standby'], [false, 'InService'], [false, 'InService']]);
+  });
+
+  it('fails the refresh under the default Wait while a protected instance stays', async () => {
+    const account = new SimulatedAccount({
+      fleet: ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: [{ name: 'ng-p', versions: [{ imageId: OLD }] }], autoScalingGroups: [{ name: 'ng-p', instances: 2, protectedInstances: 1 }] }),
+    });
+    sim = installSimulation(account);
+    const v = await newVersion('ng-p');
+    await refresh('ng-p', v);
+    clock.tick(600 * MIN);
+
+    expect(account.asg('ng-p')).toMatchObject({ version: '1', refreshStatus: 'Failed' });
+  });
+});
+
+describe('root volume smaller than the AMI root snapshot', () => {
+  it('fails every launch of the refresh, as EC2 does, naming both sizes', async () => {
+    const account = new SimulatedAccount({
+      fleet: ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: [{ name: 'ng-r', versions: [{ imageId: OLD, rootVolumeGiB: 30 }] }], autoScalingGroups: [{ name: 'ng-r', instances: 2 }] }),
+    });
+    sim = installSimulation(account);
+    const v = await newVersion('ng-r');
+    await refresh('ng-r', v);
+    clock.tick(120 * MIN);
+
+    expect(account.asg('ng-r')).toMatchObject({ version: '1', refreshStatus: 'Failed' });
+    expect((await refreshStatus('ng-r'))?.StatusReason).toMatch(/Volume of size 30 GB is smaller than snapshot .* expect size >= 50 GB/);
+    expect(account.instances('ng-r').every((i) => i.imageId === OLD)).toBe(true);
+  });
+});
