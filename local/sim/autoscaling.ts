@@ -2,6 +2,7 @@ import { awsError, arr, obj, type AsgRec, type Ctx, type Handlers, type Input, t
 import { findLt, findVersion } from './ec2.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
 import { ssmValue } from './ssm.js';
+import { renderSuspension } from './suspended.js';
 
 const PAGE = 50;
 
@@ -69,6 +70,7 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     Tags: Object.entries(a.tags).map(([Key, Value]) => ({ ResourceId: a.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
+    ...renderSuspension(a),
   };
 }
 
