@@ -152,6 +152,40 @@ describe('selectors that match nothing (item 10)', () => {
   });
 });
 
+describe('unpinned versions, if allowed (item 11)', () => {
+  /** G0 and G1 both follow G0's template at $Latest; only G0 is in the config (G1 is outside the run) unless `both`. */
+  const shared = (both: boolean, allowShared = false) =>
+    scenario(2, (s) => {
+      for (const name of [G0, G1]) Object.assign(group(s, name), { launchTemplate: G0, version: '$Latest' });
+      s.config.rollout.allowUnpinnedVersions = true;
+      s.config.rollout.allowSharedUnpinnedTemplates = allowShared;
+      if (!both) s.config.variants[0]!.nodeGroups = s.config.variants[0]!.nodeGroups.filter((n) => n.asgName === G0);
+    });
+
+  it('refuses a $Latest template shared with a group outside the run, naming it, and writes nothing', async () => {
+    const report = await rehearse(shared(false));
+
+    expect(report.status).toBe('FAILED');
+    expect(planFailure(report)).toMatch(new RegExp(`ASG ${G0} uses launch template lt-\\w+ at \\$Latest, which ${G1} outside this run also follows`));
+    expect(planFailure(report)).toContain('rollout.allowSharedUnpinnedTemplates: true');
+    expect(touched(report)).toEqual([]);
+  });
+
+  it('names every other group sharing the template when they are all in the run', async () => {
+    const report = await rehearse(shared(true));
+
+    expect(allText(report)).toMatch(new RegExp(`ASG ${G0} shares launch template lt-\\w+ \\(\\$Latest/\\$Default\\) with ${G1}`));
+    expect(planFailure(report)).toBe('');
+  });
+
+  it('accepts a template shared outside the run with rollout.allowSharedUnpinnedTemplates, still naming the group', async () => {
+    const report = await rehearse(shared(false, true));
+
+    expect(planFailure(report)).toBe('');
+    expect(allText(report)).toContain(`with ${G1}: the new version reaches all of them at once`);
+  });
+});
+
 describe('AMIs from the execution input are owned by the right account (item 12)', () => {
   it('refuses a baseAmi owned by another account, however it is named or tagged', async () => {
     const report = await rehearse(

@@ -37,6 +37,11 @@ export async function findAutoScalingGroups(
   return { groups: [...byName.values()], missing: named.filter((n) => !found.has(n)), emptyTags };
 }
 
+/** Every ASG in the region (only read when an unpinned group's template might be shared). */
+export function allAutoScalingGroups(): Promise<AutoScalingGroup[]> {
+  return describeGroups({});
+}
+
 async function describeGroups(query: { AutoScalingGroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }): Promise<AutoScalingGroup[]> {
   const groups: AutoScalingGroup[] = [];
   let NextToken: string | undefined;

@@ -2,6 +2,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { AmiFacts } from '../amis.js';
 import type { Variant } from '../config.js';
+import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { TAG } from '../tags.js';
 
 /**
@@ -105,4 +106,36 @@ export function processVerdict(asg: AutoScalingGroup): { problems: string[]; war
     ...(asg.WarmPoolConfiguration ? [`ASG ${name} has a warm pool: the refresh replaces the warm pool's instances as well, and the wave takes longer`] : []),
   ];
   return { problems, warnings };
+}
+
+/**
+ * With rollout.allowUnpinnedVersions a group on $Latest/$Default takes the new version the
+ * moment it is created, and so does every other group on that template with the same
+ * habit, inside the run or not: its next launch (scale-out, replacement) gets the new AMI
+ * without a canary. Name them all; groups outside the run are refused unless
+ * rollout.allowSharedUnpinnedTemplates.
+ */
+export function sharedTemplateVerdict(
+  group: { asgName: string; launchTemplateId: string; version: string },
+  everyGroup: AutoScalingGroup[],
+  inRun: Set<string>,
+  allowShared: boolean,
+): { problems: string[]; warnings: string[] } {
+  if (!isUnpinned(group.version)) return { problems: [], warnings: [] };
+  const sharing = everyGroup.flatMap((g) => {
+    const ref = launchTemplateInUse(g);
+    const name = g.AutoScalingGroupName as string;
+    return name !== group.asgName && ref?.launchTemplateId === group.launchTemplateId && isUnpinned(ref.version) ? [name] : [];
+  });
+  if (!sharing.length) return { problems: [], warnings: [] };
+  const outside = sharing.filter((n) => !inRun.has(n));
+  const inside = sharing.filter((n) => inRun.has(n));
+  const warnings = [`ASG ${group.asgName} shares launch template ${group.launchTemplateId} ($Latest/$Default) with ${sharing.join(', ')}: the new version reaches all of them at once`];
+  const problems =
+    outside.length && !allowShared
+      ? [
+          `ASG ${group.asgName} uses launch template ${group.launchTemplateId} at ${group.version}, which ${outside.join(', ')} outside this run also follow${outside.length === 1 ? 's' : ''}: the new version would reach ${outside.length === 1 ? 'it' : 'them'} untested; give each group its own template or pin the versions, or set rollout.allowSharedUnpinnedTemplates: true to accept that`,
+        ]
+      : [];
+  return { problems, warnings: inside.length || problems.length === 0 ? warnings : [] };
 }

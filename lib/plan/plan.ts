@@ -8,15 +8,15 @@ import type { ExecutionInput } from '../input.js';
 import { STAGES } from '../stages.js';
 import { executionName as makeName } from '../names.js';
 import { skippedNotice, startNotice } from '../notify/messages.js';
-import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
+import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
-import { describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
+import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
 import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
-import { groupAmiProblems, ownershipVerdict, processVerdict, rootVolumeProblems } from './groups.js';
+import { groupAmiProblems, ownershipVerdict, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -153,6 +153,10 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const latest = await latestVersions(versions.flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
   const amis = await describeAmis(versions.flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
 
+  const unpinned = config.rollout.allowUnpinnedVersions && refs.some((r) => r && isUnpinned(r.version));
+  const everyGroup = unpinned ? await allAutoScalingGroups() : [];
+  const inRun = new Set(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
+
   const groups: NodeGroupPlan[] = [];
   const next = new Map<string, string>();
   let v = 0;
@@ -163,17 +167,22 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const name = asg.AutoScalingGroupName as string;
     const owned = ownershipVerdict(asg, (version?.LaunchTemplateId && latest.tags.get(version.LaunchTemplateId)) || {});
     const processes = processVerdict(asg);
+    const shared =
+      version?.LaunchTemplateId && ref
+        ? sharedTemplateVerdict({ asgName: name, launchTemplateId: version.LaunchTemplateId, version: ref.version }, everyGroup, inRun, config.rollout.allowSharedUnpinnedTemplates)
+        : { problems: [], warnings: [] };
     const imageId = version?.LaunchTemplateData?.ImageId;
     const ami = imageId ? amis.get(imageId) : undefined;
     const own = [
       ...verdict.problems,
       ...owned.problems,
       ...processes.problems,
+      ...shared.problems,
       ...(version && imageId ? groupAmiProblems(name, imageId, ami, variant) : []),
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
-    warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings);
+    warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
       groups.push({ ...toPlan(asg, version), canary });
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
