@@ -86,12 +86,11 @@ export function rootVolumeProblems(asgName: string, version: LaunchTemplateVersi
 /**
  * Suspended processes and warm pools
  * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-how-suspending-processes-affects-other-processes.html,
- * https://docs.aws.amazon.com/autoscaling/ec2/userguide/instance-refresh-overview.html):
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefreshProgressDetails.html):
  * with Launch, Terminate or InstanceRefresh suspended a refresh replaces nothing and the
  * wave would wait to its deadline; with HealthCheck or ReplaceUnhealthy suspended a new
- * node that never becomes healthy is not replaced. A warm pool's instances are replaced too,
- * from the new launch template, and stopped Windows instances keep their old state until
- * they start.
+ * node that never becomes healthy is not replaced. A warm pool's instances are replaced too
+ * (the refresh reports WarmPoolProgress apart from LivePoolProgress), so the wave takes longer.
  */
 export function processVerdict(asg: AutoScalingGroup): { problems: string[]; warnings: string[] } {
   const name = asg.AutoScalingGroupName;
