@@ -1,7 +1,7 @@
 import { logFor, logger } from '../lib/logger.js';
 import { variantOutcome, type VariantOutcome } from '../lib/notify/summary.js';
 import type { VariantRun } from '../lib/plan/types.js';
-import { recordSuccessfulSource } from '../lib/record.js';
+import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 
@@ -16,9 +16,9 @@ interface Event extends VariantRun {
 export const handler = async ({ state: event }: { state: Event }): Promise<VariantOutcome> => {
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
   const { parameterPrefix } = settings('parameterPrefix');
-  if (event.variant.stages.build) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
+  if (releaseRolledOut(event.variant.stages, outcome)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
   return outcome;
 };

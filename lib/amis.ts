@@ -9,6 +9,10 @@ export interface AmiFacts {
   name: string;
   creationDate: string | undefined;
   tags: Record<string, string>;
+  /** The owning account and AWS's alias ("amazon" only for Amazon's own images): tags cannot change either. */
+  ownerId: string | undefined;
+  ownerAlias: string | undefined;
+  rootDeviceName: string | undefined;
 }
 
 /**
@@ -29,6 +33,9 @@ export async function describeAmis(imageIds: string[]): Promise<Map<string, AmiF
           name: image.Name ?? '',
           creationDate: image.CreationDate,
           tags: Object.fromEntries((image.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : []))),
+          ownerId: image.OwnerId,
+          ownerAlias: image.ImageOwnerAlias,
+          rootDeviceName: image.RootDeviceName,
         });
       }
     } catch (error) {

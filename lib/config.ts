@@ -87,6 +87,8 @@ export const RolloutSchema = z
     waveSize: z.number().int().min(1).max(100).default(10),
     /** AutoRollback is impossible for ASGs on $Latest/$Default; refuse them unless this is true. */
     allowUnpinnedVersions: z.boolean().default(false),
+    /** With allowUnpinnedVersions: a new version reaches every group on $Latest/$Default of the template at once; refuse templates shared with groups outside the run unless this is true. */
+    allowSharedUnpinnedTemplates: z.boolean().default(false),
     setDefaultVersion: z.boolean().default(false),
     scaleInProtectedInstances: z.enum(['Refresh', 'Ignore', 'Wait']).default('Ignore'),
     standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).default('Ignore'),

@@ -9,3 +9,14 @@ export async function recordSuccessfulSource(parameterPrefix: string, variantId:
     ssm.send(new PutParameterCommand({ Name: lastBuildParameter(parameterPrefix, variantId), Value: sourceAmi, Type: 'String', Overwrite: true })),
   );
 }
+
+/**
+ * Whether a variant's release counts as rolled out, so detect-release stops offering it:
+ * only when the run built it and, if the rollout stage ran, at least one node group now
+ * runs it (patched by this run or already current). A variant that patched no group (all
+ * skipped, or none selected) records nothing, and the release is offered again.
+ */
+export function releaseRolledOut(stages: { build: boolean; rollout: boolean }, outcome: { patched: string[]; current: string[] }): boolean {
+  if (!stages.build) return false;
+  return !stages.rollout || outcome.patched.length + outcome.current.length > 0;
+}

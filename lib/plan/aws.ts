@@ -8,22 +8,38 @@ import { chunk, mapLimit } from '../util.js';
 
 /** The read-only AWS calls the plan makes. Nothing here writes. */
 
-/** The ASGs a variant's selectors name, in config order; the first selector that names an ASG decides its canary flag. */
-export async function findAutoScalingGroups(selectors: NodeGroupSelector[]): Promise<{ groups: { asg: AutoScalingGroup; canary: boolean }[]; missing: string[] }> {
-  const byName = new Map<string, { asg: AutoScalingGroup; canary: boolean }>();
+/**
+ * The ASGs a variant's selectors name, in config order: groups named by asgName keep the
+ * operator's order; the groups a tag selector matches come at that selector's place,
+ * sorted by name (AWS's order is not a promise). The first selector that names an ASG
+ * decides its canary flag. A tag selector matching nothing is reported by its tag.
+ */
+export async function findAutoScalingGroups(
+  selectors: NodeGroupSelector[],
+): Promise<{ groups: { asg: AutoScalingGroup; canary: boolean }[]; missing: string[]; emptyTags: { key: string; value: string }[] }> {
+  const found = new Map<string, AutoScalingGroup>();
   const named = selectors.filter((s) => s.asgName).map((s) => s.asgName as string);
-  for (const batch of chunk(named, 50)) {
-    for (const asg of await describeGroups({ AutoScalingGroupNames: batch })) {
-      const selector = selectors.find((s) => s.asgName === asg.AutoScalingGroupName);
-      byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector?.canary ?? false });
+  for (const batch of chunk(named, 50)) for (const asg of await describeGroups({ AutoScalingGroupNames: batch })) found.set(asg.AutoScalingGroupName as string, asg);
+  const byName = new Map<string, { asg: AutoScalingGroup; canary: boolean }>();
+  const emptyTags: { key: string; value: string }[] = [];
+  for (const selector of selectors) {
+    if (selector.asgName) {
+      const asg = found.get(selector.asgName);
+      if (asg && !byName.has(selector.asgName)) byName.set(selector.asgName, { asg, canary: selector.canary });
+      continue;
     }
-  }
-  for (const selector of selectors.filter((s) => s.tag)) {
     const tag = selector.tag as { key: string; value: string };
-    for (const asg of await describeGroups({ Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] }))
-      if (!byName.has(asg.AutoScalingGroupName as string)) byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector.canary });
+    const matched = await describeGroups({ Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] });
+    if (!matched.length) emptyTags.push(tag);
+    const sorted = [...matched].sort((a, b) => String(a.AutoScalingGroupName).localeCompare(String(b.AutoScalingGroupName)));
+    for (const asg of sorted) if (!byName.has(asg.AutoScalingGroupName as string)) byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector.canary });
   }
-  return { groups: [...byName.values()], missing: named.filter((n) => !byName.has(n)) };
+  return { groups: [...byName.values()], missing: named.filter((n) => !found.has(n)), emptyTags };
+}
+
+/** Every ASG in the region (only read when an unpinned group's template might be shared). */
+export function allAutoScalingGroups(): Promise<AutoScalingGroup[]> {
+  return describeGroups({});
 }
 
 async function describeGroups(query: { AutoScalingGroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }): Promise<AutoScalingGroup[]> {
@@ -61,12 +77,15 @@ export async function terminationHooks(asgNames: string[]): Promise<boolean[]> {
   });
 }
 
-/** The latest version number of each launch template: the next CreateLaunchTemplateVersion gets the one after it. */
-export async function latestVersions(launchTemplateIds: string[]): Promise<Map<string, number>> {
-  const latest = new Map<string, number>();
+/** The latest version number of each launch template (the next CreateLaunchTemplateVersion gets the one after it) and its tags. */
+export async function latestVersions(launchTemplateIds: string[]): Promise<Map<string, number> & { tags: Map<string, Record<string, string>> }> {
+  const latest = Object.assign(new Map<string, number>(), { tags: new Map<string, Record<string, string>>() });
   for (const batch of chunk([...new Set(launchTemplateIds)], 100)) {
     const out = await withRetries(() => ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: batch })));
-    for (const lt of out.LaunchTemplates ?? []) if (lt.LaunchTemplateId && lt.LatestVersionNumber) latest.set(lt.LaunchTemplateId, lt.LatestVersionNumber);
+    for (const lt of out.LaunchTemplates ?? []) {
+      if (lt.LaunchTemplateId && lt.LatestVersionNumber) latest.set(lt.LaunchTemplateId, lt.LatestVersionNumber);
+      if (lt.LaunchTemplateId) latest.tags.set(lt.LaunchTemplateId, Object.fromEntries((lt.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : []))));
+    }
   }
   return latest;
 }

@@ -34,6 +34,21 @@ export function explicitAmiProblems(field: 'baseAmi' | 'amiId', id: string, ami:
   return [`${at}: AMI ${id} (${ami.name}) is ${describe({ windows, edition, kubernetes })}, but variant ${variant.id} is ${describe(variant)}`];
 }
 
+/**
+ * Who owns an explicit AMI. Tags prove nothing (anyone with ec2:CreateTags sets them); the
+ * owner is AWS's fact: an amiId to roll out must be this account's own (the pipeline built
+ * it); a baseAmi this account's or Amazon's (ImageOwnerAlias "amazon").
+ */
+export function explicitAmiOwnerProblems(field: 'baseAmi' | 'amiId', id: string, ami: AmiFacts | undefined, accountId: string | undefined): string[] {
+  if (!ami) return [];
+  const mine = accountId !== undefined && ami.ownerId === accountId;
+  if (mine || (field === 'baseAmi' && ami.ownerAlias === 'amazon')) return [];
+  const who = `owned by account ${ami.ownerId ?? 'unknown'}${ami.ownerAlias ? ` (${ami.ownerAlias})` : ''}`;
+  return field === 'amiId'
+    ? [`input.amiId: AMI ${id} (${ami.name}) is ${who}, not by this account${accountId ? ` (${accountId})` : ''}: roll out only an AMI this account built`]
+    : [`input.baseAmi: AMI ${id} (${ami.name}) is ${who}, neither Amazon nor this account${accountId ? ` (${accountId})` : ''}: build only from Amazon's AMIs or this account's own`];
+}
+
 /** ASGs that more than one variant selects: each would get two AMIs and two refreshes in one run. */
 export function sharedGroupProblems(groupsByVariant: { variantId: string; asgNames: string[] }[]): string[] {
   const owners = new Map<string, string[]>();

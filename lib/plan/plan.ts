@@ -8,14 +8,15 @@ import type { ExecutionInput } from '../input.js';
 import { STAGES } from '../stages.js';
 import { executionName as makeName } from '../names.js';
 import { skippedNotice, startNotice } from '../notify/messages.js';
-import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
+import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
-import { describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
+import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
 import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
-import { collapseWarnings, explicitAmiProblems, sharedGroupProblems } from './checks.js';
+import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
+import { groupAmiProblems, ownershipVerdict, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -43,6 +44,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const amis = await describeAmis(explicit.map((e) => e.id));
   // Input validation allows an explicit AMI with exactly one variant; say so once, not per variant.
   for (const { field, id } of explicit) problems.push(...[...new Set(variants.flatMap((v) => explicitAmiProblems(field, id, amis.get(id), v)))]);
+  const accountId = ctx.execution?.stateMachineArn.split(':')[4];
+  for (const { field, id } of explicit) problems.push(...explicitAmiOwnerProblems(field, id, amis.get(id), accountId));
 
   const planned: VariantPlan[] = [];
   const upToDate: RunPlan['upToDate'] = [];
@@ -65,6 +68,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     problems.push(...checkImagesForVariant(images, variant).map((p) => `variant ${variant.id}: ${p}`));
     const groups = await planNodeGroups(variant, config, input);
     problems.push(...groups.problems);
+    // input.nodeGroups naming only other variants' groups: this variant builds nothing and records nothing.
+    if (input.nodeGroups && groups.selected.length === 0) continue;
     selected.push({ variantId: variant.id, asgNames: groups.selected });
     for (const [asg, next] of groups.next) nextVersions.set(asg, next);
     const refs = images.flatMap((i) => {
@@ -138,11 +143,19 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const warnings: string[] = [];
   const found = await findAutoScalingGroups(variant.nodeGroups);
   problems.push(...found.missing.map((n) => `variant ${variant.id}: Auto Scaling group "${n}" was not found in this region`));
+  problems.push(
+    ...found.emptyTags.map((t) => `variant ${variant.id}: the node group selector tag ${t.key}=${t.value} matches no Auto Scaling group in this region: fix the tag in nodeGroups, or remove the selector`),
+  );
   const selected = found.groups.filter(({ asg }) => !input.nodeGroups || input.nodeGroups.includes(asg.AutoScalingGroupName as string));
   const refs = selected.map(({ asg }) => launchTemplateInUse(asg));
   const versions = await describeVersions(refs.flatMap((r) => (r ? [r] : [])));
   const hooks = await terminationHooks(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
   const latest = await latestVersions(versions.flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
+  const amis = await describeAmis(versions.flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
+
+  const unpinned = config.rollout.allowUnpinnedVersions && refs.some((r) => r && isUnpinned(r.version));
+  const everyGroup = unpinned ? await allAutoScalingGroups() : [];
+  const inRun = new Set(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
 
   const groups: NodeGroupPlan[] = [];
   const next = new Map<string, string>();
@@ -151,9 +164,26 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const ref = refs[i];
     const version = ref ? versions[v++] : undefined;
     const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, hooks[i] ?? false);
-    problems.push(...verdict.problems.map((p) => `variant ${variant.id}: ${p}`));
-    warnings.push(...verdict.warnings);
-    if (verdict.problems.length === 0 && version) {
+    const name = asg.AutoScalingGroupName as string;
+    const owned = ownershipVerdict(asg, (version?.LaunchTemplateId && latest.tags.get(version.LaunchTemplateId)) || {});
+    const processes = processVerdict(asg);
+    const shared =
+      version?.LaunchTemplateId && ref
+        ? sharedTemplateVerdict({ asgName: name, launchTemplateId: version.LaunchTemplateId, version: ref.version }, everyGroup, inRun, config.rollout.allowSharedUnpinnedTemplates)
+        : { problems: [], warnings: [] };
+    const imageId = version?.LaunchTemplateData?.ImageId;
+    const ami = imageId ? amis.get(imageId) : undefined;
+    const own = [
+      ...verdict.problems,
+      ...owned.problems,
+      ...processes.problems,
+      ...shared.problems,
+      ...(version && imageId ? groupAmiProblems(name, imageId, ami, variant) : []),
+      ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
+    ];
+    problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
+    warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
+    if (own.length === 0 && version) {
       groups.push({ ...toPlan(asg, version), canary });
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
@@ -161,6 +191,9 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     }
   });
   const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
+  // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
+  if (groups.length && !groups.some((g) => g.canary))
+    warnings.push(`no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map((g) => g.asgName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`);
   return { groups, problems, warnings: collapseWarnings(warnings, names), next, selected: names, limited: selected.length < found.groups.length };
 }
 

@@ -1,4 +1,5 @@
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
+import { refreshStoppers, warmPoolHandlers } from './suspended.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
@@ -98,7 +99,7 @@ export class SimulatedAccount {
     this.seed(fleet, now);
     this.handlers = {
       EC2: { ...ec2Handlers(this.ctx), ...fastLaunchHandlers(this.ctx) },
-      AutoScaling: autoscalingHandlers(this.ctx, (asg, input) => this.startRefresh(asg, input)),
+      AutoScaling: { ...autoscalingHandlers(this.ctx, (asg, input) => this.startRefresh(asg, input)), ...warmPoolHandlers(this.ctx) },
       Imagebuilder: imagebuilderHandlers(this.ctx),
       SSM: ssmHandlers(this.ctx),
       SNS: snsHandlers(this.ctx),
@@ -108,7 +109,7 @@ export class SimulatedAccount {
 
   private seed(fleet: Fleet, now: number): void {
     const s = this.state;
-    for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
+    for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, ...(a.owner ? { owner: a.owner } : {}), createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
     for (const [name, value] of Object.entries(fleet.ssmParameters)) {
       const dataType = name.endsWith('/image_id') ? 'aws:ec2:image' : 'text';
       s.ssm[name] = { value, type: 'String', dataType, version: 1, lastModified: now };
@@ -159,6 +160,8 @@ export class SimulatedAccount {
         desired: g.instances,
         tags: { ...g.tags },
         terminationHook: g.terminationHook,
+        ...(g.suspendedProcesses?.length ? { suspendedProcesses: [...g.suspendedProcesses] } : {}),
+        ...(g.warmPool ? { warmPool: true } : {}),
         createdTime: now,
         instances: Array.from({ length: g.instances }, (_, n) => ({
           instanceId: this.ctx.nextId('i-'),
@@ -277,7 +280,8 @@ export class SimulatedAccount {
       ...(desiredConfiguration ? { desiredConfiguration } : {}),
       ...(failure ? { failure } : {}),
     });
-    this.state.refreshes.push(r);
+    // Launch, Terminate or InstanceRefresh suspended: AWS accepts the refresh, which then replaces nothing (local/sim/suspended.ts).
+    this.state.refreshes.push(refreshStoppers(asg).length ? { ...r, external: { end: Number.MAX_SAFE_INTEGER } } : r);
     return r.id;
   }
 

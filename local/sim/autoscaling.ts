@@ -3,6 +3,7 @@ import { findLt, findVersion } from './ec2.js';
 import { desiredMixedPolicy, renderMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
 import { ssmValue } from './ssm.js';
+import { renderSuspension } from './suspended.js';
 
 const PAGE = 50;
 
@@ -72,6 +73,7 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     Tags: Object.entries(a.tags).map(([Key, Value]) => ({ ResourceId: a.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
     TerminationPolicies: ['Default'],
     NewInstancesProtectedFromScaleIn: false,
+    ...renderSuspension(a),
   };
 }
 

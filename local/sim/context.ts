@@ -62,6 +62,9 @@ export interface AsgRec {
   desired: number;
   tags: Record<string, string>;
   terminationHook: boolean;
+  /** SuspendProcesses names; absent = none. */
+  suspendedProcesses?: string[];
+  warmPool?: boolean;
   createdTime: number;
   instances: InstanceRec[];
 }
@@ -159,7 +162,7 @@ export interface ExecRec {
 /** Everything that can change. JSON-only, so a snapshot is a faithful deep copy. Statuses are never stored: they are derived from event times on read. */
 export interface SimState {
   counter: number;
-  amis: Record<string, { id: string; name: string; platform: 'windows' | 'linux'; createdAt: number }>;
+  amis: Record<string, { id: string; name: string; platform: 'windows' | 'linux'; createdAt: number; owner?: string }>;
   tags: Record<string, Record<string, string>>;
   ssm: Record<string, { value: string; type: string; dataType: string; version: number; lastModified: number }>;
   launchTemplates: Record<string, LtRec>;

@@ -6,6 +6,22 @@ export interface AmiView {
   name: string;
   platform: 'windows' | 'linux';
   createdAt: number;
+  /** 'amazon', 'self' or an account id; absent = 'amazon' for EKS_Optimized names, else this account. */
+  owner?: string;
+}
+
+/** Amazon's account for its Windows AMIs (EKS-optimized Windows included): the owner of the ec2-windows-ami-update topic. */
+export const AMAZON_WINDOWS_OWNER = '801119661308';
+
+/**
+ * OwnerId and ImageOwnerAlias as DescribeImages returns them
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Image.html): the alias is
+ * "amazon" only for Amazon's own images; tags never change either field.
+ */
+function ownerOf(ctx: Ctx, a: AmiView): { OwnerId: string; ImageOwnerAlias?: string } {
+  const owner = a.owner ?? (a.name.includes('EKS_Optimized') ? 'amazon' : 'self');
+  if (owner === 'amazon') return { OwnerId: AMAZON_WINDOWS_OWNER, ImageOwnerAlias: 'amazon' };
+  return { OwnerId: owner === 'self' ? ctx.accountId : owner };
 }
 
 const AMI_RE = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -58,7 +74,7 @@ function renderImage(ctx: Ctx, a: AmiView): Record<string, unknown> {
     ImageId: a.id,
     Name: a.name,
     State: 'available',
-    OwnerId: a.name.includes('EKS_Optimized') ? '801119661308' : ctx.accountId,
+    ...ownerOf(ctx, a),
     CreationDate: iso(a.createdAt),
     Architecture: 'x86_64',
     ImageType: 'machine',

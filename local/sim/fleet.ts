@@ -16,6 +16,8 @@ export const AmiSchema = z.strictObject({
   platform: z.enum(['windows', 'linux']).default('windows'),
   /** ISO date-time; absent = 30 days before the scenario starts. */
   creationDate: z.iso.datetime().optional(),
+  /** 'amazon' (rendered as Amazon's Windows AMI owner 801119661308, alias amazon), 'self' (this account) or a 12-digit account id; absent = 'amazon' for EKS_Optimized names, else the account. */
+  owner: z.union([z.enum(['amazon', 'self']), z.string().regex(/^\d{12}$/)]).optional(),
 });
 
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
@@ -59,6 +61,10 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   protectedInstances: z.number().int().min(0).optional(),
   /** The next N instances are in Standby. */
   standbyInstances: z.number().int().min(0).optional(),
+  /** Auto Scaling processes suspended on the group (SuspendProcesses), e.g. Launch, Terminate, InstanceRefresh. */
+  suspendedProcesses: z.array(z.enum(['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'])).optional(),
+  /** The group has a warm pool (DescribeWarmPool returns its configuration). */
+  warmPool: z.boolean().optional(),
 });
 
 export const ScenarioFleetSchema = z.strictObject({

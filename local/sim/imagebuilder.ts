@@ -34,7 +34,7 @@ export function builtAmis(ctx: Ctx): AmiView[] {
   const now = ctx.now();
   return Object.values(ctx.state.images)
     .filter((img) => imageStatus(ctx, img, now).status === 'AVAILABLE')
-    .map((img) => ({ id: img.amiId, name: img.amiName, platform: img.platform, createdAt: img.createdAt + ctx.durations.imageBuild * MINUTE }));
+    .map((img) => ({ id: img.amiId, name: img.amiName, platform: img.platform, owner: 'self', createdAt: img.createdAt + ctx.durations.imageBuild * MINUTE }));
 }
 
 function checkNameAndVersion(input: Input): { name: string; version: string } {
