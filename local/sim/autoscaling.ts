@@ -177,8 +177,8 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const now = ctx.now();
       return { AutoScalingGroups: items.map((a) => renderAsg(ctx, asgView(ctx, a, now))), ...(NextToken ? { NextToken } : {}) };
     },
-    // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type: HeartbeatTimeout 300? not a default here but the
-    // eksctl-style drain hook; GlobalTimeout = 100 × HeartbeatTimeout (User Guide, "Amazon EC2 Auto Scaling lifecycle hooks").
+    // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type: an eksctl-style drain hook with HeartbeatTimeout
+    // 300 (AWS's default is 3600); GlobalTimeout = 100 × HeartbeatTimeout (User Guide, "Amazon EC2 Auto Scaling lifecycle hooks").
     // Knowingly simplified: a refresh does not wait for the hook's heartbeat (replacement timing is durations.instanceLaunch).
     DescribeLifecycleHooks(input: Input) {
       const a = requireAsg(ctx, input.AutoScalingGroupName);
