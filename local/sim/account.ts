@@ -110,6 +110,8 @@ export class SimulatedAccount {
   private seed(fleet: Fleet, now: number): void {
     const s = this.state;
     for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, ...(a.owner ? { owner: a.owner } : {}), createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
+    // SSM User Guide, "Native parameter support for Amazon Machine Image IDs": */image_id parameters carry DataType
+    // aws:ec2:image (the EKS optimized AMI parameters do).
     for (const [name, value] of Object.entries(fleet.ssmParameters)) {
       const dataType = name.endsWith('/image_id') ? 'aws:ec2:image' : 'text';
       s.ssm[name] = { value, type: 'String', dataType, version: 1, lastModified: now };
@@ -130,6 +132,7 @@ export class SimulatedAccount {
           data: {
             ImageId: v.imageId,
             InstanceType: v.instanceType,
+            // EC2 User Guide, "Configure the instance metadata options": IMDSv2 required, hop limit 2 (EKS nodes' usual settings).
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
             ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}\n</powershell>\n`) } : {}),
             // A root-volume override makes launches ignore Fast Launch's pre-provisioned snapshots.
@@ -224,6 +227,7 @@ export class SimulatedAccount {
     return { atPercent: 0, reason: `Instance failed to launch: Volume of size ${size} GB is smaller than snapshot of AMI ${desired.imageId}, expect size >= ${snapshotGiB} GB (InvalidBlockDeviceMapping).` };
   }
 
+  // Auto Scaling API Reference, StartInstanceRefresh: InstanceRefreshId is a UUID.
   private refreshId(): string {
     const h = this.ctx.nextId('', 32);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -231,13 +235,21 @@ export class SimulatedAccount {
 
   private startRefresh(asg: AsgRec, input: Input): string {
     const ctx = this.ctx;
+    // Auto Scaling User Guide, "How an instance refresh works": Rolling (default) or ReplaceRootVolume. Only Rolling is
+    // modelled; the simulation refuses ReplaceRootVolume (stricter than AWS, which accepts it for qualifying groups).
     if (input.Strategy !== undefined && input.Strategy !== 'Rolling') throw awsError('ValidationError', `Strategy ${String(input.Strategy)} is not supported by the simulation.`);
     const last = latestRefresh(ctx, asg.name);
+    // Auto Scaling API Reference, StartInstanceRefresh, Errors: InstanceRefreshInProgress (SDK InstanceRefreshInProgressFault)
+    // "The request failed because an active instance refresh already exists for the specified Auto Scaling group".
     if (last && ACTIVE.has(evaluateRefresh(last, ctx.now()).status))
       throw awsError('InstanceRefreshInProgressFault', `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`);
     const prefs = obj(input.Preferences) ?? {};
     const min = typeof prefs.MinHealthyPercentage === 'number' ? prefs.MinHealthyPercentage : 90;
     const max = typeof prefs.MaxHealthyPercentage === 'number' ? prefs.MaxHealthyPercentage : 100;
+    // Auto Scaling API Reference, "RefreshPreferences": MinHealthyPercentage 0–100, MaxHealthyPercentage 100–200, "the
+    // difference between them cannot be greater than 100". NOTE more forgiving than AWS: CheckpointDelay without
+    // CheckpointPercentages, CheckpointDelay beyond 172800, BakeTime beyond 172800 and unknown ScaleInProtectedInstances /
+    // StandbyInstances values are accepted (see README).
     if (min < 0 || min > 100 || max < 100 || max > 200 || max - min > 100)
       throw awsError('ValidationError', 'MinHealthyPercentage must be 0-100, MaxHealthyPercentage 100-200, and at most 100 apart.');
     // Fold the previous (finished) refresh into the group before starting the next one.
@@ -248,6 +260,8 @@ export class SimulatedAccount {
     if (view.mixedPolicy) asg.mixedPolicy = view.mixedPolicy;
     else delete asg.mixedPolicy;
     asg.mixed = view.mixedPolicy !== undefined;
+    // Auto Scaling API Reference, "DesiredConfiguration": a LaunchTemplate or a MixedInstancesPolicy whose
+    // LaunchTemplateSpecification names the template; an unknown template or version fails the start (ValidationError).
     const desiredConfiguration = obj(input.DesiredConfiguration);
     const spec = obj(desiredConfiguration?.LaunchTemplate) ?? obj(obj(obj(desiredConfiguration?.MixedInstancesPolicy)?.LaunchTemplate)?.LaunchTemplateSpecification);
     let desired = view.target;
@@ -258,6 +272,9 @@ export class SimulatedAccount {
         throw awsError('ValidationError', `DesiredConfiguration launch template is not valid: ${(e as Error).message}`);
       }
     }
+    // Auto Scaling API Reference, "RefreshPreferences" AutoRollback: "A rollback is not supported in the following situations:
+    // There is no desired configuration specified ... uses a Systems Manager parameter instead of an AMI ID ... uses the
+    // launch template's $Latest or $Default version" (IrreversibleInstanceRefresh, SDK IrreversibleInstanceRefreshFault).
     if (prefs.AutoRollback === true) {
       // AWS can only roll back to an explicit version it can return to.
       const moving = (v: string) => v === '$Latest' || v === '$Default';
@@ -267,6 +284,8 @@ export class SimulatedAccount {
     }
     // The whole policy is validated at start, not at the end (StartInstanceRefresh API reference, DesiredConfiguration).
     if (desiredConfiguration) desiredMixedPolicy(ctx, desiredConfiguration);
+    // Injected faults (fleet.ts): refreshFailure fails at a given percentage, as an EC2 launch failure or failed health check
+    // would (Auto Scaling API Reference, StartInstanceRefresh: "An instance refresh might fail for several reasons").
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
     const failure = this.rootVolumeFailure(desired) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);

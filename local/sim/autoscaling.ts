@@ -5,6 +5,8 @@ import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refr
 import { ssmValue } from './ssm.js';
 import { renderSuspension } from './suspended.js';
 
+// Amazon EC2 Auto Scaling API Reference, DescribeAutoScalingGroups / DescribeInstanceRefreshes: MaxRecords
+// "default value is 50 and the maximum value is 100".
 const PAGE = 50;
 
 /** Resolves a launch template spec to the AMI it launches; ImageId may be `resolve:ssm:<parameter>`. */
@@ -34,6 +36,8 @@ export interface AsgView {
 }
 
 export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
+  // A group shows its refresh's progress: Amazon EC2 Auto Scaling User Guide, "How an instance refresh works in an
+  // Auto Scaling group" (old instances are replaced batch by batch; the group's configuration changes only at the end).
   const r = latestRefresh(ctx, asg.name);
   if (r) {
     const v = evaluateRefresh(r, now);
@@ -56,6 +60,8 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     MinSize: a.minSize,
     MaxSize: a.maxSize,
     DesiredCapacity: a.desired,
+    // Fixed values, API Reference "AutoScalingGroup" data type: DefaultCooldown default 300 s; HealthCheckType EC2 (the
+    // default); HealthCheckGracePeriod 300 (the console default). Not derived from the scenario: knowingly simplified.
     DefaultCooldown: 300,
     AvailabilityZones: [`${ctx.region}a`, `${ctx.region}b`],
     HealthCheckType: 'EC2',
@@ -63,8 +69,11 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     CreatedTime: new Date(a.createdTime),
     Instances: v.instances.map((i, n) => ({
       InstanceId: i.instanceId,
+      // Knowingly simplified: every instance is m5.large, alternating between two AZs (API Reference, "Instance" data type).
       InstanceType: 'm5.large',
       AvailabilityZone: `${ctx.region}${n % 2 === 0 ? 'a' : 'b'}`,
+      // API Reference, "Instance" data type: LifecycleState Standby / InService; ProtectedFromScaleIn per instance
+      // (User Guide, "Use instance scale-in protection"; "Temporarily remove instances from your Auto Scaling group").
       LifecycleState: i.standby === true ? 'Standby' : 'InService',
       HealthStatus: 'Healthy',
       LaunchTemplate: { LaunchTemplateId: i.ltId, LaunchTemplateName: ctx.state.launchTemplates[i.ltId]?.name, Version: i.version },
@@ -77,6 +86,9 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
   };
 }
 
+// API Reference, DescribeAutoScalingGroups / "Filter" data type: tag:<key>, tag-key, tag-value; several values of one
+// filter are ORed, several filters ANDed. Other filter names (auto-scaling-group-name…) are not modelled: the stricter
+// reading refuses them with ValidationError rather than ignoring them.
 function matches(a: AsgRec, filters: unknown[]): boolean {
   return filters.every((f) => {
     const { Name, Values } = (obj(f) ?? {}) as { Name?: string; Values?: string[] };
@@ -91,6 +103,9 @@ function matches(a: AsgRec, filters: unknown[]): boolean {
   });
 }
 
+// Pagination, API Reference (DescribeAutoScalingGroups, DescribeInstanceRefreshes): MaxRecords 1–max, NextToken from a
+// previous answer; an unreadable token is InvalidNextToken ("Common Errors" of the Auto Scaling API Reference). Tokens
+// here are opaque base64 offsets, as callers must treat them.
 function page<T>(items: T[], input: Input, max = 100): { items: T[]; NextToken?: string } {
   const size = typeof input.MaxRecords === 'number' ? input.MaxRecords : PAGE;
   if (size < 1 || size > max) throw awsError('ValidationError', `MaxRecords must be between 1 and ${max}.`);
@@ -104,6 +119,8 @@ function page<T>(items: T[], input: Input, max = 100): { items: T[]; NextToken?:
 }
 
 function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
+  // API Reference, "InstanceRefresh" data type: Status, StatusReason, PercentageComplete, InstancesToUpdate,
+  // ProgressDetails, Preferences, DesiredConfiguration, Strategy, RollbackDetails.
   const p = r.preferences;
   return {
     InstanceRefreshId: r.id,
@@ -115,6 +132,9 @@ function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
     PercentageComplete: v.percentageComplete,
     InstancesToUpdate: v.instancesToUpdate,
     ProgressDetails: { LivePoolProgress: { PercentageComplete: v.percentageComplete, InstancesToUpdate: v.instancesToUpdate } },
+    // User Guide, "Understand the default values for an instance refresh": MinHealthyPercentage 90, SkipMatching false,
+    // AutoRollback false. NOTE more forgiving than AWS: the rendered ScaleInProtectedInstances/StandbyInstances default is
+    // 'Ignore' (the console's default) while the API default, which planRefresh models, is 'Wait' (see README).
     Preferences: {
       MinHealthyPercentage: 90,
       SkipMatching: false,
@@ -124,6 +144,7 @@ function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
       ...structuredClone(p),
     },
     ...(r.desiredConfiguration ? { DesiredConfiguration: structuredClone(r.desiredConfiguration) } : {}),
+    // Only the Rolling strategy (the default, User Guide "How an instance refresh works") is modelled; account.ts refuses others.
     Strategy: 'Rolling',
     ...(v.rollback
       ? {
@@ -140,6 +161,8 @@ function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
 
 export function requireAsg(ctx: Ctx, name: unknown): AsgRec {
   const a = typeof name === 'string' ? ctx.state.asgs[name] : undefined;
+  // API Reference, "Common Errors": an unknown group is a ValidationError ("AutoScalingGroup name not found"), as the
+  // Auto Scaling API answers for StartInstanceRefresh, DescribeInstanceRefreshes, CancelInstanceRefresh.
   if (!a) throw awsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${String(name)}' not found`);
   return a;
 }
@@ -154,6 +177,9 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const now = ctx.now();
       return { AutoScalingGroups: items.map((a) => renderAsg(ctx, asgView(ctx, a, now))), ...(NextToken ? { NextToken } : {}) };
     },
+    // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type: an eksctl-style drain hook with HeartbeatTimeout
+    // 300 (AWS's default is 3600); GlobalTimeout = 100 × HeartbeatTimeout (User Guide, "Amazon EC2 Auto Scaling lifecycle hooks").
+    // Knowingly simplified: a refresh does not wait for the hook's heartbeat (replacement timing is durations.instanceLaunch).
     DescribeLifecycleHooks(input: Input) {
       const a = requireAsg(ctx, input.AutoScalingGroupName);
       const wanted = arr(input.LifecycleHookNames) as string[];
@@ -176,6 +202,8 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
     },
     DescribeInstanceRefreshes(input: Input) {
       const a = requireAsg(ctx, input.AutoScalingGroupName);
+      // API Reference, DescribeInstanceRefreshes: newest first; InstanceRefreshIds narrows the list; paginated by MaxRecords.
+      // Not documented how long AWS keeps old records; the simulation keeps all of them.
       const ids = arr(input.InstanceRefreshIds) as string[];
       const now = ctx.now();
       const list = ctx.state.refreshes.filter((r) => r.asgName === a.name && (ids.length === 0 || ids.includes(r.id))).reverse();
@@ -187,6 +215,10 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const r = latestRefresh(ctx, a.name);
       const now = ctx.now();
       const status = r ? evaluateRefresh(r, now).status : undefined;
+      // API Reference, CancelInstanceRefresh: "If an instance refresh or rollback is not in progress, an
+      // ActiveInstanceRefreshNotFound error occurs" (SDK name ActiveInstanceRefreshNotFoundFault). AWS also cancels a
+      // rollback in progress; the simulation refuses that (stricter). WaitForTransitioningInstances is not modelled: the batch
+      // under way always finishes first (refresh.ts cancelEffective).
       if (!r || !status || !['Pending', 'InProgress', 'Baking'].includes(status))
         throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
       r.cancelRequestedAt = now;

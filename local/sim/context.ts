@@ -212,6 +212,8 @@ export function stableStringify(v: unknown): string {
  * Client-token idempotency as AWS does it: same token + same request → the first answer; same token with another
  * request → `mismatch` error. `make` returns JSON data (it is stored in state); callers render Dates from it.
  */
+// EC2 Developer Guide, "Ensuring idempotency in Amazon EC2 API requests"; Image Builder API Reference, clientToken /
+// IdempotentParameterMismatchException. Not documented how long AWS keeps a token; the simulation keeps it for ever.
 export function idempotent<T>(ctx: Ctx, op: string, token: unknown, input: Input, mismatch: string, make: () => T): T {
   if (typeof token !== 'string' || token === '') return make();
   const key = `${op}:${token}`;

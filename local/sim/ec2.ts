@@ -24,6 +24,9 @@ function ownerOf(ctx: Ctx, a: AmiView): { OwnerId: string; ImageOwnerAlias?: str
   return { OwnerId: owner === 'self' ? ctx.accountId : owner };
 }
 
+// Amazon EC2 API Reference, "Error codes for the Amazon EC2 API": a malformed id is InvalidAMIID.Malformed /
+// InvalidLaunchTemplateId.Malformed, an unknown one InvalidAMIID.NotFound / InvalidLaunchTemplateId.NotFound
+// (resource ids have 8 or 17 hex digits: EC2 User Guide, "Resource IDs").
 const AMI_RE = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const LT_RE = /^lt-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
@@ -41,6 +44,8 @@ export function requireAmi(ctx: Ctx, id: unknown): AmiView {
   return a;
 }
 
+// EC2 API Reference, DescribeLaunchTemplateVersions / CreateLaunchTemplateVersion: "You must specify either the launch
+// template ID or launch template name" (else MissingParameter); unknown name: InvalidLaunchTemplateName.NotFoundException.
 export function findLt(ctx: Ctx, spec: { id?: unknown; name?: unknown }): LtRec {
   if (typeof spec.id === 'string') {
     if (!LT_RE.test(spec.id)) throw awsError('InvalidLaunchTemplateId.Malformed', `The launch template ID '${spec.id}' is malformed.`);
@@ -61,6 +66,8 @@ export function latestVersion(lt: LtRec): number {
 }
 
 /** Resolves "3", "$Latest" or "$Default" to a stored version. */
+// EC2 User Guide, "Modify a launch template (manage launch template versions)": $Latest, $Default or a number; an
+// unknown version is InvalidLaunchTemplateId.VersionNotFound ("Error codes for the Amazon EC2 API").
 export function findVersion(lt: LtRec, version: string | number | undefined): LtVersionRec {
   const v = version === undefined || version === '$Default' ? lt.defaultVersion : version === '$Latest' ? latestVersion(lt) : Number(version);
   const rec = lt.versions.find((x) => x.versionNumber === v);
@@ -68,6 +75,8 @@ export function findVersion(lt: LtRec, version: string | number | undefined): Lt
   return rec;
 }
 
+// EC2 API Reference, "Image" data type: Platform is "windows" for Windows AMIs and absent otherwise; PlatformDetails.
+// Knowingly simplified: State is always available, x86_64, EBS root /dev/sda1; no BlockDeviceMappings are rendered.
 function renderImage(ctx: Ctx, a: AmiView): Record<string, unknown> {
   const tags = ctx.state.tags[a.id] ?? {};
   return {
@@ -108,6 +117,9 @@ function renderLt(lt: LtRec): Record<string, unknown> {
   };
 }
 
+// EC2 API Reference, DescribeImages, Filters: name, image-id, platform ("windows"), state, tag:<key>, tag-key, with
+// * and ? wildcards. NOTE more forgiving than AWS: any other filter name is ignored (matches everything) instead of
+// refused, and Owners / ExecutableUsers / pagination are not modelled (see README).
 function matchesFilters(ctx: Ctx, a: AmiView, filters: unknown[]): boolean {
   return filters.every((f) => {
     const { Name, Values } = (obj(f) ?? {}) as { Name?: string; Values?: string[] };
@@ -128,6 +140,7 @@ function matchesFilters(ctx: Ctx, a: AmiView, filters: unknown[]): boolean {
 
 export function ec2Handlers(ctx: Ctx): Handlers {
   return {
+    // EC2 API Reference, DescribeImages: an id in ImageIds that does not exist fails the whole call (InvalidAMIID.NotFound).
     DescribeImages(input: Input) {
       const ids = arr(input.ImageIds) as string[];
       const amis = allAmis(ctx);
@@ -136,6 +149,9 @@ export function ec2Handlers(ctx: Ctx): Handlers {
     },
     CreateTags(input: Input) {
       const resources = arr(input.Resources) as string[];
+      // EC2 API Reference, CreateTags: Resources is required; "adds or overwrites only the specified tags"; an AMI must
+      // exist. NOTE more forgiving than AWS: the 50-tags-per-resource limit, key/value lengths (128/256) and the reserved
+      // aws: prefix are not checked, nor do non-AMI resource ids have to exist (see README).
       if (resources.length === 0) throw awsError('MissingParameter', 'The request must contain the parameter resourceIdSet');
       for (const r of resources) if (typeof r === 'string' && r.startsWith('ami-')) requireAmi(ctx, r);
       for (const r of resources) {
@@ -147,6 +163,7 @@ export function ec2Handlers(ctx: Ctx): Handlers {
       }
       return {};
     },
+    // EC2 API Reference, DescribeLaunchTemplates: unknown ids or names fail the call. Not paginated here (knowingly simplified).
     DescribeLaunchTemplates(input: Input) {
       const ids = arr(input.LaunchTemplateIds);
       const names = arr(input.LaunchTemplateNames);
@@ -159,6 +176,7 @@ export function ec2Handlers(ctx: Ctx): Handlers {
     DescribeLaunchTemplateVersions(input: Input) {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
       const versions = arr(input.Versions) as string[];
+      // EC2 API Reference, DescribeLaunchTemplateVersions: Versions takes numbers, $Latest, $Default. Not paginated here.
       const picked = versions.length === 0 ? lt.versions : versions.map((v) => findVersion(lt, v));
       return { LaunchTemplateVersions: picked.map((v) => renderVersion(lt, v)) };
     },
@@ -166,6 +184,10 @@ export function ec2Handlers(ctx: Ctx): Handlers {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
       const data = obj(input.LaunchTemplateData);
       if (!data) throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplateData');
+      // EC2 API Reference, CreateLaunchTemplateVersion: ClientToken "to ensure the idempotency of the request" (EC2 Developer
+      // Guide, "Ensuring idempotency": same token + other parameters is IdempotentParameterMismatch). Versions are numbered in
+      // the order created. NOTE more forgiving than AWS: LaunchTemplateData is not validated and the 10,000-version quota is
+      // not modelled.
       const number = idempotent(ctx, 'CreateLaunchTemplateVersion', input.ClientToken, input, 'IdempotentParameterMismatch', () => {
         // Without SourceVersion the new version holds only what is given; with it, given top-level keys override the source.
         const source = input.SourceVersion === undefined ? {} : findVersion(lt, str(input.SourceVersion)).data;
@@ -182,6 +204,7 @@ export function ec2Handlers(ctx: Ctx): Handlers {
     },
     ModifyLaunchTemplate(input: Input) {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
+      // EC2 API Reference, ModifyLaunchTemplate: DefaultVersion must name an existing version.
       if (input.DefaultVersion !== undefined) lt.defaultVersion = findVersion(lt, str(input.DefaultVersion) ?? String(input.DefaultVersion)).versionNumber;
       return { LaunchTemplate: renderLt(lt) };
     },

@@ -8,6 +8,8 @@ import { findLt, findVersion, requireAmi } from './ec2.js';
  * configured MaxParallelLaunches of every live AMI is the stricter reading.
  */
 export const FAST_LAUNCH_PARALLEL_QUOTA = 40;
+// Not documented how long disabling takes; the simulation takes 5 minutes (EC2 API Reference, DisableFastLaunch: the
+// pre-provisioned snapshots must be removed first).
 const DISABLE_MS = 5 * MINUTE;
 
 export function fastLaunchState(ctx: Ctx, r: FastLaunchRec, now = ctx.now()): { state: string; reason: string; since: number } | undefined {
@@ -15,6 +17,8 @@ export function fastLaunchState(ctx: Ctx, r: FastLaunchRec, now = ctx.now()): { 
     return now < r.disabledAt + DISABLE_MS ? { state: 'disabling', reason: 'Client.UserInitiated', since: r.disabledAt } : undefined;
   }
   const done = r.enabledAt + ctx.durations.fastLaunchEnable * MINUTE;
+  // EC2 API Reference, "DescribeFastLaunchImagesSuccessItem" / "FastLaunchStateCode": enabling, enabling-failed, enabled,
+  // enabled-failed, disabling, disabling-failed. The enabling time is durations.fastLaunchEnable (not documented).
   if (now < done) return { state: 'enabling', reason: 'Client.UserInitiated', since: r.enabledAt };
   if (r.failure) return { state: r.failure.state, reason: r.failure.reason, since: done };
   return { state: 'enabled', reason: 'Client.UserInitiated - Lifecycle state transition', since: done };
@@ -38,12 +42,18 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
   return {
     EnableFastLaunch(input: Input) {
       const ami = requireAmi(ctx, input.ImageId);
+      // EC2 API Reference, EnableFastLaunch: "When you enable Windows fast launch for a Windows AMI" — only Windows AMIs.
+      // The error name is not documented; the stricter reading refuses with InvalidParameterValue.
       if (ami.platform !== 'windows') throw awsError('InvalidParameterValue', `Fast Launch is only supported for Windows AMIs; ${ami.id} is not one.`);
+      // EC2 API Reference, EnableFastLaunch: ResourceType "Supported values include: snapshot, which is the default value".
       const resourceType = input.ResourceType ?? 'snapshot';
       if (resourceType !== 'snapshot') throw awsError('InvalidParameterValue', `Value (${String(resourceType)}) for parameter ResourceType is invalid.`);
+      // EC2 API Reference, EnableFastLaunch: MaxParallelLaunches "Value must be 6 or greater" (default 6 here).
       const max = typeof input.MaxParallelLaunches === 'number' ? input.MaxParallelLaunches : 6;
       if (!Number.isInteger(max) || max < 6) throw awsError('InvalidParameterValue', 'MaxParallelLaunches must be at least 6.');
       const lt = obj(input.LaunchTemplate);
+      // EC2 API Reference, EnableFastLaunch / "FastLaunchLaunchTemplateSpecificationRequest": Version is required and the
+      // template must exist.
       if (lt) {
         if (typeof lt.Version !== 'string') throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplate.Version');
         findVersion(findLt(ctx, { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName }), lt.Version);
@@ -87,6 +97,8 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
       const s = fastLaunchState(ctx, rec, now);
       return render(ctx, rec, s ?? { state: 'enabling', reason: '', since: now });
     },
+    // EC2 API Reference, DescribeFastLaunchImages: one item per image that has Fast Launch settings; a disabled image
+    // disappears once disabling ends. Not paginated here (knowingly simplified).
     DescribeFastLaunchImages(input: Input) {
       const ids = Array.isArray(input.ImageIds) ? (input.ImageIds as string[]) : undefined;
       const now = ctx.now();
@@ -102,6 +114,8 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
       const ami = requireAmi(ctx, input.ImageId);
       const rec = ctx.state.fastLaunch[ami.id];
       const s = rec && fastLaunchState(ctx, rec);
+      // EC2 API Reference, DisableFastLaunch: the error for an image without Fast Launch is not documented; the stricter
+      // reading refuses with InvalidParameterValue. Disabling while enabling is accepted, as AWS documents no restriction.
       if (!rec || !s || s.state === 'disabling') throw awsError('InvalidParameterValue', `Fast Launch is not enabled for image ${ami.id}.`);
       rec.disabledAt = ctx.now();
       return render(ctx, rec, { state: 'disabling', reason: 'Client.UserInitiated', since: rec.disabledAt });

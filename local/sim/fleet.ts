@@ -1,13 +1,15 @@
 import { z } from 'zod';
 
-// EC2 rejects anything but 8 or 17 hex digits with InvalidAMIID.Malformed, so scenarios must use real-shaped ids.
+// Amazon EC2 API Reference, "Error codes for the Amazon EC2 API" (InvalidAMIID.Malformed) and EC2 User Guide, "Resource IDs":
+// anything but 8 or 17 hex digits is refused, so scenarios must use real-shaped ids.
 const AmiId = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 'an AMI id is ami- followed by 8 or 17 hex digits');
 const LtVersion = z
   .union([z.string(), z.number().int().positive()])
   .transform(String)
   .pipe(z.string().regex(/^([1-9][0-9]*|\$Latest|\$Default)$/, 'a version is "1".."n", "$Latest" or "$Default"'));
 
-// A launch template may name an SSM parameter instead of an AMI; AWS resolves it at each launch.
+// EC2 User Guide, launch templates (a Systems Manager parameter instead of an AMI ID): a launch template may name an SSM parameter
+// (resolve:ssm:); AWS resolves it at each launch.
 const SsmImageId = z.string().regex(/^resolve:ssm:\S+$/, 'an SSM ImageId is resolve:ssm: followed by a parameter name');
 
 export const AmiSchema = z.strictObject({

@@ -3,9 +3,14 @@ import { awsError, arr, iso, idempotent, MINUTE, obj, type Ctx, type Handlers, t
 import { allAmis, type AmiView } from './ec2.js';
 import { ssmValue } from './ssm.js';
 
+// EC2 Image Builder API Reference, CreateComponent / CreateImageRecipe: name pattern ^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}
+// [-_A-Za-z0-9]$; component data "Length Constraints: Minimum length of 1. Maximum length of 16000"; semantic version
+// nodes 0..2^30-1 (Image Builder User Guide, "Semantic versioning in Image Builder").
 const NAME_RE = /^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$/;
 const MAX_COMPONENT_DATA = 16_000;
 const MAX_VERSION_PART = 1_073_741_823;
+// Image Builder API Reference, "ImageState": PENDING, CREATING, BUILDING, TESTING, DISTRIBUTING, then AVAILABLE,
+// FAILED or CANCELLED. How long each phase takes is not documented; these shares of durations.imageBuild are ours.
 /** Share of the build each phase takes, in order. */
 const PHASES: [string, number][] = [
   ['PENDING', 0.02],
@@ -30,6 +35,8 @@ export function imageStatus(ctx: Ctx, img: ImageRec, now = ctx.now()): { status:
   return { status: 'AVAILABLE' };
 }
 
+// Image Builder API Reference, GetImage "outputResources": the AMI exists (and is listed) only once the image is
+// AVAILABLE; the simulation hides it from DescribeImages until then (the stricter reading).
 export function builtAmis(ctx: Ctx): AmiView[] {
   const now = ctx.now();
   return Object.values(ctx.state.images)
@@ -54,6 +61,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
   const findComponent = (arn: string) => {
     const m = /^arn:aws[\w-]*:imagebuilder:[a-z0-9-]+:(aws|\d{12}):component\/([a-z0-9-_]+)\/([0-9x.]+)(\/\d+)?$/.exec(arn);
     if (!m) throw awsError('InvalidParameterValueException', `The value supplied for parameter 'componentArn' is not valid: ${arn}`);
+    // Image Builder User Guide, "Semantic versioning in Image Builder": x.x.x selects the newest version; an unknown
+    // component ARN is ResourceNotFoundException (Image Builder API Reference, "Common Errors").
     if (m[1] === 'aws') return; // Amazon-managed components (update-windows/x.x.x) always exist.
     const found = Object.values(ctx.state.components).some((c) => arnName(c.name) === m[2] && (m[3] === 'x.x.x' || c.version === m[3]));
     if (!found) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
@@ -62,6 +71,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
     CreateComponent(input: Input) {
       const { name, version } = checkNameAndVersion(input);
       const arn = idempotent(ctx, 'CreateComponent', input.clientToken, input, 'IdempotentParameterMismatchException', () => {
+        // Image Builder API Reference, CreateComponent: platform Windows | Linux | macOS; data or uri; a document with
+        // phases (Image Builder User Guide, "Component document"). clientToken idempotency: IdempotentParameterMismatchException.
         if (typeof input.platform !== 'string' || !['Windows', 'Linux', 'macOS'].includes(input.platform))
           throw awsError('InvalidParameterValueException', `The value supplied for parameter 'platform' is not valid.`);
         const data = input.data;
@@ -78,6 +89,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
           if (!Array.isArray(obj(doc)?.phases)) throw awsError('InvalidParameterValueException', 'The component document must define phases.');
         }
         const arn = `${base}:component/${arnName(name)}/${version}/1`;
+        // Image Builder API Reference, CreateComponent / CreateImageRecipe: a name and version that exist already is
+        // ResourceAlreadyExistsException (versions are immutable).
         if (ctx.state.components[arn]) throw awsError('ResourceAlreadyExistsException', `The resource ARN '${arn}' already exists.`);
         ctx.state.components[arn] = { arn, name, version, platform: input.platform, ...(typeof data === 'string' ? { data } : {}), createdAt: ctx.now() };
         return arn;
@@ -93,6 +106,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
         const parent = input.parentImage;
         if (typeof parent !== 'string') throw awsError('InvalidParameterValueException', "The value supplied for parameter 'parentImage' is not valid.");
         // ssm: parents are resolved when an image is created; plain AMI ids must exist now.
+        // Image Builder API Reference, CreateImageRecipe: parentImage is an AMI id, an Image Builder image ARN or ssm:<param>.
+        // NOTE more forgiving than AWS: an arn: parent is not checked.
         if (!parent.startsWith('ssm:') && !parent.startsWith('arn:') && !allAmis(ctx).has(parent))
           throw awsError('InvalidParameterValueException', `The value supplied for parameter 'parentImage' is not valid: ${parent} does not exist.`);
         const arn = `${base}:image-recipe/${arnName(name)}/${version}`;
@@ -104,6 +119,9 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
     },
     CreateImage(input: Input) {
       const arn = idempotent(ctx, 'CreateImage', input.clientToken, input, 'IdempotentParameterMismatchException', () => {
+        // Image Builder API Reference, CreateImage: imageRecipeArn and infrastructureConfigurationArn are required; clientToken
+        // makes it idempotent (IdempotentParameterMismatchException on another request). NOTE more forgiving than AWS: the
+        // infrastructure and distribution configurations are not checked to exist.
         const recipe = ctx.state.recipes[String(input.imageRecipeArn)];
         if (!recipe) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageRecipeArn)}' does not exist.`);
         if (typeof input.infrastructureConfigurationArn !== 'string')
@@ -111,6 +129,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
         const parentId = recipe.parentImage.startsWith('ssm:') ? ssmValue(ctx, recipe.parentImage.slice(4)) : recipe.parentImage;
         const parent = parentId ? allAmis(ctx).get(parentId) : undefined;
         if (!parent) throw awsError('InvalidParameterValueException', `The parent image ${recipe.parentImage} could not be resolved to an AMI.`);
+        // Image Builder User Guide, "Semantic versioning in Image Builder": "Image Builder automatically assigns the build
+        // number to the fourth node".
         const buildNumber = Object.values(ctx.state.images).filter((i) => i.recipeArn === recipe.arn).length + 1;
         const now = ctx.now();
         const fi = ctx.faults.findIndex((f) => f.kind === 'imageBuildFailure' && recipe.name.includes(f.recipe));
@@ -164,6 +184,8 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
       const img = ctx.state.images[String(input.imageBuildVersionArn)];
       if (!img) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
       const s = imageStatus(ctx, img).status;
+      // Image Builder API Reference, CancelImageCreation: only a build in a non-terminal state can be cancelled; the error
+      // for a finished one is not documented: the stricter reading refuses with InvalidRequestException.
       if (TERMINAL.has(s)) throw awsError('InvalidRequestException', `The image ${img.arn} is ${s} and cannot be cancelled.`);
       img.cancelledAt = ctx.now();
       return { requestId: ctx.requestId(), clientToken: input.clientToken, imageBuildVersionArn: img.arn };

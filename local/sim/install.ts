@@ -25,6 +25,9 @@ export interface InstallOptions {
 }
 
 /** Each service's own throttling error: Retry matchers and SDK retry strategies key on these names. */
+// Error names from each service's API Reference, "Common Errors": EC2 RequestLimitExceeded (EC2 API Reference, "Error
+// codes"), Auto Scaling Throttling, SSM ThrottlingException, Image Builder TooManyRequestsException (429), SNS Throttled,
+// Step Functions ThrottlingException. The rates and windows are the scenario's, not AWS's (AWS documents none).
 const THROTTLE: Record<ServiceName, [string, number]> = {
   EC2: ['RequestLimitExceeded', 400],
   AutoScaling: ['Throttling', 400],
@@ -103,6 +106,8 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
             throw new SimulatedServiceError(name, 'Rate exceeded', status);
           }
         }
+        // A lost answer takes effect first, then fails the caller (see LostResponseError): the stricter reading of a network
+        // error, since the caller cannot tell whether AWS acted.
         const out = await account.call(service, operation, structuredClone(input));
         if (losesAnswer(service, operation)) throw new LostResponseError(service, operation);
         opts.onCall?.({ t, service, operation, input });

@@ -26,6 +26,8 @@ export function desiredMixedPolicy(ctx: Ctx, desiredConfiguration: Record<string
   const overrides = arr(lt.Overrides).map((o, n) => {
     const ov = obj(o) ?? {};
     const type = str(ov.InstanceType);
+    // API Reference, "LaunchTemplateOverrides": an override has InstanceType or InstanceRequirements; the simulation
+    // models InstanceType only and refuses the rest (stricter: InstanceRequirements is knowingly not modelled).
     if (!type) throw awsError('ValidationError', `MixedInstancesPolicy.LaunchTemplate.Overrides.member.${n + 1}.InstanceType is required by the simulation.`);
     const spec = obj(ov.LaunchTemplateSpecification);
     if (!spec) return { InstanceType: type };

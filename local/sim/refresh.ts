@@ -1,5 +1,8 @@
 import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
 
+// Not documented how long a refresh stays Pending; the simulation takes 30 s (any poll may see Pending first).
+// Statuses, API Reference "InstanceRefresh" data type: Pending, InProgress, Successful, Failed, Cancelling, Cancelled,
+// RollbackInProgress, RollbackFailed, RollbackSuccessful, Baking; ACTIVE are those that block StartInstanceRefresh.
 const PENDING_MS = 30_000;
 export const ACTIVE = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);
 
@@ -18,6 +21,8 @@ export interface RefreshView {
 const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 const num = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
 
+// User Guide, "Understand the default values for an instance refresh" / "How an instance refresh works":
+// MinHealthyPercentage default 90, MaxHealthyPercentage default 100 (no instance maintenance policy is modelled).
 export function batchSize(n: number, prefs: Record<string, unknown>): number {
   const min = num(prefs.MinHealthyPercentage, 90);
   const max = num(prefs.MaxHealthyPercentage, 100);
@@ -52,6 +57,9 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   const size = batchSize(a.instances.length, prefs);
   const batches = chunk(toReplace, size);
   const batchMs = ctx.durations.instanceLaunch * MINUTE;
+  // API Reference, "RefreshPreferences": CheckpointDelay "defaults to 3600 (1 hour)" when CheckpointPercentages is given;
+  // reaching a checkpoint pauses replacements for CheckpointDelay. Each batch takes durations.instanceLaunch whatever
+  // InstanceWarmup says (knowingly simplified: InstanceWarmup and the group's DefaultInstanceWarmup are not modelled).
   const checkpoints = (Array.isArray(prefs.CheckpointPercentages) ? (prefs.CheckpointPercentages as number[]) : []).slice().sort((x, y) => x - y);
   const delayMs = num(prefs.CheckpointDelay, 3600) * 1000;
   const pendingEnd = start + PENDING_MS;
@@ -69,6 +77,8 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
     if (pct < 100 && checkpoints.some((c) => prev < c && c <= pct)) cursor += delayMs;
   }
   let failure: RefreshRec['failure'];
+  // User Guide, "Understand the default values for an instance refresh": with ScaleInProtectedInstances/StandbyInstances
+  // 'Wait' the refresh waits for those instances and fails after an hour (modelled as failing once the other batches end).
   if (!a.failure && waitsFor) failure = { afterBatches: batches.length, reason: 'Timed out waiting for instances that are protected from scale in or in Standby to be made eligible for replacement.' };
   if (a.failure) {
     const k = pcts.findIndex((p, i) => p >= a.failure!.atPercent || i === pcts.length - 1);
@@ -88,8 +98,12 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
     batchMs,
     pendingEnd,
     batchEnds,
+    // User Guide, "Understand the default values for an instance refresh": BakeTime default zero; the refresh is Baking
+    // before it is Successful.
     bakeMs: num(prefs.BakeTime, 0) * 1000,
     newIds: toReplace.map(() => ctx.nextId('i-')),
+    // API Reference, "RefreshPreferences" AutoRollback: a failed refresh with AutoRollback replaces the already replaced
+    // instances again with the previous configuration (User Guide, "Undo changes with a manual or auto rollback").
     rollbackIds: failure && prefs.AutoRollback === true ? Array.from({ length: replaced }, () => ctx.nextId('i-')) : [],
     ...(failure ? { failure } : {}),
   };
@@ -114,6 +128,8 @@ function progress(r: RefreshRec, batchCount: number): { percentageComplete: numb
 }
 
 /** When a cancel requested at `t` takes effect: the batch under way finishes first. */
+// User Guide, "Cancel an instance refresh": the status is Cancelling, then Cancelled; replaced instances are not rolled
+// back. Not documented exactly when; the stricter reading: the batch under way finishes first (Cancelling lasts longer).
 export function cancelEffective(r: RefreshRec, t: number): number {
   const k = r.batchEnds.findIndex((end) => t > end - r.batchMs && t < end);
   return k >= 0 ? (r.batchEnds[k] ?? t) : t;
@@ -121,6 +137,8 @@ export function cancelEffective(r: RefreshRec, t: number): number {
 
 export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
   const base = { instances: structuredClone(r.instancesAtStart), target: r.previous };
+  // A refresh started outside the pipeline (fault refreshInProgress) or one that cannot replace anything (suspended
+  // processes, suspended.ts): InProgress until its end, then Successful; nothing modelled per batch.
   if (r.external) {
     if (r.cancelRequestedAt !== undefined && now >= r.cancelRequestedAt)
       return { ...base, status: 'Cancelled', percentageComplete: 0, instancesToUpdate: r.instancesAtStart.length, endTime: r.cancelRequestedAt };
@@ -148,6 +166,8 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
     const failed = { ...p, statusReason: r.failure.reason, target: r.previous };
     if (r.preferences.AutoRollback !== true) return { ...failed, status: 'Failed', endTime: failTime, instances: withReplaced(r, k) };
     const replacedIdx = r.batches.slice(0, k).flat();
+    // User Guide, "Undo changes with a manual or auto rollback": RollbackInProgress, then RollbackSuccessful; RollbackDetails
+    // (API Reference "RollbackDetails"). Rollback batches are as wide as the refresh's (not documented; a plain reading).
     const rbBatches = chunk(replacedIdx, Math.max(1, r.batches[0]?.length ?? 1));
     const rbDone = Math.min(rbBatches.length, Math.floor((now - failTime) / r.batchMs));
     const instances = withReplaced(r, k);
@@ -161,9 +181,11 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
       ? { ...failed, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
       : { ...failed, status: 'RollbackInProgress', instances, rollback };
   }
+  // API Reference, DescribeInstanceRefreshes: Pending before the first replacement.
   if (now < r.pendingEnd) return { ...base, status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
   const k = doneBy(now);
   if (k < r.batches.length) {
+    // User Guide, "Add checkpoints to an instance refresh": StatusReason tells a checkpoint is being waited for.
     const waiting = k > 0 && now < (r.batchEnds[k] ?? now) - r.batchMs;
     return {
       status: 'InProgress',
@@ -176,6 +198,8 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
   const lastEnd = boundary(r, r.batches.length);
   const instances = withReplaced(r, k);
   if (now < lastEnd + r.bakeMs) return { status: 'Baking', ...progress(r, k), instances, target: r.previous };
+  // User Guide, "Use an instance refresh with a desired configuration": only on Successful does the group take the
+  // desired configuration (target = desired); Failed/Cancelled leave the group's configuration as it was.
   return { status: 'Successful', ...progress(r, k), endTime: lastEnd + r.bakeMs, instances, target: r.desired };
 }
 

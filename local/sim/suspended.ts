@@ -11,6 +11,8 @@ import { requireAsg } from './autoscaling.js';
  * progress. AWS accepts StartInstanceRefresh in all three cases; the refresh then stays
  * InProgress without replacing anything. The simulation takes that reading: it never moves.
  */
+// HealthCheck and ReplaceUnhealthy suspended do not stop a refresh in the simulation (same page: they stop health
+// checks and unhealthy replacement). Knowingly simplified: a refresh's own health checks are not modelled at all.
 export const REFRESH_STOPPERS = ['Launch', 'Terminate', 'InstanceRefresh'] as const;
 
 /** The suspended processes that keep a refresh of this group from replacing any instance. */
@@ -26,6 +28,9 @@ export function renderSuspension(asg: AsgRec): Record<string, unknown> {
   };
 }
 
+// Auto Scaling API Reference, "WarmPoolConfiguration": MaxGroupPreparedCapacity -1 (the default: MaxSize), MinSize 0,
+// PoolState Stopped, ReuseOnScaleIn false. Knowingly simplified: the pool holds no instances, and a refresh does not
+// replace warm pool instances (API Reference, "InstanceRefreshWarmPoolProgress": AWS does).
 function warmPoolConfiguration(): Record<string, unknown> {
   return { MaxGroupPreparedCapacity: -1, MinSize: 0, PoolState: 'Stopped', InstanceReusePolicy: { ReuseOnScaleIn: false } };
 }

@@ -50,7 +50,8 @@ export class SimulatedCluster {
     if (never?.kind === 'nodesNeverReady' && never.mode === 'neverRegister') return undefined;
     const wrong = this.faults.find((f) => f.kind === 'wrongWindowsBuild' && f.amiId === facts.amiId);
     const az = facts.availabilityZone ?? `${this.region}a`;
-    // EC2 private DNS names (ip-10-x-y-z.<region>.compute.internal) are unique in a VPC: take the next free address.
+    // EC2 User Guide, "Amazon EC2 instance hostname types": private DNS names (ip-10-x-y-z.<region>.compute.internal) are
+    // unique in a VPC: take the next free address.
     let name = '';
     for (let salt = 0; !name || this.nodes.has(name); salt++) {
       const h = hex(`${instanceId}/${salt}`, 6);
