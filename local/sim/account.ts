@@ -37,6 +37,27 @@ export function seeded(seed: number): () => number {
 
 const B64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
+/**
+ * Auto Scaling API Reference, "RefreshPreferences": CheckpointDelay and BakeTime are 0–172800 seconds;
+ * ScaleInProtectedInstances is Refresh | Ignore | Wait and StandbyInstances Terminate | Ignore | Wait. CheckpointDelay is
+ * documented only with CheckpointPercentages: alone it is refused here (the stricter reading).
+ */
+function refusedPreference(prefs: Record<string, unknown>): void {
+  const seconds = (key: string) => {
+    const v = prefs[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 172_800)) throw awsError('ValidationError', `${key} must be 0 to 172800 seconds.`);
+  };
+  seconds('CheckpointDelay');
+  seconds('BakeTime');
+  if (prefs.CheckpointDelay !== undefined && !Array.isArray(prefs.CheckpointPercentages)) throw awsError('ValidationError', 'CheckpointDelay needs CheckpointPercentages.');
+  const oneOf = (key: string, allowed: string[]) => {
+    const v = prefs[key];
+    if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) throw awsError('ValidationError', `${key} must be one of ${allowed.join(', ')}.`);
+  };
+  oneOf('ScaleInProtectedInstances', ['Refresh', 'Ignore', 'Wait']);
+  oneOf('StandbyInstances', ['Terminate', 'Ignore', 'Wait']);
+}
+
 export class SimulatedAccount {
   readonly region: string;
   readonly accountId: string;
@@ -247,11 +268,10 @@ export class SimulatedAccount {
     const min = typeof prefs.MinHealthyPercentage === 'number' ? prefs.MinHealthyPercentage : 90;
     const max = typeof prefs.MaxHealthyPercentage === 'number' ? prefs.MaxHealthyPercentage : 100;
     // Auto Scaling API Reference, "RefreshPreferences": MinHealthyPercentage 0–100, MaxHealthyPercentage 100–200, "the
-    // difference between them cannot be greater than 100". NOTE more forgiving than AWS: CheckpointDelay without
-    // CheckpointPercentages, CheckpointDelay beyond 172800, BakeTime beyond 172800 and unknown ScaleInProtectedInstances /
-    // StandbyInstances values are accepted (see README).
+    // difference between them cannot be greater than 100".
     if (min < 0 || min > 100 || max < 100 || max > 200 || max - min > 100)
       throw awsError('ValidationError', 'MinHealthyPercentage must be 0-100, MaxHealthyPercentage 100-200, and at most 100 apart.');
+    refusedPreference(prefs);
     // Fold the previous (finished) refresh into the group before starting the next one.
     const view = asgView(ctx, asg);
     asg.instances = view.instances;

@@ -133,14 +133,13 @@ function renderRefresh(r: RefreshRec, v: RefreshView): Record<string, unknown> {
     InstancesToUpdate: v.instancesToUpdate,
     ProgressDetails: { LivePoolProgress: { PercentageComplete: v.percentageComplete, InstancesToUpdate: v.instancesToUpdate } },
     // User Guide, "Understand the default values for an instance refresh": MinHealthyPercentage 90, SkipMatching false,
-    // AutoRollback false. NOTE more forgiving than AWS: the rendered ScaleInProtectedInstances/StandbyInstances default is
-    // 'Ignore' (the console's default) while the API default, which planRefresh models, is 'Wait' (see README).
+    // AutoRollback false; the API's ScaleInProtectedInstances/StandbyInstances default is Wait (as planRefresh models it).
     Preferences: {
       MinHealthyPercentage: 90,
       SkipMatching: false,
       AutoRollback: false,
-      ScaleInProtectedInstances: 'Ignore',
-      StandbyInstances: 'Ignore',
+      ScaleInProtectedInstances: 'Wait',
+      StandbyInstances: 'Wait',
       ...structuredClone(p),
     },
     ...(r.desiredConfiguration ? { DesiredConfiguration: structuredClone(r.desiredConfiguration) } : {}),
