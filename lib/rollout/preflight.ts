@@ -10,6 +10,9 @@ const SSM_IMAGE = 'resolve:ssm:';
  * unless allowed (AutoRollback impossible: IrreversibleInstanceRefresh).
  * Warned: no termination hook (pods are not drained), a root volume override
  * (Fast Launch snapshots unused).
+ * Refused too: a MixedInstancesPolicy override on another launch template (it would need
+ * its own new version with the patched AMI, which the pipeline does not create; left as it
+ * is, it would keep launching the old AMI). createWaveVersions checks it again at the wave.
  */
 export function assessNodeGroup(
   asg: AutoScalingGroup,
@@ -38,9 +41,26 @@ export function assessNodeGroup(
       );
     else warnings.push(`ASG ${name} takes its AMI from the SSM parameter ${parameter}: a failed refresh cannot roll back automatically`);
   }
+  const foreign = foreignOverrides(asg);
+  if (foreign.length)
+    problems.push(
+      `ASG ${name}: its MixedInstancesPolicy has overrides on another launch template (${foreign.join(', ')}); each would need its own new version with the patched AMI, which is not supported yet: move those instance types onto the group's launch template, or leave the group out of the rollout`,
+    );
   if (version && overridesRootVolume(version))
     warnings.push(`ASG ${name}: its launch template overrides the root volume (/dev/sda1), so launches ignore the Fast Launch snapshots`);
   if (!hasTerminationHook)
     warnings.push(`ASG ${name} has no termination lifecycle hook: replaced nodes are not drained (consider aws-node-termination-handler in queue mode)`);
   return { problems, warnings };
+}
+
+/** Overrides whose own LaunchTemplateSpecification names a template other than the group's: "<instance type> on <template>". */
+function foreignOverrides(asg: AutoScalingGroup): string[] {
+  const lt = asg.MixedInstancesPolicy?.LaunchTemplate;
+  const own = lt?.LaunchTemplateSpecification;
+  return (lt?.Overrides ?? []).flatMap((o) => {
+    const spec = o.LaunchTemplateSpecification;
+    if (!spec) return [];
+    const same = spec.LaunchTemplateId !== undefined && own?.LaunchTemplateId !== undefined ? spec.LaunchTemplateId === own.LaunchTemplateId : spec.LaunchTemplateName === own?.LaunchTemplateName;
+    return same ? [] : [`${o.InstanceType ?? 'an instance type'} on ${spec.LaunchTemplateName ?? spec.LaunchTemplateId ?? 'an unnamed template'}`];
+  });
 }

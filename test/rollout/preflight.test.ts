@@ -13,6 +13,22 @@ describe('preflight of a node group', () => {
     expect(assessNodeGroup(asg, '3', version(), false, true)).toEqual({ problems: [], warnings: [] });
   });
 
+  it('refuses a mixed-instances group whose override names another launch template, naming type and template', () => {
+    const mixed = {
+      AutoScalingGroupName: 'ng-mixed',
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateId: 'lt-1', LaunchTemplateName: 'ng-mixed', Version: '3' },
+          Overrides: [{ InstanceType: 'm5.large' }, { InstanceType: 'm6i.large', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-1', Version: '3' } }, { InstanceType: 'c5.xlarge', LaunchTemplateSpecification: { LaunchTemplateName: 'ng-other', Version: '1' } }],
+        },
+      },
+    } as AutoScalingGroup;
+
+    const { problems } = assessNodeGroup(mixed, '3', version(), false, true);
+
+    expect(problems).toEqual([expect.stringContaining('ASG ng-mixed: its MixedInstancesPolicy has overrides on another launch template (c5.xlarge on ng-other)')]);
+  });
+
   it.each(['$Latest', '$Default'])('refuses an ASG on %s by default, naming the ASG and both fixes', (v) => {
     const { problems } = assessNodeGroup(asg, v, version(), false, true);
 
