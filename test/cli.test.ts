@@ -10,7 +10,7 @@ import { parseExecutionInput } from '../lib/input.js';
 import { isValidExecutionName } from '../lib/names.js';
 import { follow, inputFrom, main, manualRunName, parseCli, patch, ProgressTracker, readHistory, stateMachineArn } from '../scripts/cli.js';
 
-const config = parseConfig(parse(readFileSync('pipeline.config.yml', 'utf8')));
+const config = parseConfig(parse(readFileSync('events/ci.config.yml', 'utf8')));
 const ARN = 'arn:aws:states:us-west-2:111122223333:stateMachine:eks-windows-patch-prod-patch-run';
 const EXEC = 'arn:aws:states:us-west-2:111122223333:execution:eks-windows-patch-prod-patch-run:manual-1';
 const CHILD = 'arn:aws:states:us-west-2:111122223333:execution:eks-windows-patch-prod-patch-variant:manual-1-win2022-core-131';

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.js';
 import { ConfigError } from '../lib/errors.js';
 
-const sample = () => parse(readFileSync('pipeline.config.yml', 'utf8')) as Record<string, unknown> & { variants: Record<string, unknown>[] };
+const sample = () => parse(readFileSync('events/ci.config.yml', 'utf8')) as Record<string, unknown> & { variants: Record<string, unknown>[] };
 
 function problemsOf(raw: unknown): string[] {
   try {
-    parseConfig(raw, 'pipeline.config.yml');
+    parseConfig(raw, 'events/ci.config.yml');
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -17,7 +17,7 @@ function problemsOf(raw: unknown): string[] {
 }
 
 describe('the pipeline config', () => {
-  it('accepts the shipped pipeline.config.yml and fills the defaults', () => {
+  it('accepts the sample config (events/ci.config.yml) and fills the defaults', () => {
     const config = parseConfig(sample());
 
     expect(config.rollout).toMatchObject({ waveSize: 10, allowUnpinnedVersions: false, scaleInProtectedInstances: 'Ignore' });

@@ -6,7 +6,7 @@ import { InvalidInputError } from '../lib/errors.js';
 import { parseExecutionInput } from '../lib/input.js';
 import { loadScenario, rehearse, writes } from './support/rehearse.js';
 
-const config = parseConfig(parse(readFileSync('pipeline.config.yml', 'utf8')));
+const config = parseConfig(parse(readFileSync('events/ci.config.yml', 'utf8')));
 const sample = (file: string): unknown => JSON.parse(readFileSync(`events/${file}`, 'utf8'));
 
 function problemsOf(raw: unknown): string[] {
