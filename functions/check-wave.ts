@@ -1,10 +1,14 @@
+import { kubernetesFor } from '../lib/kubernetes/connect.js';
 import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import { checkWave, type WaveCheck, type WaveCheckRequest } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 
-/** One poll of a whole wave's instance refreshes (one call however many groups). */
+/** One poll of a whole wave's instance refreshes (one call however many groups), judged by the cluster where it is known. */
 export const handler = async (event: Omit<WaveCheckRequest, 'region'>): Promise<WaveCheck> => {
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
-  return checkWave({ ...event, ...settings('region') }, loadConfig().rollout);
+  const config = loadConfig();
+  const { region, stage } = settings('region', 'stage');
+  const hooks = { stage, run: event.run.executionName, variant: event.variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes: kubernetesFor };
+  return checkWave({ ...event, region }, config.rollout, hooks);
 };

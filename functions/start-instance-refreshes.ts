@@ -1,10 +1,17 @@
+import { PlanError } from '../lib/errors.js';
+import { kubernetesFor } from '../lib/kubernetes/connect.js';
 import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import type { WaveTarget } from '../lib/rollout/launch-templates.js';
 import { startWave, type WaveProgress } from '../lib/rollout/refresh.js';
+import { settings } from '../lib/settings.js';
 
-/** Starts an instance refresh on every node group of one wave, to the explicit new version, with AutoRollback. */
+/** Starts an instance refresh on every node group of one wave, to the explicit new version, with AutoRollback (and our lifecycle hooks where the cluster is known). */
 export const handler = async (event: { targets: WaveTarget[]; executionName: string; variantId: string }): Promise<WaveProgress> => {
   logFor({ executionId: event.executionName, variant: event.variantId });
-  return startWave(event.targets, loadConfig().rollout);
+  const config = loadConfig();
+  const variant = config.variants.find((v) => v.id === event.variantId);
+  if (!variant) throw new PlanError(`variant ${event.variantId} is not in the deployed config: deploy the config the run was planned with`);
+  const hooks = { ...settings('stage'), run: event.executionName, variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes: kubernetesFor };
+  return startWave(event.targets, config.rollout, hooks);
 };

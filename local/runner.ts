@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { withRetries } from '../lib/aws/retry.js';
 import { ExecutionAlarms } from './alarm.js';
+import { matches, statemachinePatterns, type EventPattern } from './eventbridge.js';
 import type { SimulatedAccount } from './sim/account.js';
 
 /**
@@ -163,7 +164,10 @@ export const currentFunction = new AsyncLocalStorage<string>();
 export const currentExecution = new AsyncLocalStorage<string>();
 
 /** A child execution is known by its variant; the parent is "run". */
-const labelOf = (input: unknown) => (input as { variant?: { id?: string } } | null)?.variant?.id ?? 'run';
+const labelOf = (input: unknown) => {
+  const i = input as { variant?: { id?: string }; detail?: { AutoScalingGroupName?: string } } | null;
+  return i?.variant?.id ?? (i?.detail?.AutoScalingGroupName ? `hook:${i.detail.AutoScalingGroupName}` : 'run');
+};
 
 export class LocalStepFunctions {
   readonly executions: ExecutionRecord[] = [];
@@ -184,12 +188,32 @@ export class LocalStepFunctions {
     this.alarms = new ExecutionAlarms(account, names, this.arns.alarmTopic);
     this.machines.set(this.arns.stateMachine('patch-run'), loadDefinition('patch-run.asl.json', this.arns));
     this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
+    this.machines.set(this.arns.stateMachine('lifecycle-action'), loadDefinition('lifecycle-action.asl.json', this.arns));
+    this.deliverEventsToRules();
     account.setExecutionStarter((e) => {
       // The execution's own calls are the state machine's, not those of the Lambda that started it.
       if (this.machines.has(e.stateMachineArn)) {
         const input = JSON.parse(e.input || '{}') as Json;
         this.running.set(e.executionArn, currentFunction.run('states', () => currentExecution.run(labelOf(input), () => this.execute(e.stateMachineArn, e.name, e.executionArn, input))));
       }
+    });
+  }
+
+  /**
+   * The stack's EventBridge rule starts the lifecycle-action state machine for our hooks' lifecycle actions, as
+   * EventBridge does: with a name of its own (no idempotency: a duplicate delivery is a second execution).
+   */
+  private deliverEventsToRules(): void {
+    const doc = serverlessYml<{ stepFunctions: { stateMachines: Record<string, { events?: { eventBridge?: { event?: EventPattern } }[] }> } }>();
+    const patterns = statemachinePatterns(doc.stepFunctions.stateMachines.lifecycleAction?.events, this.names.stage);
+    const arn = this.arns.stateMachine('lifecycle-action');
+    let delivered = 0;
+    this.account.onEvent((event) => {
+      if (!patterns.some((p) => matches(p, event))) return;
+      const name = `eventbridge-${String(++delivered).padStart(6, '0')}`;
+      // EventBridge retries a failed target invocation for up to 24 hours (User Guide, "Event retry policy").
+      const sfn = new SFNClient({ region: this.names.region });
+      void withRetries(() => sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(event) })), { operation: 'StartExecution', attempts: 20 }).catch(() => undefined);
     });
   }
 
@@ -204,6 +228,10 @@ export class LocalStepFunctions {
       INFRASTRUCTURE_CONFIGURATION_ARN: this.arns.infrastructure,
       FAST_LAUNCH_TEMPLATE_ID: fastLaunchTemplateId,
       PIPELINE_CONFIG: configJson,
+      // Lambda hands each function its role's credentials in these variables; the EKS token is signed with them.
+      AWS_ACCESS_KEY_ID: 'ASIASIMULATEDROLE01',
+      AWS_SECRET_ACCESS_KEY: 'simulated-secret-access-key',
+      AWS_SESSION_TOKEN: 'simulated-session-token',
     };
   }
 

@@ -13,10 +13,44 @@ async function load(resolveVariable) {
   return parseConfig(raw, file);
 }
 
+/** The EKS clusters the config names (variants' and node groups' `cluster:`). */
+function clustersOf(config) {
+  const names = new Set();
+  for (const v of config.variants) {
+    if (v.cluster) names.add(v.cluster);
+    for (const g of v.nodeGroups) if (g.cluster) names.add(g.cluster);
+  }
+  return [...names].sort();
+}
+
+const sub = (text) => ({ 'Fn::Sub': text });
+
+/**
+ * The ASG ARNs our lifecycle-hook writes may touch: each group the config names. A group chosen by tag has no name
+ * before the plan runs, so a config with tag selectors also gets every group of the account and region (issue 14
+ * narrows that with a tag condition).
+ */
+function groupArns(config) {
+  const arn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
+  const selectors = config.variants.flatMap((v) => v.nodeGroups);
+  const names = [...new Set(selectors.filter((g) => g.asgName).map((g) => g.asgName))].sort();
+  return [...names.map(arn), ...(selectors.some((g) => !g.asgName) ? [arn('*')] : [])];
+}
+
+/** DescribeCluster on the clusters the config names; clusters found only from ASG tags are unknown here, hence `*` then. */
+function clusterArns(config) {
+  const arn = (name) => sub(`arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${name}`);
+  const named = clustersOf(config);
+  const everyGroupNamesOne = config.variants.every((v) => v.cluster || v.nodeGroups.every((g) => g.cluster));
+  return everyGroupNamesOne && named.length ? named.map(arn) : [arn('*')];
+}
+
 module.exports.config = async ({ resolveVariable }) => {
   const config = await load(resolveVariable);
   return {
     ...config,
+    groupArns: groupArns(config),
+    clusterArns: clusterArns(config),
     // Inlined into every bundle by esbuild's `define` (a JS string literal).
     inline: JSON.stringify(JSON.stringify(config)),
     subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),
@@ -33,6 +67,32 @@ module.exports.subscriptions = async ({ resolveVariable }) => {
       Resources[`${topic}EmailSubscription${i}`] = {
         Type: 'AWS::SNS::Subscription',
         Properties: { TopicArn: { Ref: topic }, Protocol: 'email', Endpoint: email },
+      };
+  });
+  return { Resources };
+};
+
+/** The Lambda roles that talk to Kubernetes, mapped to the RBAC group of resources/kubernetes-rbac.yaml. */
+const KUBERNETES_ROLES = ['PlanRun', 'StartInstanceRefreshes', 'CheckWave', 'CheckNewNode', 'DrainOldNode'];
+
+/**
+ * One EKS access entry per cluster the config names and role (EKS User Guide, "Grant IAM users access to Kubernetes
+ * with EKS access entries"): type STANDARD, Kubernetes group eks-windows-patch. A cluster found only from ASG tags
+ * gets none: README says how to create it by hand.
+ */
+module.exports.accessEntries = async ({ resolveVariable }) => {
+  const config = await load(resolveVariable);
+  const Resources = {};
+  clustersOf(config).forEach((cluster, i) => {
+    for (const role of KUBERNETES_ROLES)
+      Resources[`${role}AccessEntry${i}`] = {
+        Type: 'AWS::EKS::AccessEntry',
+        Properties: {
+          ClusterName: cluster,
+          PrincipalArn: { 'Fn::GetAtt': [`${role}IamRoleLambdaExecution`, 'Arn'] },
+          KubernetesGroups: ['eks-windows-patch'],
+          Type: 'STANDARD',
+        },
       };
   });
   return { Resources };

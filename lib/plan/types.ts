@@ -1,3 +1,4 @@
+import type { GroupKubernetes } from '../lifecycle/metadata.js';
 import type { Notice } from '../notice.js';
 import type { Stage } from '../stages.js';
 
@@ -9,6 +10,8 @@ export interface NodeGroupPlan {
   version: string;
   canary: boolean;
   imageId: string;
+  /** The group's cluster and whether our readiness gate and drain apply; absent when its cluster is unknown. */
+  kubernetes?: GroupKubernetes;
 }
 
 export interface VariantPlan {

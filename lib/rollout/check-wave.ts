@@ -4,7 +4,9 @@ import type { WaveFailure, WaveFailureGroup } from '../notify/cause.js';
 import { waveNotice } from '../notify/messages.js';
 import type { VariantRun } from '../plan/types.js';
 import type { WaveClock } from './deadline.js';
+import { judgeInCluster } from './cluster-outcome.js';
 import { setDefaultVersions } from './default-version.js';
+import type { WaveHooks } from './hooks.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
@@ -26,10 +28,10 @@ export interface WaveCheckRequest extends VariantRun {
   region: string;
 }
 
-export async function checkWave(req: WaveCheckRequest, rollout: Rollout): Promise<WaveCheck> {
+export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?: WaveHooks): Promise<WaveCheck> {
   // Deadline, unreadable polls and the canary's verdict: wave-guard.ts.
   const { progress, clock, cause } = await guardedCheck(req, rollout, async () => {
-    const polled = await judgeFromInstances(req.progress, await pollWave(req.progress, rollout));
+    const polled = await judgeInCluster(req.progress, await judgeFromInstances(req.progress, await pollWave(req.progress, rollout, hooks)), hooks);
     return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
   });
   return {

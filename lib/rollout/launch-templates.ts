@@ -1,3 +1,4 @@
+import type { GroupKubernetes } from '../lifecycle/metadata.js';
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
@@ -20,6 +21,8 @@ export interface WaveTarget {
   mixed?: boolean;
   /** The group's whole MixedInstancesPolicy as read before the wave: sent back whole, only the version changed. */
   mixedPolicy?: MixedInstancesPolicy;
+  /** The group's cluster and whether our readiness gate and drain apply (from the plan). */
+  kubernetes?: GroupKubernetes;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function createWaveVersions(
       toVersion: g.imageId !== amiId ? await versionFor(g, source) : instancesNotOn(live.get(g.asgName), g.launchTemplateId, source).length ? source : null,
       mixed: live.get(g.asgName)?.mixed ?? false,
       ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
+      ...(g.kubernetes && { kubernetes: g.kubernetes }),
     };
   });
 }

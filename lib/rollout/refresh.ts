@@ -11,6 +11,7 @@ import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
+import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 
 /** When only other people's refreshes hold the wave up, look again every five minutes. */
@@ -82,15 +83,15 @@ export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['stat
   return groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? 'Failed' : 'Successful';
 }
 
-export async function startWave(targets: WaveTarget[], rollout: Rollout): Promise<WaveProgress> {
-  const groups = await mapLimit(targets, 8, (t) => tryStart(initial(t), rollout));
+export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
+  const groups = await mapLimit(targets, 8, (t) => tryStart(initial(t), rollout, hooks));
   return summarize(new Date().toISOString(), groups, rollout);
 }
 
 /** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
-export async function pollWave(wave: WaveProgress, rollout: Rollout): Promise<WaveProgress> {
+export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
   const groups = await mapLimit(wave.groups, 8, async (g) => {
-    if (g.state === 'busy') return tryStart(g, rollout);
+    if (g.state === 'busy') return tryStart(g, rollout, hooks);
     if (g.state !== 'refreshing' || !g.refreshId) return g;
     return describe(g);
   });
@@ -101,8 +102,22 @@ function initial(t: WaveTarget): GroupProgress {
   return { ...t, state: t.toVersion === null ? 'current' : 'busy', refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
 }
 
-async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgress> {
+async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): Promise<GroupProgress> {
   if (g.state !== 'busy') return g;
+  // Our hooks go on right before the start, so the refresh's first launch already meets them, and come off again when
+  // the start does not happen: a scale-out outside our refresh never meets them.
+  const plan = hooks && hookPlanOf(g);
+  if (plan && hooks) {
+    try {
+      await putGroupHooks(g, plan, hooks);
+    } catch (error) {
+      return notStarted(g, error);
+    }
+  }
+  const withoutHooks = async (next: GroupProgress): Promise<GroupProgress> => {
+    if (plan && hooks) await removeGroupHooks(g, hooks.stage);
+    return next;
+  };
   try {
     const id = await start(g, refreshPreferences(rollout)).catch(async (error: unknown) => {
       // An ASG on $Latest/$Default cannot roll back (AWS refuses AutoRollback with IrreversibleInstanceRefresh).
@@ -120,16 +135,16 @@ async function tryStart(g: GroupProgress, rollout: Rollout): Promise<GroupProgre
       const own = await ownActiveRefresh(g);
       if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
     }
-    if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') return notStarted(g, error);
+    if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') return withoutHooks(notStarted(g, error));
     const own = await ownActiveRefresh(g);
     if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
     const busyAttempts = g.busyAttempts + 1;
     if (busyAttempts > rollout.busyRetries) {
       logger.warn('another instance refresh keeps running; group skipped', { asgName: g.asgName });
-      return { ...g, state: 'skipped', busyAttempts, reason: `another instance refresh was still running after ${busyAttempts} attempts; left on version ${g.fromVersion}` };
+      return withoutHooks({ ...g, state: 'skipped', busyAttempts, reason: `another instance refresh was still running after ${busyAttempts} attempts; left on version ${g.fromVersion}` });
     }
     logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
-    return { ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' };
+    return withoutHooks({ ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' });
   }
 }
 

@@ -10,6 +10,8 @@ export interface LiveSpec extends LaunchTemplateRef {
   mixedPolicy?: MixedInstancesPolicy;
   /** Every instance and the launch template version it was launched from. */
   instances: { instanceId: string; launchTemplateId?: string; version?: string }[];
+  /** The group's tags (our lifecycle actions leave their verdicts there). */
+  tags: Record<string, string>;
 }
 
 /** Each ASG's launch template spec as Auto Scaling holds it now (ASGs without a launch template are left out). */
@@ -21,6 +23,7 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
       const ref = launchTemplateInUse(asg);
       if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined, ...(asg.MixedInstancesPolicy && { mixedPolicy: asg.MixedInstancesPolicy }),
           instances: (asg.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '?', launchTemplateId: i.LaunchTemplate?.LaunchTemplateId, version: i.LaunchTemplate?.Version })),
+          tags: Object.fromEntries((asg.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
         });
     }
   }

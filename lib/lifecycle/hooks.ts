@@ -1,0 +1,164 @@
+import {
+  CompleteLifecycleActionCommand,
+  CreateOrUpdateTagsCommand,
+  DeleteLifecycleHookCommand,
+  DescribeInstanceRefreshesCommand,
+  PutLifecycleHookCommand,
+  RecordLifecycleActionHeartbeatCommand,
+  RollbackInstanceRefreshCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { autoScaling } from '../aws/auto-scaling.js';
+import { withRetries } from '../aws/retry.js';
+import { logger } from '../logger.js';
+import { encodeMetadata, encodeVerdict, hookNames, verdictTagKey, type HookMetadata } from './metadata.js';
+
+/** Which of our hooks a group gets for its refresh. */
+export interface HookPlan {
+  gate: boolean;
+  drain: boolean;
+}
+
+/** The drain's heartbeat: every drain pass records one, and a pass never waits longer than 60 s. */
+export const DRAIN_HEARTBEAT_SECONDS = 300;
+/** PutLifecycleHook: HeartbeatTimeout is 30 to 7,200 seconds. */
+const MAX_HEARTBEAT_SECONDS = 7200;
+
+/**
+ * Puts our hooks on the group before its refresh starts (PutLifecycleHook creates or updates: a retried step is a no-op).
+ * The launch hook's default result is ABANDON: an instance nobody vouched for never goes into service. Its heartbeat
+ * outlasts the gate's own timeout by five minutes, so the gate decides, not the timeout. The terminate hook's default is
+ * CONTINUE: if the drain itself is lost, the instance still terminates as it would have without us.
+ */
+export async function putHooks(asgName: string, stage: string, plan: HookPlan, metadata: HookMetadata, readinessTimeoutSeconds: number): Promise<void> {
+  const names = hookNames(stage);
+  const NotificationMetadata = encodeMetadata(metadata);
+  if (plan.gate)
+    await withRetries(() =>
+      autoScaling.send(
+        new PutLifecycleHookCommand({
+          AutoScalingGroupName: asgName,
+          LifecycleHookName: names.ready,
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+          HeartbeatTimeout: Math.min(MAX_HEARTBEAT_SECONDS, readinessTimeoutSeconds + 300),
+          DefaultResult: 'ABANDON',
+          NotificationMetadata,
+        }),
+      ),
+    { operation: 'PutLifecycleHook' });
+  if (plan.drain)
+    await withRetries(() =>
+      autoScaling.send(
+        new PutLifecycleHookCommand({
+          AutoScalingGroupName: asgName,
+          LifecycleHookName: names.drain,
+          LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+          HeartbeatTimeout: DRAIN_HEARTBEAT_SECONDS,
+          DefaultResult: 'CONTINUE',
+          NotificationMetadata,
+        }),
+      ),
+    { operation: 'PutLifecycleHook' });
+  logger.info(`lifecycle hooks put for the refresh: ${[plan.gate && names.ready, plan.drain && names.drain].filter(Boolean).join(', ')}`, { asgName });
+}
+
+/** Removes our hooks once the group's refresh has ended, whatever its outcome. A hook already gone is fine. */
+export async function deleteHooks(asgName: string, stage: string, plan: HookPlan): Promise<void> {
+  const names = hookNames(stage);
+  for (const [on, name] of [[plan.gate, names.ready], [plan.drain, names.drain]] as const) {
+    if (!on) continue;
+    try {
+      await withRetries(() => autoScaling.send(new DeleteLifecycleHookCommand({ AutoScalingGroupName: asgName, LifecycleHookName: name })), { operation: 'DeleteLifecycleHook' });
+    } catch (error) {
+      // DeleteLifecycleHook answers ValidationError for a hook that does not exist (a retried clean-up).
+      if (!(error instanceof Error) || error.name !== 'ValidationError') throw error;
+    }
+  }
+  logger.info('lifecycle hooks removed after the refresh', { asgName });
+}
+
+export interface OwnRefresh {
+  id: string;
+  status: string;
+}
+
+const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
+
+/** The group's running refresh if it is ours (its desired launch template version is the one we made), else undefined. */
+export async function ownActiveRefresh(asgName: string, lt: string): Promise<OwnRefresh | undefined> {
+  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName, MaxRecords: 1 })), {
+    operation: 'DescribeInstanceRefreshes',
+  });
+  const r = out.InstanceRefreshes?.[0];
+  const spec = r?.DesiredConfiguration?.LaunchTemplate ?? r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  if (!r?.InstanceRefreshId || !r.Status || !ACTIVE.has(r.Status)) return undefined;
+  return `${spec?.LaunchTemplateId}:${spec?.Version}` === lt ? { id: r.InstanceRefreshId, status: r.Status } : undefined;
+}
+
+/**
+ * Rolls our refresh back (RollbackInstanceRefresh): Auto Scaling replaces what it already replaced with the group's
+ * previous version. Needed because an abandoned launch only makes Auto Scaling launch another instance: nothing in the
+ * Auto Scaling documentation says the refresh fails by itself, so waiting for AutoRollback could wait for ever.
+ */
+export async function rollBack(asgName: string, refreshId: string): Promise<void> {
+  await withRetries(() => autoScaling.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: asgName })), { operation: 'RollbackInstanceRefresh' });
+  logger.warn(`instance refresh ${refreshId} rolled back`, { asgName });
+}
+
+/** Leaves the verdict where the wave check reads the group (DescribeAutoScalingGroups returns the tags). */
+export async function recordVerdict(asgName: string, stage: string, refreshId: string, text: string): Promise<void> {
+  await withRetries(() =>
+    autoScaling.send(
+      new CreateOrUpdateTagsCommand({
+        Tags: [{ ResourceId: asgName, ResourceType: 'auto-scaling-group', Key: verdictTagKey(stage), Value: encodeVerdict(refreshId, text), PropagateAtLaunch: false }],
+      }),
+    ),
+  { operation: 'CreateOrUpdateTags' });
+}
+
+export interface LifecycleAction {
+  AutoScalingGroupName: string;
+  LifecycleHookName: string;
+  LifecycleActionToken: string;
+  EC2InstanceId: string;
+}
+
+/**
+ * Ends the action. A second completion (a duplicate EventBridge delivery, a retried step) gets ValidationError "No
+ * active Lifecycle Action found": the action is already over, which is what the caller wanted.
+ */
+export async function completeAction(a: LifecycleAction, result: 'CONTINUE' | 'ABANDON'): Promise<void> {
+  try {
+    await withRetries(() =>
+      autoScaling.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: a.AutoScalingGroupName,
+          LifecycleHookName: a.LifecycleHookName,
+          LifecycleActionToken: a.LifecycleActionToken,
+          LifecycleActionResult: result,
+        }),
+      ),
+    { operation: 'CompleteLifecycleAction' });
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ValidationError') throw error;
+    logger.warn(`lifecycle action for ${a.EC2InstanceId} was already over`, { asgName: a.AutoScalingGroupName });
+  }
+}
+
+/** Extends the action's wait; false when the action is over (completed elsewhere, timed out, or its hook was deleted). */
+export async function heartbeat(a: LifecycleAction): Promise<boolean> {
+  try {
+    await withRetries(() =>
+      autoScaling.send(
+        new RecordLifecycleActionHeartbeatCommand({
+          AutoScalingGroupName: a.AutoScalingGroupName,
+          LifecycleHookName: a.LifecycleHookName,
+          LifecycleActionToken: a.LifecycleActionToken,
+        }),
+      ),
+    { operation: 'RecordLifecycleActionHeartbeat' });
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ValidationError') return false;
+    throw error;
+  }
+}
