@@ -32,6 +32,22 @@ const CHANGES: Record<string, (i: Input) => { nodeGroup?: string; text: string }
     const lt = d?.LaunchTemplate ?? d?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
     return { nodeGroup: str(i.AutoScalingGroupName), text: `instance refresh started to launch template version ${str(lt?.Version)}` };
   },
+  PutLifecycleHook: (i) => ({ nodeGroup: str(i.AutoScalingGroupName), text: `lifecycle hook ${str(i.LifecycleHookName)} put for the refresh` }),
+  DeleteLifecycleHook: (i) => ({ nodeGroup: str(i.AutoScalingGroupName), text: `lifecycle hook ${str(i.LifecycleHookName)} removed` }),
+  CompleteLifecycleAction: (i) => ({
+    nodeGroup: str(i.AutoScalingGroupName),
+    text: `${/-ready$/.test(str(i.LifecycleHookName)) ? 'readiness gate' : 'drain'}: ${str(i.LifecycleActionResult)} ${str(i.InstanceId)}`,
+  }),
+  RollbackInstanceRefresh: (i) => ({ nodeGroup: str(i.AutoScalingGroupName), text: 'instance refresh rolled back by the pipeline' }),
+  CreateOrUpdateTags: (i) => {
+    const tag = (i.Tags as Input[] | undefined)?.[0];
+    return { nodeGroup: str(tag?.ResourceId), text: `verdict: ${str(tag?.Value).replace(/^[^|]*\|/, '')}` };
+  },
+  PatchNode: (i) => ({ text: `node ${str(i.path).split('/').pop()} cordoned` }),
+  CreateEviction: (i) => {
+    const parts = str(i.path).split('/');
+    return { text: `pod ${parts[4] ?? '?'}/${parts[6] ?? '?'} evicted` };
+  },
   PutParameter: (i) => ({ text: `recorded ${str(i.Name)} = ${str(i.Value)}` }),
   StartExecution: (i) => ({ text: `execution ${str(i.name)} started` }),
 };

@@ -134,6 +134,8 @@ export async function completeAction(a: LifecycleAction, result: 'CONTINUE' | 'A
           AutoScalingGroupName: a.AutoScalingGroupName,
           LifecycleHookName: a.LifecycleHookName,
           LifecycleActionToken: a.LifecycleActionToken,
+          // Both may be given (API Reference, CompleteLifecycleAction); the instance id makes CloudTrail readable.
+          InstanceId: a.EC2InstanceId,
           LifecycleActionResult: result,
         }),
       ),
