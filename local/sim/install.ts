@@ -24,6 +24,11 @@ export interface CallRecord {
 export interface InstallOptions {
   onCall?: (rec: CallRecord) => void;
   random?: () => number;
+  /**
+   * Access keys the simulated STS knows. A Kubernetes bearer token signed with one has its SigV4 signature checked
+   * (so a token minted for another cluster is refused); tokens of other keys are checked for shape only.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string }[];
 }
 
 /** Each service's own throttling error: Retry matchers and SDK retry strategies key on these names. */
@@ -140,6 +145,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     },
     now: () => Date.now(),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
+    ...(opts.credentials ? { secretOf: (id: string) => opts.credentials?.find((c) => c.accessKeyId === id)?.secretAccessKey } : {}),
   });
   return {
     restore() {

@@ -23,11 +23,11 @@ afterEach(() => {
   sim = clock = undefined;
 });
 
-function setup(cluster: Record<string, unknown> = {}): SimulatedAccount {
+function setup(cluster: Record<string, unknown> = {}, knownCredentials = false): SimulatedAccount {
   clock = installClock(START_ISO);
   const account = eksAccount(cluster);
   calls = [];
-  sim = installSimulation(account, { onCall: (c) => calls.push(c) });
+  sim = installSimulation(account, { onCall: (c) => calls.push(c), ...(knownCredentials ? { credentials: [CREDENTIALS] } : {}) });
   return account;
 }
 
@@ -109,6 +109,15 @@ describe('simulated cluster endpoint over node:https', () => {
     expect([...account.clusters().get('prod-eks')!.nodes.values()].some((n) => n.unschedulable)).toBe(false);
   });
 
+  it('checks the signature of known access keys, so a token minted for another cluster is refused', async () => {
+    setup({}, true);
+    expect(await (await productionClient()).listNodes()).toHaveLength(3);
+    const other = () => eksToken({ clusterName: 'staging-eks', region: 'us-west-2', credentials: CREDENTIALS }).token;
+    await expect((await productionClient(other)).listNodes()).rejects.toThrow(KubernetesUnauthorizedError);
+    const forged = () => eksToken({ clusterName: 'prod-eks', region: 'us-west-2', credentials: { ...CREDENTIALS, secretAccessKey: 'guessed' } }).token;
+    await expect((await productionClient(forged)).listNodes()).rejects.toThrow(KubernetesUnauthorizedError);
+  });
+
   it('leaves every other host to the real https.request, and restores it on uninstall', async () => {
     setup();
     expect(https.request).not.toBe(original);
@@ -139,6 +148,16 @@ describe('bearer token checks (aws-iam-authenticator\'s verifier)', () => {
     expect(tokenProblem(`Bearer ${good}`, date.getTime() + 15 * 60_000)).toBeUndefined();
     expect(tokenProblem(`Bearer ${good}`, date.getTime() + 15 * 60_000 + 1)).toMatch(/expired/);
     expect(tokenProblem(`Bearer ${good}`, date.getTime() - 1)).toMatch(/future/);
+  });
+
+  it('recomputes the signature when the access key is known, with the session token', () => {
+    const check = { clusterName: 'prod-eks', secretOf: (id: string) => (id === CREDENTIALS.accessKeyId ? CREDENTIALS.secretAccessKey : undefined) };
+    const session = eksToken({ clusterName: 'prod-eks', region: 'eu-west-1', credentials: { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzE+/=' }, date }).token;
+    expect(tokenProblem(`Bearer ${session}`, now, check)).toBeUndefined();
+    expect(tokenProblem(`Bearer ${good}`, now, { ...check, clusterName: 'staging-eks' })).toMatch(/signature does not match .*another cluster than staging-eks/);
+    expect(tokenProblem(reencode((u) => u.searchParams.set('X-Amz-Date', '20261208T180001Z')), now, check)).toMatch(/signature does not match/);
+    // An unknown key: shape only.
+    expect(tokenProblem(`Bearer ${good}`, now, { clusterName: 'staging-eks', secretOf: () => undefined })).toBeUndefined();
   });
 
   it('refuses tokens of the wrong shape', () => {

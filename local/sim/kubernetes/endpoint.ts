@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { PassThrough } from 'node:stream';
+import { presignUrl } from '../../../lib/kubernetes/sigv4.js';
 import type { CallRecord } from '../install.js';
 import { operationFor, type KubernetesApi } from './api.js';
 
@@ -27,6 +28,14 @@ export interface EndpointOptions {
   resolve(hostname: string): SimulatedEndpoint | undefined;
   now(): number;
   onCall?: (rec: CallRecord) => void;
+  /** The secret of an access key the simulated STS knows: such tokens have their signature (and so their cluster name) checked. */
+  secretOf?: (accessKeyId: string) => string | undefined;
+}
+
+export interface TokenCheck {
+  /** The cluster the request is for (the value x-k8s-aws-id must have been signed with). */
+  clusterName: string;
+  secretOf?: (accessKeyId: string) => string | undefined;
 }
 
 type Options = { hostname?: string | null; host?: string | null; method?: string; path?: string | null; headers?: Record<string, unknown> };
@@ -40,11 +49,12 @@ const TOKEN_LIFETIME_MS = 15 * 60_000;
  * authentication" / aws-iam-authenticator's token verifier: `k8s-aws-v1.` + base64url (no padding) of an
  * https STS GetCallerIdentity URL presigned with SigV4, x-k8s-aws-id among the signed headers, X-Amz-Date
  * no older than 15 minutes. The signature itself is checked by STS with the caller's secret, which the
- * simulation does not have: only its shape is checked here, and so the cluster name in the signed header
- * cannot be compared (NOTE more forgiving than AWS: a token minted for another cluster is accepted).
+ * simulation has only for the access keys given to it (`secretOf`): for those the signature is recomputed
+ * with `x-k8s-aws-id: <cluster>`, which proves the token was minted for this cluster; for any other key only
+ * the shape is checked (NOTE more forgiving than AWS: such a token minted for another cluster is accepted).
  * A token dated in the future is refused (the stricter reading of clock skew).
  */
-export function tokenProblem(authorization: unknown, now: number): string | undefined {
+export function tokenProblem(authorization: unknown, now: number, check?: TokenCheck): string | undefined {
   const m = typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization) : null;
   if (!m?.[1]) return 'no bearer token';
   const token = m[1];
@@ -80,6 +90,26 @@ export function tokenProblem(authorization: unknown, now: number): string | unde
   const signed = (q.get('x-amz-signedheaders') ?? '').split(';');
   if (!signed.includes('host') || !signed.includes('x-k8s-aws-id')) return 'x-k8s-aws-id is not among the signed headers';
   if (!/^[0-9a-f]{64}$/.test(q.get('x-amz-signature') ?? '')) return 'the token has no SigV4 signature';
+  const secret = check?.secretOf?.(q.get('x-amz-credential')?.split('/')[0] ?? '');
+  if (check && secret !== undefined) {
+    // SigV4 ("Create a signed request"): STS recomputes the signature over the same canonical request, the
+    // x-k8s-aws-id header carrying the cluster name the API server passes on. Other signed headers are unknown here.
+    if (q.get('x-amz-signedheaders') !== 'host;x-k8s-aws-id') return 'the token signs headers other than host and x-k8s-aws-id';
+    const expected = new URL(
+      presignUrl({
+        host: url.hostname,
+        path: '/',
+        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+        headers: { 'x-k8s-aws-id': check.clusterName },
+        region: cred[2] ?? '',
+        service: 'sts',
+        credentials: { accessKeyId: q.get('x-amz-credential')?.split('/')[0] ?? '', secretAccessKey: secret, ...(q.has('x-amz-security-token') ? { sessionToken: q.get('x-amz-security-token') ?? '' } : {}) },
+        date: new Date(signedAt),
+        expiresSeconds: expires,
+      }),
+    ).searchParams.get('X-Amz-Signature');
+    if (expected !== q.get('x-amz-signature')) return `the token's signature does not match (a token for another cluster than ${check.clusterName}, or other credentials)`;
+  }
   if (signedAt > now) return 'the token is dated in the future';
   if (now - signedAt > TOKEN_LIFETIME_MS) return 'the token has expired (X-Amz-Date is more than 15 minutes ago)';
   return undefined;
@@ -190,7 +220,7 @@ export function installKubernetesEndpoint(opts: EndpointOptions): { restore(): v
       }
       target.sync();
       const at = opts.now();
-      const problem = tokenProblem(header(options.headers, 'authorization'), at);
+      const problem = tokenProblem(header(options.headers, 'authorization'), at, { clusterName: target.clusterName, ...(opts.secretOf ? { secretOf: opts.secretOf } : {}) });
       // Kubernetes "Authenticating": a request no authenticator accepts is 401 with a Status "Unauthorized"; an EKS token
       // of a role without an access entry is refused the same way (EKS User Guide, "Grant IAM users access to Kubernetes").
       const res =
