@@ -136,9 +136,10 @@ export class EksClusters {
   start(): void {
     for (const rec of this.byName.values()) {
       const initial = this.instancesOf(rec.spec.name).filter((h) => h.bootedAt <= this.ctx.now() && h.terminatedAt === undefined);
-      const readyBy = Math.max(...initial.map((h) => h.bootedAt + rec.cluster.timings.nodeReadySeconds * 1000), this.ctx.now() - 20 * 60_000);
+      // Never settled past now: with instances booted just before the start, the pods are still starting at the start.
+      const readyBy = Math.min(Math.max(...initial.map((h) => h.bootedAt + rec.cluster.timings.nodeReadySeconds * 1000), this.ctx.now() - 20 * 60_000), this.ctx.now());
       this.sync(rec, readyBy);
-      rec.cluster.startWorkloads(Math.min(readyBy, this.ctx.now()));
+      rec.cluster.startWorkloads(readyBy);
       this.sync(rec);
     }
   }

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clusterAccess } from '../../lib/eks/cluster.js';
 import { installClock, type SimulatedClock } from '../../local/clock.js';
 import type { SimInstanceHistory } from '../../local/sim/account.js';
+import { resolve } from 'node:path';
+import { parseScenario } from '../../local/scenario.js';
 import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
 import { installSimulation, type CallRecord } from '../../local/sim/install.js';
 import { AMI_2019, eksAccount, eksFleet, START_ISO } from './eks-fixture.js';
@@ -101,6 +103,20 @@ describe('simulated EKS: scenario', () => {
     ]);
     badTaint.launchTemplates[0]!.versions[0] = { imageId: AMI_2019, userData: false, kubelet: { taints: ['os=windows:NoSchedule'] } };
     expect(issues(badTaint)).toEqual(['launchTemplates.0.versions.0.kubelet: launch template ng-win-a version 1: kubelet arguments need userData (the bootstrap passes them)']);
+  });
+});
+
+describe('simulated EKS: Kubernetes faults in a scenario', () => {
+  const scenario = (faults: unknown[], fleet = eksFleet()) => () => parseScenario({ configFile: 'events/ci.config.yml', fleet, faults }, 'test.yml', resolve(import.meta.dirname, '../..'));
+
+  it('accepts faults that name the fleet\'s groups and budgets', () => {
+    expect(scenario([{ kind: 'nodesNeverReady', asgName: 'ng-win-a' }, { kind: 'evictionBlocked', pdb: 'web-pdb' }, { kind: 'wrongWindowsBuild', amiId: AMI_2019 }])().faults).toHaveLength(3);
+  });
+
+  it('refuses a fault about a group outside every cluster, a budget no workload has, or a fleet without clusters', () => {
+    expect(scenario([{ kind: 'nodesNeverReady', asgName: 'ng-other' }])).toThrow(/auto scaling group ng-other is not in a cluster/);
+    expect(scenario([{ kind: 'evictionBlocked', pdb: 'log-agent-pdb' }])).toThrow(/no workload has the budget log-agent-pdb/);
+    expect(scenario([{ kind: 'evictionBlocked', pdb: 'web-pdb' }], { ...eksFleet(), clusters: [], autoScalingGroups: [] })).toThrow(/needs a cluster in fleet.clusters/);
   });
 });
 

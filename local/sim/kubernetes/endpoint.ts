@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { PassThrough } from 'node:stream';
@@ -169,7 +170,7 @@ class SimulatedRequest extends EventEmitter {
     this.answer(Buffer.concat(this.chunks).toString('utf8')).then(
       (r) => {
         if (this.destroyed) return;
-        const res = new SimulatedResponse(r.status, String(r.status));
+        const res = new SimulatedResponse(r.status, STATUS_CODES[r.status] ?? '');
         this.emit('response', res);
         res.end(r.body === undefined ? '' : JSON.stringify(r.body));
       },
