@@ -210,8 +210,11 @@ export class SimulatedAccount {
         minSize: g.minSize ?? g.instances,
         maxSize: g.maxSize ?? Math.max(1, g.instances * 2),
         desired: g.instances,
-        // eksctl's tags on a node group's ASG (eksctl docs, "Tags"; Cluster Autoscaler on AWS: kubernetes.io/cluster/<name> owned).
-        tags: { ...g.tags, ...(g.cluster ? { 'eks:cluster-name': g.cluster, 'alpha.eksctl.io/cluster-name': g.cluster, [`kubernetes.io/cluster/${g.cluster}`]: 'owned' } : {}) },
+        // A self-managed node group's ASG as eksctl tags it (alpha.eksctl.io/cluster-name, alpha.eksctl.io/nodegroup-name,
+        // kubernetes.io/cluster/<name>: owned, as the Kubernetes AWS cloud provider reads it). Not eks:cluster-name: EKS puts
+        // that (with eks:nodegroup-name) on managed node groups' ASGs only ("Managed node groups" › tags), and the plan
+        // refuses those; a scenario that wants a managed group gives the tags itself.
+        tags: { ...(g.cluster ? { 'alpha.eksctl.io/cluster-name': g.cluster, 'alpha.eksctl.io/nodegroup-name': g.name, [`kubernetes.io/cluster/${g.cluster}`]: 'owned' } : {}), ...g.tags },
         terminationHook: g.terminationHook,
         ...(g.suspendedProcesses?.length ? { suspendedProcesses: [...g.suspendedProcesses] } : {}),
         ...(g.warmPool ? { warmPool: true } : {}),

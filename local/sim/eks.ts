@@ -164,7 +164,7 @@ export class EksClusters {
     for (const s of steps) {
       if (s.boot) {
         rec.booted.add(s.h.instanceId);
-        rec.cluster.registerNode(s.h.instanceId, this.facts(s.h), s.at);
+        rec.cluster.registerNode(s.h.instanceId, this.facts(s.h, rec.spec), s.at);
       } else {
         rec.gone.add(s.h.instanceId);
         // "Garbage Collection" (kubernetes.io) and the EKS node lifecycle: the cloud node controller deletes the Node of a
@@ -176,15 +176,17 @@ export class EksClusters {
   }
 
   /** What the instance's AMI and launch template version make of its Node. */
-  private facts(h: InstanceFacts): AmiFacts {
+  private facts(h: InstanceFacts, cluster: ClusterSpec): AmiFacts {
     const names = lineage(this.ctx, h.imageId);
-    const year = names.map((n) => /Windows_Server-(2019|2022|2025)-/.exec(n)?.[1]).find(Boolean);
-    // An AMI whose name says neither build nor Kubernetes version gets values the readiness gate refuses (the stricter reading).
+    // Amazon's names first (Windows_Server-2022-…), then a custom AMI's habit (eks-win2022-…, ltsc2022, 10.0.20348).
+    const year = names.map((n) => /Windows_Server-(2019|2022|2025)-/.exec(n)?.[1] ?? /win(?:dows)?[-_ ]?(?:server[-_ ]?)?(2019|2022|2025)(?!\d)/i.exec(n)?.[1]).find(Boolean);
+    // An AMI whose names say no build gets one the readiness gate refuses (the stricter reading).
     const windowsBuild = (year ? BUILD_OF_YEAR[year] : names.map(windowsBuildOfTag).find(Boolean)) ?? 'unknown';
-    const minor = names.map((n) => /EKS_Optimized-(1\.\d{2})(?!\d)/.exec(n)?.[1]).find(Boolean);
+    // Knowingly simplified: an AMI whose names say no Kubernetes version runs the cluster's.
+    const minor = names.map((n) => /EKS_Optimized-(1\.\d{2})(?!\d)/.exec(n)?.[1]).find(Boolean) ?? cluster.version;
     const digest = sha(h.imageId);
     // "Amazon EKS Kubernetes versions": kubelet reports v<minor>.<patch>-eks-<commit>.
-    const kubeletVersion = minor ? `v${minor}.${parseInt(digest.slice(0, 2), 16) % 10}-eks-${digest.slice(2, 9)}` : 'v0.0.0-unknown';
+    const kubeletVersion = `v${minor}.${parseInt(digest.slice(0, 2), 16) % 10}-eks-${digest.slice(2, 9)}`;
     const lt = this.ctx.state.launchTemplates[h.ltId];
     const version = lt?.versions.find((v) => v.versionNumber === h.versionNumber);
     return { amiId: h.imageId, asgName: h.asgName, windowsBuild, kubeletVersion, availabilityZone: this.zoneOf(h), ...kubeletArgsOf(version?.data.UserData) };

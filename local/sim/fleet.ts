@@ -79,7 +79,7 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   suspendedProcesses: z.array(z.enum(['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'])).optional(),
   /** The group has a warm pool (DescribeWarmPool returns its configuration). */
   warmPool: z.boolean().optional(),
-  /** The EKS cluster (fleet.clusters) its instances join; also tags the group as eksctl does (eks:cluster-name, alpha.eksctl.io/cluster-name, kubernetes.io/cluster/<name>: owned). */
+  /** The EKS cluster (fleet.clusters) its instances join; also tags the group as eksctl tags a self-managed node group (alpha.eksctl.io/cluster-name, alpha.eksctl.io/nodegroup-name, kubernetes.io/cluster/<name>: owned). */
   cluster: z.string().min(1).optional(),
 });
 
