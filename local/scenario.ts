@@ -22,6 +22,17 @@ const ScenarioSchema = z.strictObject({
   fleet: ScenarioFleetSchema,
   faults: z.array(FaultSchema).default([]),
   durations: DurationsSchema.partial().default({}),
+}).superRefine((s, ctx) => {
+  // Kubernetes faults must name what the fleet's clusters hold (local/sim/kubernetes/model.ts: a budget is <workload>-pdb).
+  s.faults.forEach((f, i) => {
+    if (f.kind !== 'nodesNeverReady' && f.kind !== 'wrongWindowsBuild' && f.kind !== 'evictionBlocked') return;
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['faults', i], message });
+    if (!s.fleet.clusters.length) return issue(`fault ${f.kind} needs a cluster in fleet.clusters`);
+    if (f.kind === 'nodesNeverReady' && f.asgName !== undefined && !s.fleet.autoScalingGroups.some((g) => g.name === f.asgName && g.cluster !== undefined))
+      issue(`fault nodesNeverReady: auto scaling group ${f.asgName} is not in a cluster (give it cluster: <name>)`);
+    if (f.kind === 'evictionBlocked' && !s.fleet.clusters.some((c) => c.workloads.some((w) => w.pdb && `${w.name}-pdb` === f.pdb)))
+      issue(`fault evictionBlocked: no workload has the budget ${f.pdb} (a workload's budget is <name>-pdb, given its pdb)`);
+  });
 });
 
 export interface Scenario {

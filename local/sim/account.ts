@@ -2,6 +2,7 @@ import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } fro
 import { refreshStoppers, warmPoolHandlers } from './suspended.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
+import { EksClusters, kubeletExtraArgs } from './eks.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
@@ -10,8 +11,23 @@ import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh } from './refresh.j
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
 import { ssmHandlers } from './ssm.js';
+import type { SimulatedCluster } from './kubernetes/index.js';
 
-export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN';
+export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS';
+
+/** An instance any group ever launched, as of now (ms epoch times). */
+export interface SimInstanceHistory {
+  instanceId: string;
+  asgName: string;
+  imageId: string;
+  ltId: string;
+  versionNumber: number;
+  launchedAt: number;
+  /** When its kubelet registers. */
+  bootedAt: number;
+  terminatedAt?: number;
+  lifecycleState: string;
+}
 export type { StartedExecution };
 
 export interface SimulatedAccountOptions {
@@ -69,6 +85,9 @@ export class SimulatedAccount {
   private readonly handlers: Record<ServiceName, Handlers>;
   private starter: ((e: StartedExecution) => void) | undefined;
   private requests = 0;
+  /** EKS clusters and their Kubernetes APIs (eks.ts). */
+  readonly eks: EksClusters;
+  private readonly seen = new Map<string, SimInstanceHistory>();
 
   constructor(opts: SimulatedAccountOptions) {
     const { fleet } = opts;
@@ -125,7 +144,16 @@ export class SimulatedAccount {
       SSM: ssmHandlers(this.ctx),
       SNS: snsHandlers(this.ctx),
       SFN: sfnHandlers(this.ctx, () => this.starter),
+      EKS: {},
     };
+    // The scenario's instances were launched and booted before the start (the stub below; S1's lifecycle model replaces it).
+    for (const h of this.instanceHistory()) {
+      const rec = this.seen.get(h.instanceId);
+      if (rec) Object.assign(rec, { launchedAt: now - 30 * MINUTE, bootedAt: now - 25 * MINUTE });
+    }
+    this.eks = new EksClusters(this.ctx, fleet, this.faults, () => this.instanceHistory());
+    this.handlers.EKS = this.eks.handlers();
+    this.eks.start();
   }
 
   private seed(fleet: Fleet, now: number): void {
@@ -155,7 +183,7 @@ export class SimulatedAccount {
             InstanceType: v.instanceType,
             // EC2 User Guide, "Configure the instance metadata options": IMDSv2 required, hop limit 2 (EKS nodes' usual settings).
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
-            ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}\n</powershell>\n`) } : {}),
+            ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}${v.kubelet ? kubeletExtraArgs(v.kubelet) : ''}\n</powershell>\n`) } : {}),
             // A root-volume override makes launches ignore Fast Launch's pre-provisioned snapshots.
             ...(v.rootVolumeOverride || v.rootVolumeGiB !== undefined
               ? { BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { VolumeSize: v.rootVolumeGiB ?? 100, VolumeType: 'gp3', DeleteOnTermination: true } }] }
@@ -182,7 +210,11 @@ export class SimulatedAccount {
         minSize: g.minSize ?? g.instances,
         maxSize: g.maxSize ?? Math.max(1, g.instances * 2),
         desired: g.instances,
-        tags: { ...g.tags },
+        // A self-managed node group's ASG as eksctl tags it (alpha.eksctl.io/cluster-name, alpha.eksctl.io/nodegroup-name,
+        // kubernetes.io/cluster/<name>: owned, as the Kubernetes AWS cloud provider reads it). Not eks:cluster-name: EKS puts
+        // that (with eks:nodegroup-name) on managed node groups' ASGs only ("Managed node groups" › tags), and the plan
+        // refuses those; a scenario that wants a managed group gives the tags itself.
+        tags: { ...(g.cluster ? { 'alpha.eksctl.io/cluster-name': g.cluster, 'alpha.eksctl.io/nodegroup-name': g.name, [`kubernetes.io/cluster/${g.cluster}`]: 'owned' } : {}), ...g.tags },
         terminationHook: g.terminationHook,
         ...(g.suspendedProcesses?.length ? { suspendedProcesses: [...g.suspendedProcesses] } : {}),
         ...(g.warmPool ? { warmPool: true } : {}),
@@ -328,6 +360,37 @@ export class SimulatedAccount {
     const handler = this.handlers[service]?.[operation];
     if (!handler) throw new Error(`SimulatedAccount does not implement ${service}.${operation}`);
     return handler(input ?? {});
+  }
+
+  /**
+   * STUB until S1's lifecycle model lands (it replaces this with the real launch, boot and termination times): the
+   * instances each group holds now, first seen = launched and booted, gone from every group = terminated then.
+   */
+  instanceHistory(): SimInstanceHistory[] {
+    const now = this.ctx.now();
+    const current = new Map<string, { asgName: string; standby: boolean }>();
+    for (const asg of Object.values(this.state.asgs))
+      for (const i of asgView(this.ctx, asg, now).instances) {
+        current.set(i.instanceId, { asgName: asg.name, standby: i.standby === true });
+        if (!this.seen.has(i.instanceId))
+          this.seen.set(i.instanceId, { instanceId: i.instanceId, asgName: asg.name, imageId: i.imageId, ltId: i.ltId, versionNumber: i.versionNumber, launchedAt: now, bootedAt: now, lifecycleState: 'InService' });
+      }
+    for (const h of this.seen.values()) {
+      const c = current.get(h.instanceId);
+      if (c) h.lifecycleState = c.standby ? 'Standby' : 'InService';
+      else if (h.terminatedAt === undefined) Object.assign(h, { terminatedAt: now, lifecycleState: 'Terminated' });
+    }
+    return [...this.seen.values()].map((h) => ({ ...h }));
+  }
+
+  /** Each EKS cluster's simulated Kubernetes side, settled to now (for summaries: events, deletedWithoutEviction()…). */
+  clusters(): Map<string, SimulatedCluster> {
+    const out = new Map<string, SimulatedCluster>();
+    for (const [name, rec] of this.eks.byName) {
+      this.eks.sync(rec);
+      out.set(name, rec.cluster);
+    }
+    return out;
   }
 
   setExecutionStarter(fn: (exec: StartedExecution) => void): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KubernetesFaultSchema, TimingsSchema, WorkloadSchema } from './kubernetes/model.js';
 
 // Amazon EC2 API Reference, "Error codes for the Amazon EC2 API" (InvalidAMIID.Malformed) and EC2 User Guide, "Resource IDs":
 // anything but 8 or 17 hex digits is refused, so scenarios must use real-shaped ids.
@@ -29,6 +30,17 @@ export const LaunchTemplateVersionSpecSchema = z.strictObject({
   rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),
+  /**
+   * What the EKS Windows bootstrap passes to the kubelet (Start-EKSBootstrap.ps1 -KubeletExtraArgs: --node-labels,
+   * --register-with-taints), rendered into the version's UserData; nodes launched from it carry these.
+   */
+  kubelet: z
+    .strictObject({
+      labels: z.record(z.string().min(1), z.string()).default({}),
+      // kubelet reference, --register-with-taints: "<key>=<value>:<effect>" (value optional), effect NoSchedule | PreferNoSchedule | NoExecute.
+      taints: z.array(z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, 'a taint is "key=value:Effect" (Effect NoSchedule, PreferNoSchedule or NoExecute)')).default([]),
+    })
+    .optional(),
 });
 
 export const LaunchTemplateSpecSchema = z.strictObject({
@@ -67,7 +79,29 @@ export const AutoScalingGroupSpecSchema = z.strictObject({
   suspendedProcesses: z.array(z.enum(['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'])).optional(),
   /** The group has a warm pool (DescribeWarmPool returns its configuration). */
   warmPool: z.boolean().optional(),
+  /** The EKS cluster (fleet.clusters) its instances join; also tags the group as eksctl tags a self-managed node group (alpha.eksctl.io/cluster-name, alpha.eksctl.io/nodegroup-name, kubernetes.io/cluster/<name>: owned). */
+  cluster: z.string().min(1).optional(),
 });
+
+// Amazon EKS API Reference, CreateCluster: name 1–100 characters, ^[0-9A-Za-z][A-Za-z0-9\-_]*$.
+const ClusterName = z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'an EKS cluster name is 1-100 letters, digits, - and _, starting with a letter or digit');
+
+export const ClusterSpecSchema = z.strictObject({
+  name: ClusterName,
+  /** Kubernetes version (DescribeCluster version, "1.31"). */
+  version: z.string().regex(/^1\.\d{2}$/, 'a Kubernetes version is like "1.31"').default('1.31'),
+  /** "Cluster API server endpoint" (EKS User Guide): public, private or both. */
+  endpointAccess: z.enum(['public', 'private', 'both']).default('public'),
+  authenticationMode: z.enum(['API', 'API_AND_CONFIG_MAP', 'CONFIG_MAP']).default('API_AND_CONFIG_MAP'),
+  /** The stack's roles have an EKS access entry mapped to the group eks-windows-patch; false: every call is 401. */
+  accessEntry: z.boolean().default(true),
+  /** resources/kubernetes-rbac.yaml is applied; false: every call is 403. */
+  rbacApplied: z.boolean().default(true),
+  workloads: z.array(WorkloadSchema).default([]),
+  timings: TimingsSchema.partial().optional(),
+});
+
+export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 
 export const ScenarioFleetSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).default('us-west-2'),
@@ -76,6 +110,29 @@ export const ScenarioFleetSchema = z.strictObject({
   ssmParameters: z.record(z.string(), z.string()).default({}),
   launchTemplates: z.array(LaunchTemplateSpecSchema).default([]),
   autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
+  clusters: z.array(ClusterSpecSchema).default([]),
+}).superRefine((f, ctx) => {
+  // Cross references between clusters, groups and launch templates, each with the fix.
+  const clusters = new Map(f.clusters.map((c) => [c.name, c]));
+  f.clusters.forEach((c, i) => {
+    if (f.clusters.findIndex((o) => o.name === c.name) !== i) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster ${c.name} is listed twice` });
+    c.workloads.forEach((w, j) => {
+      const asg = f.autoScalingGroups.find((g) => g.name === w.nodeGroup);
+      if (!asg) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: nodeGroup ${w.nodeGroup} is not an auto scaling group of the fleet` });
+      else if (asg.cluster !== c.name)
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: auto scaling group ${w.nodeGroup} is not in cluster ${c.name} (give it cluster: ${c.name})` });
+      if (c.workloads.findIndex((o) => o.name === w.name && o.namespace === w.namespace) !== j) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'name'], message: `workload ${w.namespace}/${w.name} is listed twice` });
+    });
+  });
+  f.autoScalingGroups.forEach((g, i) => {
+    if (g.cluster !== undefined && !clusters.has(g.cluster))
+      ctx.addIssue({ code: 'custom', path: ['autoScalingGroups', i, 'cluster'], message: `auto scaling group ${g.name}: cluster ${g.cluster} is not in fleet.clusters` });
+  });
+  f.launchTemplates.forEach((lt, i) =>
+    lt.versions.forEach((v, j) => {
+      if (v.kubelet && !v.userData) ctx.addIssue({ code: 'custom', path: ['launchTemplates', i, 'versions', j, 'kubelet'], message: `launch template ${lt.name} version ${j + 1}: kubelet arguments need userData (the bootstrap passes them)` });
+    }),
+  );
 });
 
 /** How many times a fault fires; absent = every matching occurrence. */
@@ -113,8 +170,8 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     rate: z.number().min(0).max(1),
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
-    /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN); absent = all. */
-    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN'])).optional(),
+    /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN, EKS); absent = all. */
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS'])).optional(),
     /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
     fromMinute: z.number().min(0).optional(),
     forMinutes: z.number().positive().optional(),
@@ -128,6 +185,8 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Let this many successful matching calls through first (e.g. 1 to spare the operator's own StartExecution). */
     skip: z.number().int().min(0).default(0),
   }),
+  // Kubernetes faults (local/sim/kubernetes/model.ts): nodesNeverReady, wrongWindowsBuild, evictionBlocked; every cluster sees them.
+  ...KubernetesFaultSchema.options,
 ]);
 
 export const DurationsSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -8,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ServiceName, SimulatedAccount } from './account.js';
 import type { Fault } from './fleet.js';
 import { SimulatedServiceError } from './context.js';
+import { installKubernetesEndpoint } from './kubernetes/endpoint.js';
 
 export interface CallRecord {
   t: string;
@@ -22,12 +24,17 @@ export interface CallRecord {
 export interface InstallOptions {
   onCall?: (rec: CallRecord) => void;
   random?: () => number;
+  /**
+   * Access keys the simulated STS knows. A Kubernetes bearer token signed with one has its SigV4 signature checked
+   * (so a token minted for another cluster is refused); tokens of other keys are checked for shape only.
+   */
+  credentials?: { accessKeyId: string; secretAccessKey: string }[];
 }
 
 /** Each service's own throttling error: Retry matchers and SDK retry strategies key on these names. */
 // Error names from each service's API Reference, "Common Errors": EC2 RequestLimitExceeded (EC2 API Reference, "Error
 // codes"), Auto Scaling Throttling, SSM ThrottlingException, Image Builder TooManyRequestsException (429), SNS Throttled,
-// Step Functions ThrottlingException. The rates and windows are the scenario's, not AWS's (AWS documents none).
+// Step Functions ThrottlingException, EKS ThrottlingException (Amazon EKS API Reference, "Common Errors", 400). The rates and windows are the scenario's, not AWS's (AWS documents none).
 const THROTTLE: Record<ServiceName, [string, number]> = {
   EC2: ['RequestLimitExceeded', 400],
   AutoScaling: ['Throttling', 400],
@@ -35,6 +42,7 @@ const THROTTLE: Record<ServiceName, [string, number]> = {
   Imagebuilder: ['TooManyRequestsException', 429],
   SNS: ['Throttled', 429],
   SFN: ['ThrottlingException', 400],
+  EKS: ['ThrottlingException', 400],
 };
 
 /** Command classes are named `<Operation>Command`; `send` receives the command instance. */
@@ -91,6 +99,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     ['SSM', SSMClient],
     ['SNS', SNSClient],
     ['SFN', SFNClient],
+    ['EKS', EKSClient],
   ];
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client);
@@ -120,8 +129,27 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     });
     return mock;
   });
+  // The clusters' Kubernetes APIs: node:https requests for their endpoints reach the simulated API servers.
+  const endpoint = installKubernetesEndpoint({
+    resolve: (hostname) => {
+      const rec = account.eks.forHost(hostname);
+      if (!rec) return undefined;
+      return {
+        clusterName: rec.spec.name,
+        // EKS User Guide, "Grant IAM users access to Kubernetes with EKS access entries": access entries need authentication
+        // mode API or API_AND_CONFIG_MAP; under CONFIG_MAP the stack's entry maps nothing (401).
+        accessEntry: rec.spec.accessEntry && rec.spec.authenticationMode !== 'CONFIG_MAP',
+        api: rec.api,
+        sync: () => account.eks.sync(rec),
+      };
+    },
+    now: () => Date.now(),
+    ...(opts.onCall ? { onCall: opts.onCall } : {}),
+    ...(opts.credentials ? { secretOf: (id: string) => opts.credentials?.find((c) => c.accessKeyId === id)?.secretAccessKey } : {}),
+  });
   return {
     restore() {
+      endpoint.restore();
       for (const m of mocks) m.restore();
     },
   };

@@ -62,6 +62,12 @@ function route(method: string, pathname: string): Route | undefined {
   return undefined;
 }
 
+/** The operation name a request is recorded under ("ListNodes", "CreateEviction"…; "<METHOD> <path>" when not modelled). */
+export function operationFor(method: string, path: string): string {
+  const url = new URL(path, 'https://simulated.eks.amazonaws.com');
+  return route(method, url.pathname)?.operation ?? `${method} ${url.pathname}`;
+}
+
 export class KubernetesApi {
   readonly calls: ApiCall[] = [];
   constructor(
@@ -77,6 +83,13 @@ export class KubernetesApi {
     this.calls.push({ at: this.cluster.now(), operation: r?.operation ?? `${method} ${url.pathname}`, method, path, ...(body === undefined ? {} : { body }), status: res.status });
     return structuredClone(res);
   };
+
+  /** A request refused before it reaches the API (authentication: 401), recorded like the others. */
+  refuse(method: string, path: string, body: unknown, code: number, reason: string, message: string): Response {
+    const res = status(code, reason, message);
+    this.calls.push({ at: this.cluster.now(), operation: operationFor(method, path), method, path, ...(body === undefined ? {} : { body }), status: res.status });
+    return res;
+  }
 
   private serve(method: string, url: URL, r: Route | undefined, body: unknown, contentType: string | undefined): Response {
     if (!r) return status(404, 'NotFound', `the server could not find the requested resource (${method} ${url.pathname})`);

@@ -1,7 +1,7 @@
 import { KubernetesApi, type RbacRule } from './api.js';
 import { SimulatedCluster, type ClusterOptions } from './cluster.js';
 
-export { KubernetesApi, type ApiCall, type RbacRule } from './api.js';
+export { KubernetesApi, operationFor, type ApiCall, type RbacRule } from './api.js';
 export { SimulatedCluster, pdbName, type ClusterOptions } from './cluster.js';
 export * from './model.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The simulated EKS cluster's scenario shapes: workloads, timings and faults. Kept in
- * this folder until the rehearsal wires clusters into fleet.ts (`fleet.clusters`).
+ * The simulated EKS cluster's scenario shapes: workloads, timings and faults, used by
+ * fleet.ts (`fleet.clusters[].workloads`, `timings`, and FaultSchema).
  */
 const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d{1,3}%$/, 'a percentage is like "50%"')]);
 
