@@ -13,6 +13,24 @@ async function load(resolveVariable) {
   return parseConfig(raw, file);
 }
 
+/**
+ * What the plan may DescribeCluster: the clusters config names when every node group has one
+ * (node group's, else variant's); otherwise cluster/* because a group's cluster then comes
+ * from its ASG's tags, which are only read at plan time.
+ */
+function eksClusterArns(config) {
+  const named = new Set();
+  let everyGroup = true;
+  for (const v of config.variants)
+    for (const g of v.nodeGroups) {
+      const cluster = g.cluster ?? v.cluster;
+      if (cluster) named.add(cluster);
+      else everyGroup = false;
+    }
+  const names = everyGroup ? [...named].sort() : ['*'];
+  return names.map((n) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${n}` }));
+}
+
 module.exports.config = async ({ resolveVariable }) => {
   const config = await load(resolveVariable);
   return {
@@ -21,6 +39,7 @@ module.exports.config = async ({ resolveVariable }) => {
     inline: JSON.stringify(JSON.stringify(config)),
     subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),
     fastLaunchInstanceType: config.imageBuilder.instanceTypes[0],
+    eksClusterArns: eksClusterArns(config),
   };
 };
 
