@@ -1,5 +1,5 @@
 import type { KubernetesConfig } from '../config.js';
-import { groupKubernetes } from '../config.js';
+import { groupKubernetes } from '../config/kubernetes.js';
 import type { NodeGroupKubernetes } from './types.js';
 
 /**

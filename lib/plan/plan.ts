@@ -20,7 +20,7 @@ import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeP
 import { clusterProblems } from './cluster-checks.js';
 import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster } from './kubernetes.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
-import { configuredCluster } from '../config.js';
+import { configuredCluster } from '../config/kubernetes.js';
 
 export interface PlanContext {
   executionName: string;
