@@ -54,20 +54,31 @@ export function kubernetesVerdict(
   k: Pick<KubernetesConfig, 'readinessGate' | 'drain'>,
   terminationHooks: string[],
   stage: string,
-): { kubernetes?: NodeGroupKubernetes; problems: string[]; warnings: string[] } {
+): { kubernetes?: NodeGroupKubernetes; problems: string[] } {
   if (cluster === undefined) {
     const explicit = [...(k.readinessGate === true ? ['kubernetes.readinessGate'] : []), ...(k.drain.enabled === true ? ['kubernetes.drain.enabled'] : [])];
     if (explicit.length)
       return {
         problems: [`ASG ${asgName}: its EKS cluster is unknown (no cluster: in config, no cluster tag on the ASG), but ${explicit.join(' and ')} ${explicit.length > 1 ? 'are' : 'is'} true: add cluster: <name> to its node group or variant in config`],
-        warnings: [],
       };
-    return { problems: [], warnings: [`ASG ${asgName}: its EKS cluster is unknown (no cluster: in config, no cluster tag), so no readiness gate and no drain: add cluster: <name> to its node group or variant in config`] };
+    return { problems: [] };
   }
   const on = groupKubernetes(k, cluster);
   const foreign = terminationHooks.filter((h) => h !== ourHookNames(stage).drain);
   const drain: NodeGroupKubernetes['drain'] = foreign.length ? { assumed: foreign[0] as string } : on.drain ? 'ours' : 'off';
-  return { kubernetes: { cluster, gate: on.gate, drain }, problems: [], warnings: [] };
+  return { kubernetes: { cluster, gate: on.gate, drain }, problems: [] };
+}
+
+/**
+ * One warning per variant for the groups planned without gate and drain because their
+ * cluster is unknown (none when both are turned off: nothing is lost then).
+ */
+export function unknownClusterWarnings(asgNames: string[], k: Pick<KubernetesConfig, 'readinessGate' | 'drain'>): string[] {
+  if (!asgNames.length || (k.readinessGate === false && k.drain.enabled === false)) return [];
+  const shown = asgNames.length > 5 ? `${asgNames.slice(0, 5).join(', ')} and ${asgNames.length - 5} more` : asgNames.join(', ');
+  return [
+    `no EKS cluster known for ${asgNames.length} node group(s) (${shown}): planned without readiness gate and drain; add cluster: <name> to the variant or its node groups in config, or tag the ASGs eks:cluster-name`,
+  ];
 }
 
 /** Whether the run talks to the group's cluster (and so the plan must check it can). */

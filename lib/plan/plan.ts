@@ -18,7 +18,7 @@ import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } fro
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
 import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
 import { clusterProblems } from './cluster-checks.js';
-import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster } from './kubernetes.js';
+import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 import { configuredCluster } from '../config/kubernetes.js';
 
@@ -168,6 +168,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
 
   const groups: NodeGroupPlan[] = [];
   const next = new Map<string, string>();
+  const unknownCluster: string[] = [];
   let v = 0;
   selected.forEach(({ asg, canary, selector }, i) => {
     const ref = refs[i];
@@ -197,7 +198,8 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
-    warnings.push(...verdict.warnings, ...k8s.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
+    if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
+    warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
       groups.push({ ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) });
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
@@ -205,6 +207,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
     }
   });
+  warnings.push(...unknownClusterWarnings(unknownCluster, config.kubernetes));
   const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
   // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
   if (groups.length && !groups.some((g) => g.canary))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configuredCluster, groupKubernetes } from '../../lib/config/kubernetes.js';
-import { clusterFromTags, kubernetesVerdict, ourHookNames, resolveCluster } from '../../lib/plan/kubernetes.js';
+import { clusterFromTags, kubernetesVerdict, ourHookNames, resolveCluster, unknownClusterWarnings } from '../../lib/plan/kubernetes.js';
 
 const defaults = { drain: { timeoutMinutes: 30, onTimeout: 'rollback' as const } };
 
@@ -54,10 +54,15 @@ describe('gate and drain per group', () => {
     expect(gate.problems).toEqual([expect.stringContaining('but kubernetes.readinessGate is true: add cluster: <name>')]);
   });
 
-  it('plans an unknown cluster without gate and drain by default, and warns', () => {
-    const verdict = kubernetesVerdict('ng-a', undefined, defaults, [], 'dev');
+  it('plans an unknown cluster without gate and drain by default, and warns once per variant', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 
-    expect(verdict).toEqual({ problems: [], warnings: [expect.stringMatching(/^ASG ng-a: its EKS cluster is unknown .* no readiness gate and no drain: add cluster: <name>/)] });
+    expect(kubernetesVerdict('ng-a', undefined, defaults, [], 'dev')).toEqual({ problems: [] });
+    expect(unknownClusterWarnings(names, defaults)).toEqual([
+      'no EKS cluster known for 7 node group(s) (a, b, c, d, e and 2 more): planned without readiness gate and drain; add cluster: <name> to the variant or its node groups in config, or tag the ASGs eks:cluster-name',
+    ]);
+    expect(unknownClusterWarnings(names, { readinessGate: false, drain: { ...defaults.drain, enabled: false } })).toEqual([]);
+    expect(unknownClusterWarnings([], defaults)).toEqual([]);
   });
 
   it('names our hooks by stage', () => {
