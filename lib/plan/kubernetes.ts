@@ -43,7 +43,7 @@ export function resolveCluster(asgName: string, configured: string | undefined, 
 /**
  * What the run does in Kubernetes for one group.
  * - Unknown cluster: refused when the gate or the drain is explicitly on (it could not be
- *   carried out); with the defaults, planned without both, and warned.
+ *   carried out); with the defaults, planned without both (unknownClusterWarnings warns).
  * - A termination hook that is not ours (aws-node-termination-handler in queue mode, a
  *   custom drainer) stays, and its drainer is assumed: two drainers would race over the same
  *   pods, and completing the other one's lifecycle action would cut its drain short.

@@ -1,6 +1,7 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { PipelineConfig, Variant } from '../config.js';
+import { configuredCluster } from '../config/kubernetes.js';
 import { PlanError } from '../errors.js';
 import { cacheComponentProblems } from '../imagebuilder/component.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
@@ -20,7 +21,6 @@ import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeP
 import { clusterProblems } from './cluster-checks.js';
 import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
-import { configuredCluster } from '../config/kubernetes.js';
 
 export interface PlanContext {
   executionName: string;
@@ -175,7 +175,8 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const version = ref ? versions[v++] : undefined;
     const name = asg.AutoScalingGroupName as string;
     const cluster = resolveCluster(name, configuredCluster(variant, selector), tagsOf(asg));
-    const k8s = kubernetesVerdict(name, cluster.cluster, config.kubernetes, hooks[i] ?? [], stage);
+    // Two clusters in the tags is its own problem: not also reported as an unknown cluster.
+    const k8s = cluster.problem ? { problems: [] } : kubernetesVerdict(name, cluster.cluster, config.kubernetes, hooks[i] ?? [], stage);
     // "No termination hook: not drained" is true only when the run does not add ours either.
     const drained = (hooks[i] ?? []).length > 0 || k8s.kubernetes?.drain === 'ours';
     const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, drained);
