@@ -111,9 +111,9 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       if (!known.has(n)) problems.push(`input.nodeGroups[${i}]: "${n}" is not a node group of the selected variants`);
     });
   }
-  // Only when everything else holds: a cluster probe is the slowest check, and pointless for a plan that fails anyway.
+  // Once per cluster the run talks to (gate or our drain), listed with every other problem.
   const clusters = [...new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => (talksToCluster(g.kubernetes) ? [g.kubernetes.cluster] : []))))].sort();
-  if (!problems.length && clusters.length) problems.push(...(await clusterProblems(clusters, config.kubernetes.vpc !== undefined)));
+  if (clusters.length) problems.push(...(await clusterProblems(clusters, config.kubernetes.vpc !== undefined)));
   if (problems.length) throw new PlanError(`The plan found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const busyWith = ctx.execution ? await runsAhead(ctx.execution, ctx.executionName, planned.map((v) => v.id)) : [];
