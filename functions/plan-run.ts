@@ -15,9 +15,9 @@ interface Event {
 /** Reads the account and decides the whole run (variants, source AMIs, waves, other active runs, warnings). Writes nothing. */
 export const handler = async (event: Event): Promise<RunPlan> => {
   logFor({ executionId: event.executionName });
-  const { parameterPrefix, stateMachineArn, region } = settings('parameterPrefix', 'stateMachineArn', 'region');
+  const { parameterPrefix, stateMachineArn, region, stage } = settings('parameterPrefix', 'stateMachineArn', 'region', 'stage');
   const execution = { executionArn: event.executionArn, startTime: event.startTime, stateMachineArn, region };
-  const plan = await planRun(event.input, loadConfig(), { executionName: event.executionName, parameterPrefix, execution });
+  const plan = await planRun(event.input, loadConfig(), { executionName: event.executionName, parameterPrefix, stage, execution });
   logger.info('plan ready', { variants: plan.variants.map((v) => v.id), proceed: plan.proceed, warnings: plan.warnings.length });
   return plan;
 };

@@ -22,6 +22,13 @@ function isTimeZone(zone: string): boolean {
 }
 const editions = ['Core', 'Full'] as const;
 
+/** EKS CreateCluster's rule for `name` (Amazon EKS API Reference, "CreateCluster": 1-100 chars, ^[0-9A-Za-z][A-Za-z0-9\-_]*$). */
+export const ClusterNameSchema = z
+  .string()
+  .min(1, 'give the EKS cluster name (1-100 characters)')
+  .max(100, 'an EKS cluster name has at most 100 characters')
+  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'use the EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit (e.g. "prod-eks")');
+
 export const NodeGroupSelectorSchema = z
   .object({
     asgName: z.string().min(1).max(255).optional(),
@@ -30,6 +37,8 @@ export const NodeGroupSelectorSchema = z
       .strict()
       .optional(),
     canary: z.boolean().default(false),
+    /** The EKS cluster of the group(s); wins over the variant's `cluster` and over the ASG's cluster tags. */
+    cluster: ClusterNameSchema.optional(),
   })
   .strict()
   .refine((s) => (s.asgName === undefined) !== (s.tag === undefined), {
@@ -54,6 +63,8 @@ export const VariantSchema = z
     kubernetes: z
       .string()
       .regex(/^1\.\d{2}$/, 'use the EKS minor version as a quoted string, e.g. "1.31"'),
+    /** The EKS cluster of the variant's node groups (a node group's own `cluster` wins; absent: the ASG's cluster tags). */
+    cluster: ClusterNameSchema.optional(),
     nodeGroups: z.array(NodeGroupSelectorSchema).min(1, 'list at least one node group (asgName or tag)'),
     /** Images to cache in this variant's AMI, on top of the fleet-wide `images`. */
     images: z.array(CachedImageSchema).default([]),
@@ -134,6 +145,39 @@ export const TriggersSchema = z
   })
   .strict();
 
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'use a subnet id like subnet-0123456789abcdef0');
+const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'use a security group id like sg-0123456789abcdef0');
+
+export const KubernetesSchema = z
+  .object({
+    /** Absent: on for every group whose cluster is known. true: a group without a known cluster fails the plan. */
+    readinessGate: z.boolean().optional(),
+    /**
+     * The launch hook's heartbeat is this + 5 minutes, and Auto Scaling caps a heartbeat at 7,200 s
+     * (PutLifecycleHook HeartbeatTimeout 30-7200): so at most 110 minutes.
+     */
+    readinessTimeoutMinutes: z.number().int().min(1, 'give at least 1 minute').max(110, 'at most 110: the launch hook waits this + 5 minutes, and Auto Scaling caps a hook\'s heartbeat at 7200 s').default(15),
+    drain: z
+      .object({
+        /** Absent: on for every group whose cluster is known (unless another drainer's termination hook is there). */
+        enabled: z.boolean().optional(),
+        timeoutMinutes: z.number().int().min(1, 'give at least 1 minute').max(1440, 'at most 1440 (a day)').default(30),
+        /** rollback: stop the group's refresh and roll it back; terminate: terminate the instance anyway (its pods are killed). */
+        onTimeout: z.enum(['rollback', 'terminate'], { message: 'use "rollback" (stop the refresh and roll back) or "terminate" (terminate anyway)' }).default('rollback'),
+      })
+      .strict()
+      .default({ timeoutMinutes: 30, onTimeout: 'rollback' }),
+    /** For clusters whose endpoint is private only: the Lambdas that talk to Kubernetes run in these subnets. */
+    vpc: z
+      .object({
+        subnetIds: z.array(subnetId).min(1, 'list at least one subnet the cluster endpoint is reachable from'),
+        securityGroupIds: z.array(securityGroupId).min(1, 'list at least one security group the cluster\'s control plane accepts on 443').max(5, 'Lambda takes at most 5 security groups'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const PipelineConfigSchema = z
   .object({
     variants: z.array(VariantSchema).min(1, 'configure at least one variant'),
@@ -143,6 +187,7 @@ export const PipelineConfigSchema = z
     imageBuilder: ImageBuilderSchema,
     fastLaunch: FastLaunchSchema.default(FastLaunchSchema.parse({})),
     triggers: TriggersSchema.default(TriggersSchema.parse({})),
+    kubernetes: KubernetesSchema.default(KubernetesSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -175,7 +220,9 @@ export type Variant = z.infer<typeof VariantSchema>;
 export type NodeGroupSelector = z.infer<typeof NodeGroupSelectorSchema>;
 export type CachedImage = z.infer<typeof CachedImageSchema>;
 export type Rollout = z.infer<typeof RolloutSchema>;
+export type KubernetesConfig = z.infer<typeof KubernetesSchema>;
 
+/** Per-group gate/drain/cluster answers: lib/config/kubernetes.ts (no zod, so Lambdas can import it). */
 export function parseConfig(raw: unknown, source = 'pipeline config'): PipelineConfig {
   const result = PipelineConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));

@@ -37,12 +37,22 @@ function groupArns(config) {
   return [...names.map(arn), ...(selectors.some((g) => !g.asgName) ? [arn('*')] : [])];
 }
 
-/** DescribeCluster on the clusters the config names; clusters found only from ASG tags are unknown here, hence `*` then. */
-function clusterArns(config) {
-  const arn = (name) => sub(`arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${name}`);
-  const named = clustersOf(config);
-  const everyGroupNamesOne = config.variants.every((v) => v.cluster || v.nodeGroups.every((g) => g.cluster));
-  return everyGroupNamesOne && named.length ? named.map(arn) : [arn('*')];
+/**
+ * What the plan may DescribeCluster: the clusters config names when every node group has one
+ * (node group's, else variant's); otherwise cluster/* because a group's cluster then comes
+ * from its ASG's tags, which are only read at plan time.
+ */
+function eksClusterArns(config) {
+  const named = new Set();
+  let everyGroup = true;
+  for (const v of config.variants)
+    for (const g of v.nodeGroups) {
+      const cluster = g.cluster ?? v.cluster;
+      if (cluster) named.add(cluster);
+      else everyGroup = false;
+    }
+  const names = everyGroup ? [...named].sort() : ['*'];
+  return names.map((n) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${n}` }));
 }
 
 module.exports.config = async ({ resolveVariable }) => {
@@ -50,11 +60,11 @@ module.exports.config = async ({ resolveVariable }) => {
   return {
     ...config,
     groupArns: groupArns(config),
-    clusterArns: clusterArns(config),
     // Inlined into every bundle by esbuild's `define` (a JS string literal).
     inline: JSON.stringify(JSON.stringify(config)),
     subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),
     fastLaunchInstanceType: config.imageBuilder.instanceTypes[0],
+    eksClusterArns: eksClusterArns(config),
   };
 };
 

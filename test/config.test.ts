@@ -120,3 +120,64 @@ describe('the pipeline config', () => {
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^\(root\): Unrecognized key: "rolout"/)]);
   });
 });
+
+describe('the kubernetes config', () => {
+  it('defaults: gate and drain follow the cluster, 15 and 30 minutes, rollback on a drain timeout, no VPC', () => {
+    const config = parseConfig(sample());
+
+    expect(config.kubernetes).toEqual({ readinessTimeoutMinutes: 15, drain: { timeoutMinutes: 30, onTimeout: 'rollback' } });
+  });
+
+  it('accepts a cluster on a variant and on a node group selector', () => {
+    const raw = sample();
+    raw.variants[0] = { ...raw.variants[0], cluster: 'prod-eks', nodeGroups: [{ asgName: 'eks-win2022-canary', canary: true, cluster: 'prod_eks2' }] };
+
+    const config = parseConfig(raw);
+
+    expect(config.variants[0]).toMatchObject({ cluster: 'prod-eks', nodeGroups: [{ cluster: 'prod_eks2' }] });
+  });
+
+  it('refuses a cluster name EKS would refuse, on the variant and on the node group, with the field path', () => {
+    const raw = sample();
+    raw.variants[0] = { ...raw.variants[0], cluster: '-prod', nodeGroups: [{ asgName: 'eks-win2022-canary', cluster: 'x'.repeat(101) }] };
+
+    expect(problemsOf(raw)).toEqual([
+      expect.stringMatching(/^variants\[0\]\.cluster: use the EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit .*\(got "-prod"\)$/),
+      expect.stringMatching(/^variants\[0\]\.nodeGroups\[0\]\.cluster: an EKS cluster name has at most 100 characters/),
+    ]);
+  });
+
+  it('refuses a readiness timeout the launch hook could not wait for (heartbeat at most 7200 s)', () => {
+    const raw = sample();
+    raw.kubernetes = { readinessTimeoutMinutes: 111 };
+
+    expect(problemsOf(raw)).toEqual(["kubernetes.readinessTimeoutMinutes: at most 110: the launch hook waits this + 5 minutes, and Auto Scaling caps a hook's heartbeat at 7200 s (got 111)"]);
+  });
+
+  it('names bad drain settings', () => {
+    const raw = sample();
+    raw.kubernetes = { drain: { timeoutMinutes: 0, onTimeout: 'kill', enabled: 'yes' } };
+
+    expect(problemsOf(raw)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^kubernetes\.drain\.timeoutMinutes: give at least 1 minute/),
+        expect.stringMatching(/^kubernetes\.drain\.onTimeout: use "rollback" \(stop the refresh and roll back\) or "terminate"/),
+        expect.stringMatching(/^kubernetes\.drain\.enabled: /),
+      ]),
+    );
+    expect(problemsOf({ ...sample(), kubernetes: { drain: { timeoutMinutes: 1441 } } })).toEqual(['kubernetes.drain.timeoutMinutes: at most 1440 (a day) (got 1441)']);
+  });
+
+  it('names bad VPC settings and unknown keys', () => {
+    const raw = sample();
+    raw.kubernetes = { vpc: { subnetIds: ['vpc-1'], securityGroupIds: [] }, readinesGate: true };
+
+    expect(problemsOf(raw)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^kubernetes\.vpc\.subnetIds\[0\]: use a subnet id like subnet-/),
+        expect.stringMatching(/^kubernetes\.vpc\.securityGroupIds: list at least one security group/),
+        expect.stringMatching(/^kubernetes: Unrecognized key: "readinesGate"/),
+      ]),
+    );
+  });
+});

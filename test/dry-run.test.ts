@@ -31,7 +31,8 @@ describe('a dry-run', () => {
 
     expect(report.status).toBe('SUCCEEDED');
     const [notice] = report.notifications;
-    expect(notice?.subject).toBe('Dry-run plan: 2 variant(s), 5 node group(s), 1 warning(s) (win2022-core-131, win2019-core-131)');
+    // The sample names no cluster: each variant warns that its groups get no readiness gate and no drain.
+    expect(notice?.subject).toBe('Dry-run plan: 2 variant(s), 5 node group(s), 3 warning(s) (win2022-core-131, win2019-core-131)');
     expect(notice?.attributes).toEqual({
       severity: { DataType: 'String', StringValue: 'warning' },
       variant: { DataType: 'String.Array', StringValue: '["win2022-core-131","win2019-core-131"]' },
@@ -41,7 +42,8 @@ describe('a dry-run', () => {
     expect(message).toContain('source AMI now: ami-0a2022c0000000001 (last built from: never built)');
     expect(message).toMatch(/wave 1 \(canary\): 1 node group\(s\)\n {4}eks-win2022-canary: launch template lt-\w+ version 1 -> 2 \(new\), now on ami-0b2022c0000000001/);
     expect(message).toMatch(/wave 2: 2 node group\(s\)\n {4}eks-win2022-apps-a: launch template lt-\w+ version 2 -> 3 \(new\)/);
-    expect(message).toMatch(/Warnings:\n {2}- win2019-core-131: .*eks-win2019-legacy/);
+    expect(message).toMatch(/Warnings:\n(?: {2}- .*\n)* {2}- win2019-core-131: .*eks-win2019-legacy/);
+    expect(message).toContain('- win2022-core-131: no EKS cluster known for 3 node group(s) (eks-win2022-canary, eks-win2022-apps-a, eks-win2022-apps-b): planned without readiness gate and drain');
   });
 
   it('returns the plan as the execution output', async () => {

@@ -4,16 +4,9 @@ import { PlanError } from '../errors.js';
  * How the Lambdas reach a cluster's Kubernetes API: endpoint and CA from EKS DescribeCluster
  * ("DescribeCluster", Amazon EKS API Reference).
  *
- * TODO(lead): @aws-sdk/client-eks is not installed (not in package-lock.json). Add it at the
- * version of the other clients, then put the adapter below in lib/aws/eks.ts and add
- * eks:DescribeCluster to the IAM of the functions that call it:
- *
- *   export const eks = new EKSClient(clientOptions);
- *   export const describeCluster: DescribeCluster = (name) =>
- *     withRetries(() => eks.send(new DescribeClusterCommand({ name }))).then((o) => o.cluster ?? {});
- *
- * Until then everything here works on the shape below, which is the subset of the SDK's
- * `Cluster` type we read (same field names), so the adapter is a one-liner.
+ * The adapter is lib/aws/eks.ts (describeCluster); everything here works on the shape below,
+ * the subset of the SDK's `Cluster` type we read (same field names), so it stays testable
+ * without a client.
  */
 export interface EksClusterDescription {
   name?: string;

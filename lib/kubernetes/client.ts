@@ -123,6 +123,11 @@ export class KubernetesClient {
     return nodes;
   }
 
+  /** One node at most: the plan's probe that the cluster is reachable and lets this role in (401/403 otherwise). */
+  async probe(): Promise<void> {
+    await this.call<List<Node>>('ListNodes', '/api/v1/nodes?limit=1');
+  }
+
   /** The Node of an EC2 instance: spec.providerID is aws:///<az>/<instance-id>. */
   async findNodeByInstanceId(instanceId: string): Promise<Node | undefined> {
     return (await this.listNodes()).find((n) => n.spec.providerID?.endsWith(`/${instanceId}`));

@@ -1,5 +1,5 @@
 import { subject, type Notice, variantsAttribute } from '../notice.js';
-import type { RunPlan, VariantPlan, VariantRun } from '../plan/types.js';
+import type { NodeGroupPlan, RunPlan, VariantPlan, VariantRun } from '../plan/types.js';
 import type { GroupProgress, WaveProgress } from '../rollout/refresh.js';
 import { links } from './links.js';
 
@@ -54,13 +54,34 @@ function waveLines(v: VariantPlan, budget: number, next: NextVersions): string[]
     left -= shown.length;
     for (const g of shown) {
       const to = next.get(g.asgName);
-      lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${to ? `${to} (new)` : 'a new version'}, now on ${g.imageId}`);
+      lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${to ? `${to} (new)` : 'a new version'}, now on ${g.imageId}${kubernetesSuffix(g)}`);
     }
     if (wave.length > shown.length) lines.push(more(wave.length - shown.length, '    '));
   }
   const rest = v.waves.slice(w);
   if (rest.length) lines.push(`  wave${rest.length > 1 ? `s ${w + 1}-${v.waves.length}` : ` ${w + 1}`}: ${rest.reduce((n, g) => n + g.length, 0)} node group(s) (${FULL_PLAN})`);
   return lines;
+}
+
+/** "; cluster prod: readiness gate, drain assumed by nth-queue" (nothing when the cluster is unknown: the warnings say so). */
+function kubernetesSuffix(g: NodeGroupPlan): string {
+  const k = g.kubernetes;
+  if (!k) return '';
+  const drain = k.drain === 'ours' ? 'drain' : k.drain === 'off' ? 'no drain' : `drain assumed by ${k.drain.assumed}`;
+  return `; cluster ${k.cluster}: ${k.gate ? 'readiness gate' : 'no readiness gate'}, ${drain}`;
+}
+
+/** The lifecycle hooks the run adds, counted over all of a variant's groups (not only those listed). */
+function hookLines(v: VariantPlan, hooks: RunPlan['lifecycleHooks']): string[] {
+  const groups = v.waves.flat();
+  const gated = groups.filter((g) => g.kubernetes?.gate).length;
+  const drained = groups.filter((g) => g.kubernetes?.drain === 'ours').length;
+  const assumed = groups.filter((g) => typeof g.kubernetes?.drain === 'object').length;
+  const added = [...(hooks && gated ? [`${hooks.ready} (readiness gate) on ${gated}`] : []), ...(hooks && drained ? [`${hooks.drain} (drain) on ${drained}`] : [])];
+  return [
+    ...(added.length ? [`  lifecycle hooks added for the duration of each group's refresh: ${added.join(', ')} node group(s)`] : []),
+    ...(assumed ? [`  ${assumed} node group(s) keep another drainer's termination hook (drain assumed)`] : []),
+  ];
 }
 
 function planLines(plan: PlanFacts, where: RunLocation | undefined, next: NextVersions): string[] {
@@ -76,6 +97,7 @@ function planLines(plan: PlanFacts, where: RunLocation | undefined, next: NextVe
     } else lines.push(`  rolling out existing AMI ${v.amiId}`);
     lines.push(`  stages: ${Object.entries(v.stages).filter(([, on]) => on).map(([s]) => s).join(' -> ')}`);
     lines.push(...waveLines(v, budget, next));
+    lines.push(...hookLines(v, plan.lifecycleHooks));
     if (!v.waves.length) lines.push('  no node groups selected');
     if (where) for (const g of v.waves.flat().slice(0, LINKS_PER_VARIANT)) lines.push(`  ASG ${g.asgName}: ${links(where.region).asg(g.asgName)}`);
   }

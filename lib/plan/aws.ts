@@ -8,6 +8,13 @@ import { chunk, mapLimit } from '../util.js';
 
 /** The read-only AWS calls the plan makes. Nothing here writes. */
 
+/** A selected ASG and the selector that named it first (its canary flag and cluster). */
+export interface FoundGroup {
+  asg: AutoScalingGroup;
+  canary: boolean;
+  selector: NodeGroupSelector;
+}
+
 /**
  * The ASGs a variant's selectors name, in config order: groups named by asgName keep the
  * operator's order; the groups a tag selector matches come at that selector's place,
@@ -16,23 +23,23 @@ import { chunk, mapLimit } from '../util.js';
  */
 export async function findAutoScalingGroups(
   selectors: NodeGroupSelector[],
-): Promise<{ groups: { asg: AutoScalingGroup; canary: boolean }[]; missing: string[]; emptyTags: { key: string; value: string }[] }> {
+): Promise<{ groups: FoundGroup[]; missing: string[]; emptyTags: { key: string; value: string }[] }> {
   const found = new Map<string, AutoScalingGroup>();
   const named = selectors.filter((s) => s.asgName).map((s) => s.asgName as string);
   for (const batch of chunk(named, 50)) for (const asg of await describeGroups({ AutoScalingGroupNames: batch })) found.set(asg.AutoScalingGroupName as string, asg);
-  const byName = new Map<string, { asg: AutoScalingGroup; canary: boolean }>();
+  const byName = new Map<string, FoundGroup>();
   const emptyTags: { key: string; value: string }[] = [];
   for (const selector of selectors) {
     if (selector.asgName) {
       const asg = found.get(selector.asgName);
-      if (asg && !byName.has(selector.asgName)) byName.set(selector.asgName, { asg, canary: selector.canary });
+      if (asg && !byName.has(selector.asgName)) byName.set(selector.asgName, { asg, canary: selector.canary, selector });
       continue;
     }
     const tag = selector.tag as { key: string; value: string };
     const matched = await describeGroups({ Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }] });
     if (!matched.length) emptyTags.push(tag);
     const sorted = [...matched].sort((a, b) => String(a.AutoScalingGroupName).localeCompare(String(b.AutoScalingGroupName)));
-    for (const asg of sorted) if (!byName.has(asg.AutoScalingGroupName as string)) byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector.canary });
+    for (const asg of sorted) if (!byName.has(asg.AutoScalingGroupName as string)) byName.set(asg.AutoScalingGroupName as string, { asg, canary: selector.canary, selector });
   }
   return { groups: [...byName.values()], missing: named.filter((n) => !found.has(n)), emptyTags };
 }
@@ -69,11 +76,11 @@ export async function describeVersions(refs: { launchTemplateId?: string; launch
   });
 }
 
-/** Whether each ASG has a termination lifecycle hook (without one, nodes are not drained). */
-export async function terminationHooks(asgNames: string[]): Promise<boolean[]> {
+/** The names of each ASG's termination lifecycle hooks (none: nodes are not drained, unless the run adds ours). */
+export async function terminationHooks(asgNames: string[]): Promise<string[][]> {
   return mapLimit(asgNames, 8, async (name) => {
     const out = await withRetries(() => autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name })));
-    return (out.LifecycleHooks ?? []).some((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING');
+    return (out.LifecycleHooks ?? []).filter((h) => h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING').map((h) => h.LifecycleHookName ?? '');
   });
 }
 

@@ -18,7 +18,7 @@ const WINDOWS_NAME = /Windows_Server-(\d{4})-English-(Core|Full)(?:-|$)/;
 /** A Windows year in a custom name: "eks-win2022-node", "windows-2019-base", "WinServer2025". */
 const LOOSE_YEAR = /win(?:dows)?[-_ ]?(?:server[-_ ]?)?(2019|2022|2025)/i;
 
-const tagsOf = (asg: AutoScalingGroup): Record<string, string> => Object.fromEntries((asg.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+export const tagsOf = (asg: AutoScalingGroup): Record<string, string> => Object.fromEntries((asg.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
 
 /**
  * A tag selector can catch a Linux node group or another Windows version's: rolling this
@@ -56,7 +56,8 @@ export function ownershipVerdict(asg: AutoScalingGroup, launchTemplateTags: Reco
   const warnings: string[] = [];
   const nodegroup = tags['eks:nodegroup-name'];
   const cluster = tags['eks:cluster-name'];
-  if (nodegroup !== undefined || cluster !== undefined)
+  // eks:nodegroup-name is what marks a managed node group; eks:cluster-name alone is also a self-managed group's cluster tag.
+  if (nodegroup !== undefined)
     problems.push(
       `ASG ${name} belongs to the EKS managed node group ${nodegroup ?? '?'} of cluster ${cluster ?? '?'}: refreshing it directly would leave the node group degraded (Ec2LaunchTemplateVersionMismatch); take it out of nodeGroups. EKS must update it (UpdateNodegroupVersion): a managed node group path is coming, see issue 'Every kind of EKS Windows node'`,
     );

@@ -1,6 +1,7 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { PipelineConfig, Variant } from '../config.js';
+import { configuredCluster } from '../config/kubernetes.js';
 import { PlanError } from '../errors.js';
 import { cacheComponentProblems } from '../imagebuilder/component.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
@@ -16,12 +17,16 @@ import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
 import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
-import { groupAmiProblems, ownershipVerdict, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
+import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
+import { clusterProblems } from './cluster-checks.js';
+import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 
 export interface PlanContext {
   executionName: string;
   parameterPrefix: string;
+  /** The stack's stage: names our lifecycle hooks (eks-windows-patch-<stage>-ready / -drain). */
+  stage: string;
   /** Where the run itself lives: needed to find other active runs (one run per variant) and for console links. */
   execution?: { executionArn: string; startTime: string; stateMachineArn: string; region: string };
 }
@@ -66,7 +71,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     }
     const images = [...config.images, ...variant.images];
     problems.push(...checkImagesForVariant(images, variant).map((p) => `variant ${variant.id}: ${p}`));
-    const groups = await planNodeGroups(variant, config, input);
+    const groups = await planNodeGroups(variant, config, input, ctx.stage);
     problems.push(...groups.problems);
     // input.nodeGroups naming only other variants' groups: this variant builds nothing and records nothing.
     if (input.nodeGroups && groups.selected.length === 0) continue;
@@ -106,6 +111,9 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       if (!known.has(n)) problems.push(`input.nodeGroups[${i}]: "${n}" is not a node group of the selected variants`);
     });
   }
+  // Once per cluster the run talks to (gate or our drain), listed with every other problem.
+  const clusters = [...new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => (talksToCluster(g.kubernetes) ? [g.kubernetes.cluster] : []))))].sort();
+  if (clusters.length) problems.push(...(await clusterProblems(clusters, config.kubernetes.vpc !== undefined)));
   if (problems.length) throw new PlanError(`The plan found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const busyWith = ctx.execution ? await runsAhead(ctx.execution, ctx.executionName, planned.map((v) => v.id)) : [];
@@ -123,6 +131,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     busyWith,
     proceed,
     waitSeconds: proceed === 'wait' ? BUSY_WAIT_SECONDS : 0,
+    ...(clusters.length ? { lifecycleHooks: ourHookNames(ctx.stage) } : {}),
     warnings: [
       ...planned.flatMap((v) => v.warnings.map((w) => `${v.id}: ${w}`)),
       ...busyWith.map((b) => `run ${b.executionName} is active for ${b.variants.join(', ')}: this run ${input.whenBusy === 'skip' ? 'ends without changes' : 'waits for it'}`),
@@ -138,7 +147,7 @@ async function runsAhead(execution: NonNullable<PlanContext['execution']>, execu
   return blockingRuns({ executionName, startTime: execution.startTime, variants }, others);
 }
 
-async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput) {
+async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string) {
   const problems: string[] = [];
   const warnings: string[] = [];
   const found = await findAutoScalingGroups(variant.nodeGroups);
@@ -159,12 +168,18 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
 
   const groups: NodeGroupPlan[] = [];
   const next = new Map<string, string>();
+  const unknownCluster: string[] = [];
   let v = 0;
-  selected.forEach(({ asg, canary }, i) => {
+  selected.forEach(({ asg, canary, selector }, i) => {
     const ref = refs[i];
     const version = ref ? versions[v++] : undefined;
-    const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, hooks[i] ?? false);
     const name = asg.AutoScalingGroupName as string;
+    const cluster = resolveCluster(name, configuredCluster(variant, selector), tagsOf(asg));
+    // Two clusters in the tags is its own problem: not also reported as an unknown cluster.
+    const k8s = cluster.problem ? { problems: [] } : kubernetesVerdict(name, cluster.cluster, config.kubernetes, hooks[i] ?? [], stage);
+    // "No termination hook: not drained" is true only when the run does not add ours either.
+    const drained = (hooks[i] ?? []).length > 0 || k8s.kubernetes?.drain === 'ours';
+    const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, drained);
     const owned = ownershipVerdict(asg, (version?.LaunchTemplateId && latest.tags.get(version.LaunchTemplateId)) || {});
     const processes = processVerdict(asg);
     const shared =
@@ -174,6 +189,8 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     const imageId = version?.LaunchTemplateData?.ImageId;
     const ami = imageId ? amis.get(imageId) : undefined;
     const own = [
+      ...(cluster.problem ? [cluster.problem] : []),
+      ...k8s.problems,
       ...verdict.problems,
       ...owned.problems,
       ...processes.problems,
@@ -182,14 +199,16 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
+    if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
     warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
-      groups.push({ ...toPlan(asg, version), canary });
+      groups.push({ ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) });
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
     }
   });
+  warnings.push(...unknownClusterWarnings(unknownCluster, config.kubernetes));
   const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
   // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
   if (groups.length && !groups.some((g) => g.canary))

