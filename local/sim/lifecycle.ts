@@ -81,16 +81,19 @@ export function tokenFor(key: string): string {
 }
 const instanceIdFor = (key: string) => `i-${sha(key).slice(0, 17)}`;
 
-/** The hook version in force at `t` for every name (deleted ones left out). */
-export function hooksAt(asg: AsgRec, t: number): HookRec[] {
+/**
+ * The hook versions an instance entering a wait state at `t` meets. Simulated events at `t` come before the calls made at
+ * `t` (a call at that very moment already sees the wait), so only versions written before `t` count.
+ */
+export function hooksAt(asg: AsgRec, t: number, inclusive = false): HookRec[] {
   const latest = new Map<string, HookRec>();
-  for (const h of asg.hooks ?? []) if (h.from <= t) latest.set(h.name, h);
+  for (const h of asg.hooks ?? []) if (h.from < t || (inclusive && h.from === t)) latest.set(h.name, h);
   return [...latest.values()].filter((h) => h.deleted !== true);
 }
 
-/** Our hooks on the group now (put through PutLifecycleHook). */
+/** Our hooks on the group as a call at `now` sees them (put through PutLifecycleHook). */
 export function liveHooks(asg: AsgRec, now: number): HookRec[] {
-  return hooksAt(asg, now);
+  return hooksAt(asg, now, true);
 }
 
 function cfgOf(i: InstanceRec): LtTarget {
@@ -375,15 +378,18 @@ export function hookedView(r: RefreshRec, sim: HookedSim, now: number): HookedVi
   });
   const rb = sim.rollback && sim.rollback.start <= now ? sim.rollback : undefined;
   const rbDone = rb ? rb.done.filter(([t]) => t <= now).reduce((n, [, c]) => n + c, 0) : 0;
+  // API Reference, "RollbackDetails": PercentageCompleteOnRollback / InstancesToUpdateOnRollback keep the refresh's values
+  // at the rollback's start; PercentageComplete / InstancesToUpdate then follow the rollback.
+  const progress = rb
+    ? { percentageComplete: rb.total === 0 ? 100 : Math.round((rbDone / rb.total) * 100), instancesToUpdate: rb.total - rbDone }
+    : { percentageComplete: total === 0 ? 100 : Math.round((done / total) * 100), instancesToUpdate: total - done };
   return {
     status: seg.status,
     ...(seg.reason !== undefined ? { statusReason: seg.reason } : {}),
     ...(FINAL.has(seg.status) ? { endTime: seg.from } : {}),
-    // After a rollback starts the refresh's own progress stays where it was (RollbackDetails tells the rollback's).
-    percentageComplete: total === 0 ? 100 : Math.round((done / total) * 100),
-    instancesToUpdate: total - done,
+    ...progress,
     instances,
-    ...(rb ? { rollback: { reason: rb.reason, start: rb.start, percentage: rb.total === 0 ? 100 : Math.round((rbDone / rb.total) * 100), toUpdate: rb.total - rbDone } } : {}),
+    ...(rb ? { rollback: { reason: rb.reason, start: rb.start, percentage: rb.percentage, toUpdate: rb.toUpdate } } : {}),
   };
 }
 

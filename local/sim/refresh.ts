@@ -184,10 +184,13 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
     });
     const rbTotal = replacedIdx.length;
     const rbCount = rbBatches.slice(0, rbDone).flat().length;
-    const rollback = { reason: r.failure.reason, start: failTime, percentage: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), toUpdate: rbTotal - rbCount };
+    // API Reference, "RollbackDetails": PercentageCompleteOnRollback / InstancesToUpdateOnRollback are "the value of
+    // PercentageComplete [InstancesToUpdate] at the time the rollback started"; from then on those two follow the rollback.
+    const rollback = { reason: r.failure.reason, start: failTime, percentage: p.percentageComplete, toUpdate: p.instancesToUpdate };
+    const rbProgress = { percentageComplete: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), instancesToUpdate: rbTotal - rbCount };
     return rbDone >= rbBatches.length
-      ? { ...failed, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
-      : { ...failed, status: 'RollbackInProgress', instances, rollback };
+      ? { ...failed, ...rbProgress, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
+      : { ...failed, ...rbProgress, status: 'RollbackInProgress', instances, rollback };
   }
   // API Reference, DescribeInstanceRefreshes: Pending before the first replacement.
   if (now < r.pendingEnd) return { ...base, status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
