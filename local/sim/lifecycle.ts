@@ -123,8 +123,9 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
     const deletion = (asg.hooks ?? []).find((h) => h.name === hook.name && h.deleted === true && h.from >= start)?.from;
     let out: { end: number; result: Result; by: 'call' | 'timeout' | 'deleteHook' } | undefined;
     for (const i of inputs.get(token) ?? []) {
-      // A call at or after the deadline came too late (the stricter reading for a tie); account.ts refuses such calls anyway.
-      if (i.t >= deadline || (deletion !== undefined && i.t >= deletion)) break;
+      // A call at or after the deadline came too late (the stricter reading for a tie; such calls are refused). A call
+      // accepted at the very moment of the deletion came before it (after it, the action was no longer active).
+      if (i.t >= deadline || (deletion !== undefined && i.t > deletion)) break;
       if (i.kind === 'heartbeat') deadline = Math.min(global, i.t + hb);
       else {
         out = { end: i.t, result: i.result ?? 'ABANDON', by: 'call' };
