@@ -323,7 +323,7 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       // API Reference, RollbackInstanceRefresh, Errors: ActiveInstanceRefreshNotFound "The request failed because an active
       // instance refresh or rollback for the specified Auto Scaling group was not found". A refresh that is Cancelling or
       // already rolling back is refused here too (the stricter reading); an external refresh cannot be rolled back by us.
-      if (!r || !v || r.external || !['Pending', 'InProgress', 'Baking'].includes(v.status))
+      if (!r || !v || r.external || r.failure?.at !== undefined || !['Pending', 'InProgress', 'Baking'].includes(v.status))
         throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
       // IrreversibleInstanceRefresh: "no desired configuration", or the group / desired configuration uses $Latest or
       // $Default, or an SSM parameter instead of an AMI ID (User Guide, "Undo changes with a manual or auto rollback").
@@ -364,7 +364,8 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       // ActiveInstanceRefreshNotFound error occurs" (SDK name ActiveInstanceRefreshNotFoundFault). AWS also cancels a
       // rollback in progress; the simulation refuses that (stricter). WaitForTransitioningInstances is not modelled: the batch
       // under way always finishes first (refresh.ts cancelEffective).
-      if (!r || !status || !['Pending', 'InProgress', 'Baking'].includes(status))
+      // A rollback requested of a refresh without hooks waits for the batch under way: it cannot be cancelled meanwhile.
+      if (!r || !status || r.failure?.at !== undefined || !['Pending', 'InProgress', 'Baking'].includes(status))
         throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
       r.cancelRequestedAt = now;
       return { InstanceRefreshId: r.id };

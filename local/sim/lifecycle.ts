@@ -96,9 +96,6 @@ export function liveHooks(asg: AsgRec, now: number): HookRec[] {
   return hooksAt(asg, now, true);
 }
 
-function cfgOf(i: InstanceRec): LtTarget {
-  return { ltId: i.ltId, ltName: '', version: i.version, versionNumber: i.versionNumber, imageId: i.imageId };
-}
 
 const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -460,4 +457,3 @@ export function eventOf(ctx: Ctx, asg: AsgRec, a: ActionView): AutoScalingEvent 
   };
 }
 
-export { cfgOf };

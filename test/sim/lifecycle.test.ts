@@ -14,7 +14,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { installClock, type SimulatedClock } from '../../local/clock.js';
 import { SimulatedAccount, type AutoScalingEvent } from '../../local/sim/account.js';
-import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
+import { FaultSchema, ScenarioFleetSchema, type Fault } from '../../local/sim/fleet.js';
 import { installSimulation } from '../../local/sim/install.js';
 
 const OLD = 'ami-0000000000000a001';
@@ -46,9 +46,9 @@ let clock: SimulatedClock | undefined;
 let sim: { restore(): void } | undefined;
 const asg = new AutoScalingClient({ region: 'us-west-2' });
 
-function setup(): SimulatedAccount {
+function setup(faults: unknown[] = []): SimulatedAccount {
   clock = installClock('2026-10-20T09:00:00Z');
-  const account = new SimulatedAccount({ fleet, faults: [] });
+  const account = new SimulatedAccount({ fleet, faults: faults.map((f) => FaultSchema.parse(f)) as Fault[] });
   sim = installSimulation(account);
   return account;
 }
@@ -350,12 +350,28 @@ describe('RollbackInstanceRefresh', () => {
     expect(account.instances('ng-a').every((i) => i.imageId === OLD)).toBe(true);
   });
 
+  it('rolls back on its own after an injected failure with AutoRollback, the rollback launches passing the hooks', async () => {
+    const account = setup([{ kind: 'refreshFailure', asgName: 'ng-a', atPercent: 50, reason: 'Instances failed to pass health checks' }]);
+    await ready({ HeartbeatTimeout: 30, DefaultResult: 'CONTINUE' });
+    await start('ng-a', { MinHealthyPercentage: 50, AutoRollback: true });
+    // Batch 1: wait at 4.5 min, timeout (CONTINUE) at 5 min, warm-up until 8.5 min; then the failure and the rollback.
+    await at(30 * S + 8 * MIN);
+    expect(await refresh()).toMatchObject({ Status: 'RollbackInProgress', StatusReason: 'Instances failed to pass health checks', RollbackDetails: { PercentageCompleteOnRollback: 50 } });
+    await at(30 * S + 12 * MIN);
+    expect(await states()).toEqual(['InService:1', 'InService:2', 'Pending:Wait:1']);
+    await at(30 * S + 16 * MIN);
+    expect(await refresh()).toMatchObject({ Status: 'RollbackSuccessful', PercentageComplete: 100, InstancesToUpdate: 0, EndTime: new Date(T0 + 30 * S + 16 * MIN) });
+    expect(await states()).toEqual(['InService:1', 'InService:1']);
+    expect(account.lifecycleActions().map((a) => a.by)).toEqual(['timeout', 'timeout']);
+  });
+
   it('rolls a refresh without hooks back after the batch under way, with the old version', async () => {
     const account = setup();
     await start('ng-b');
     await at(30 * S + 10 * MIN);
     await run(asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b' })));
     expect(await refresh('ng-b')).toMatchObject({ Status: 'InProgress' });
+    await expect(run(asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b' })))).rejects.toMatchObject({ name: 'ActiveInstanceRefreshNotFoundFault' });
     await at(30 * S + 16 * MIN);
     expect(await refresh('ng-b')).toMatchObject({ Status: 'RollbackInProgress', RollbackDetails: { PercentageCompleteOnRollback: 100 } });
     await at(30 * S + 32 * MIN);
