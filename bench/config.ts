@@ -7,7 +7,7 @@ export const SIZES = [10, 100, 300, 1000] as const;
 /** Sizes the issue asks for in the table; 300 is only there for the growth fit. */
 export const TABLE_SIZES = [10, 100, 1000] as const;
 export const INSTANCES = { min: 2, max: 20 };
-export const DURATIONS: Durations = { imageBuild: 60, fastLaunchEnable: 30, instanceLaunch: 8 };
+export const DURATIONS: Durations = { imageBuild: 60, fastLaunchEnable: 30, instanceLaunch: 8, instanceBoot: 4 };
 export const THROTTLE_RATE = 0.2;
 /**
  * Operator's wave size. The default (10) makes 1,000 groups 26 waves per variant;

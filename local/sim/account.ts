@@ -7,28 +7,27 @@ import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
-import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh } from './refresh.js';
+import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshLaunches } from './refresh.js';
+import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
 import { ssmHandlers } from './ssm.js';
 import type { SimulatedCluster } from './kubernetes/index.js';
 
 export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS';
+export type { StartedExecution, AutoScalingEvent, SimInstanceHistory };
 
-/** An instance any group ever launched, as of now (ms epoch times). */
-export interface SimInstanceHistory {
-  instanceId: string;
+export interface LifecycleActionRecord {
+  token: string;
   asgName: string;
-  imageId: string;
-  ltId: string;
-  versionNumber: number;
-  launchedAt: number;
-  /** When its kubelet registers. */
-  bootedAt: number;
-  terminatedAt?: number;
-  lifecycleState: string;
+  hookName: string;
+  instanceId: string;
+  transition: string;
+  startedAt: string;
+  completedAt?: string;
+  result?: 'CONTINUE' | 'ABANDON';
+  by: 'call' | 'timeout' | 'deleteHook';
 }
-export type { StartedExecution };
 
 export interface SimulatedAccountOptions {
   fleet: Fleet;
@@ -87,7 +86,10 @@ export class SimulatedAccount {
   private requests = 0;
   /** EKS clusters and their Kubernetes APIs (eks.ts). */
   readonly eks: EksClusters;
-  private readonly seen = new Map<string, SimInstanceHistory>();
+  private readonly listeners: ((event: AutoScalingEvent) => void)[] = [];
+  /** Tokens whose wait-state event was delivered (not state: delivery is an effect, not a fact of the account). */
+  private readonly delivered = new Set<string>();
+  private timer: unknown;
 
   constructor(opts: SimulatedAccountOptions) {
     const { fleet } = opts;
@@ -95,6 +97,8 @@ export class SimulatedAccount {
     this.accountId = fleet.accountId;
     this.faults = opts.faults ?? [];
     this.durations = DurationsSchema.parse(opts.durations ?? {});
+    // An instance leaves Pending (durations.instanceBoot) before its batch's launch time is over (the rest is warm-up).
+    if (this.durations.instanceBoot >= this.durations.instanceLaunch) throw new Error('durations.instanceBoot must be less than durations.instanceLaunch');
     this.random = opts.random ?? seeded(42);
     const clock = opts.now ?? (() => Date.now());
     const now = clock();
@@ -146,12 +150,11 @@ export class SimulatedAccount {
       SFN: sfnHandlers(this.ctx, () => this.starter),
       EKS: {},
     };
-    // The scenario's instances were launched and booted before the start (the stub below; S1's lifecycle model replaces it).
-    for (const h of this.instanceHistory()) {
-      const rec = this.seen.get(h.instanceId);
-      if (rec) Object.assign(rec, { launchedAt: now - 30 * MINUTE, bootedAt: now - 25 * MINUTE });
-    }
-    this.eks = new EksClusters(this.ctx, fleet, this.faults, () => this.instanceHistory());
+    // The cluster learns of instances from the Auto Scaling history (times in ms for its arithmetic).
+    const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
+    this.eks = new EksClusters(this.ctx, fleet, this.faults, () =>
+      this.instanceHistory().map(({ terminatedAt, ...h }) => ({ ...h, launchedAt: ms(h.launchedAt) as number, bootedAt: ms(h.bootedAt) as number, ...(terminatedAt ? { terminatedAt: ms(terminatedAt) as number } : {}) })),
+    );
     this.handlers.EKS = this.eks.handlers();
     this.eks.start();
   }
@@ -294,7 +297,7 @@ export class SimulatedAccount {
     const last = latestRefresh(ctx, asg.name);
     // Auto Scaling API Reference, StartInstanceRefresh, Errors: InstanceRefreshInProgress (SDK InstanceRefreshInProgressFault)
     // "The request failed because an active instance refresh already exists for the specified Auto Scaling group".
-    if (last && ACTIVE.has(evaluateRefresh(last, ctx.now()).status))
+    if (last && ACTIVE.has(evaluateRefresh(last, ctx.now(), ctx).status))
       throw awsError('InstanceRefreshInProgressFault', `An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.`);
     const prefs = obj(input.Preferences) ?? {};
     const min = typeof prefs.MinHealthyPercentage === 'number' ? prefs.MinHealthyPercentage : 90;
@@ -352,35 +355,136 @@ export class SimulatedAccount {
       ...(failure ? { failure } : {}),
     });
     // Launch, Terminate or InstanceRefresh suspended: AWS accepts the refresh, which then replaces nothing (local/sim/suspended.ts).
-    this.state.refreshes.push(refreshStoppers(asg).length ? { ...r, external: { end: Number.MAX_SAFE_INTEGER } } : r);
+    // Amazon EC2 Auto Scaling User Guide, "How lifecycle hooks work" / "Use an instance refresh ... lifecycle hooks": the
+    // group's lifecycle hooks apply to the instances a refresh launches and terminates. A refresh that starts with our hooks
+    // on the group is driven event by event (lifecycle.ts). NOTE more forgiving than AWS: hooks put after a refresh started
+    // without any do not apply to it.
+    const stopped = refreshStoppers(asg).length > 0;
+    const hooked = !stopped && liveHooks(asg, ctx.now()).length > 0;
+    this.state.refreshes.push(stopped ? { ...r, external: { end: Number.MAX_SAFE_INTEGER } } : hooked ? { ...r, hooked: true, inputs: [] } : r);
     return r.id;
   }
 
   async call(service: ServiceName, operation: string, input: Record<string, unknown>): Promise<Output> {
     const handler = this.handlers[service]?.[operation];
     if (!handler) throw new Error(`SimulatedAccount does not implement ${service}.${operation}`);
-    return handler(input ?? {});
+    const out = handler(input ?? {});
+    if (service === 'AutoScaling' && !operation.startsWith('Describe')) this.replan();
+    return out;
   }
 
   /**
-   * STUB until S1's lifecycle model lands (it replaces this with the real launch, boot and termination times): the
-   * instances each group holds now, first seen = launched and booted, gone from every group = terminated then.
+   * Calls `listener` with the EventBridge event (User Guide, "Amazon EventBridge events for Auto Scaling") at the simulated
+   * moment an instance enters Pending:Wait / Terminating:Wait for one of the hooks put by PutLifecycleHook.
    */
+  onEvent(listener: (event: AutoScalingEvent) => void): void {
+    this.listeners.push(listener);
+    this.replan();
+  }
+
+  /** Every action of every hooked refresh, projected (completions in the future are timeouts to come). */
+  private allActions(now: number): ActionView[] {
+    return this.state.refreshes.flatMap((r) => {
+      const asg = r.hooked === true ? this.state.asgs[r.asgName] : undefined;
+      return asg ? simulateHooked(this.ctx, r, asg, now).actions : [];
+    });
+  }
+
+  /** Re-plans the next event delivery (after every write and every delivery), on the clock's setTimeout looked up now. */
+  private replan(): void {
+    if (this.timer !== undefined) globalThis.clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+    this.timer = undefined;
+    if (this.listeners.length === 0) return;
+    const now = this.ctx.now();
+    const next = this.allActions(now)
+      .filter((a) => !this.delivered.has(a.token))
+      .reduce((m, a) => Math.min(m, a.startedAt), Infinity);
+    if (!Number.isFinite(next)) return;
+    const h = globalThis.setTimeout(() => this.deliver(), Math.max(0, next - now));
+    (h as { unref?: () => void }).unref?.();
+    this.timer = h;
+  }
+
+  private deliver(): void {
+    this.timer = undefined;
+    const now = this.ctx.now();
+    const due = this.allActions(now)
+      .filter((a) => a.startedAt <= now && !this.delivered.has(a.token))
+      .sort((x, y) => x.startedAt - y.startedAt);
+    for (const a of due) {
+      this.delivered.add(a.token);
+      const asg = this.state.asgs[a.asgName];
+      if (!asg) continue;
+      const event = eventOf(this.ctx, asg, a);
+      for (const l of this.listeners) l(structuredClone(event));
+    }
+    this.replan();
+  }
+
+  /** Every instance ever launched by any group, as of now (scenario instances launched and booted a day before the start). */
   instanceHistory(): SimInstanceHistory[] {
     const now = this.ctx.now();
-    const current = new Map<string, { asgName: string; standby: boolean }>();
-    for (const asg of Object.values(this.state.asgs))
-      for (const i of asgView(this.ctx, asg, now).instances) {
-        current.set(i.instanceId, { asgName: asg.name, standby: i.standby === true });
-        if (!this.seen.has(i.instanceId))
-          this.seen.set(i.instanceId, { instanceId: i.instanceId, asgName: asg.name, imageId: i.imageId, ltId: i.ltId, versionNumber: i.versionNumber, launchedAt: now, bootedAt: now, lifecycleState: 'InService' });
+    const iso = (t: number) => new Date(t).toISOString();
+    const out: SimInstanceHistory[] = [];
+    for (const asg of Object.values(this.state.asgs)) {
+      const refreshes = this.state.refreshes.filter((r) => r.asgName === asg.name);
+      const byId = new Map<string, SimInstanceHistory & { t: { launched: number; booted: number; terminated?: number } }>();
+      const seedLaunch = asg.createdTime - 24 * 60 * MINUTE;
+      for (const i of refreshes[0]?.instancesAtStart ?? asg.instances)
+        byId.set(i.instanceId, {
+          instanceId: i.instanceId, asgName: asg.name, imageId: i.imageId, ltId: i.ltId, versionNumber: i.versionNumber,
+          launchedAt: iso(seedLaunch), bootedAt: iso(seedLaunch + this.durations.instanceBoot * MINUTE), lifecycleState: '',
+          t: { launched: seedLaunch, booted: seedLaunch + this.durations.instanceBoot * MINUTE },
+        });
+      for (const r of refreshes) {
+        const { launches, oldEnds } = refreshLaunches(this.ctx, r, now);
+        for (const l of launches) {
+          if (l.launchedAt > now) continue;
+          byId.set(l.instanceId, {
+            instanceId: l.instanceId, asgName: asg.name, imageId: l.cfg.imageId, ltId: l.cfg.ltId, versionNumber: l.cfg.versionNumber,
+            launchedAt: iso(l.launchedAt), bootedAt: iso(l.bootedAt), lifecycleState: '',
+            t: { launched: l.launchedAt, booted: l.bootedAt, ...(l.terminatedAt !== undefined ? { terminated: l.terminatedAt } : {}) },
+          });
+        }
+        for (const [idx, end] of oldEnds) {
+          const e = byId.get(r.instancesAtStart[idx]?.instanceId ?? '');
+          if (e && e.t.terminated === undefined) e.t.terminated = end;
+        }
       }
-    for (const h of this.seen.values()) {
-      const c = current.get(h.instanceId);
-      if (c) h.lifecycleState = c.standby ? 'Standby' : 'InService';
-      else if (h.terminatedAt === undefined) Object.assign(h, { terminatedAt: now, lifecycleState: 'Terminated' });
+      const live = new Map(asgView(this.ctx, asg, now).instances.map((i) => [i.instanceId, i]));
+      for (const { t, ...e } of byId.values()) {
+        const cur = live.get(e.instanceId);
+        const gone = t.terminated !== undefined && t.terminated <= now;
+        out.push({
+          ...e,
+          ...(gone ? { terminatedAt: iso(t.terminated ?? now) } : {}),
+          lifecycleState: gone ? 'Terminated' : cur ? (cur.lifecycleState ?? (cur.standby === true ? 'Standby' : 'InService')) : now < t.booted ? 'Pending' : 'InService',
+        });
+      }
     }
-    return [...this.seen.values()].map((h) => ({ ...h }));
+    return out;
+  }
+
+  /** Every lifecycle action of our hooks that has started, as of now. */
+  lifecycleActions(): LifecycleActionRecord[] {
+    const now = this.ctx.now();
+    return this.allActions(now)
+      .filter((a) => a.startedAt <= now)
+      .sort((x, y) => x.startedAt - y.startedAt)
+      .map((a) => {
+        const done = a.completedAt !== undefined && a.completedAt <= now;
+        return {
+          token: a.token,
+          asgName: a.asgName,
+          hookName: a.hookName,
+          instanceId: a.instanceId,
+          transition: a.transition,
+          startedAt: new Date(a.startedAt).toISOString(),
+          ...(done ? { completedAt: new Date(a.completedAt ?? now).toISOString(), ...(a.result ? { result: a.result } : {}) } : {}),
+          // `by` of an action still waiting: how it would end without a call (a timeout or the hook's deletion).
+          by: done ? (a.by ?? 'timeout') : 'timeout',
+        };
+      });
   }
 
   /** Each EKS cluster's simulated Kubernetes side, settled to now (for summaries: events, deletedWithoutEviction()…). */

@@ -1,7 +1,8 @@
-import { awsError, arr, obj, type AsgRec, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type MixedPolicyRec, type RefreshRec } from './context.js';
+import { awsError, arr, obj, type AsgRec, type HookRec, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type MixedPolicyRec, type RefreshRec } from './context.js';
 import { findLt, findVersion } from './ec2.js';
 import { desiredMixedPolicy, renderMixedPolicy } from './mixed.js';
-import { ACTIVE, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
+import { ACTIVE, boundary, cancelEffective, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
+import { activeActions, globalTimeout, LAUNCHING, liveHooks, ROLLBACK_REASON, simulateHooked, TERMINATING, type ActionView } from './lifecycle.js';
 import { ssmValue } from './ssm.js';
 import { renderSuspension } from './suspended.js';
 
@@ -40,7 +41,7 @@ export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
   // Auto Scaling group" (old instances are replaced batch by batch; the group's configuration changes only at the end).
   const r = latestRefresh(ctx, asg.name);
   if (r) {
-    const v = evaluateRefresh(r, now);
+    const v = evaluateRefresh(r, now, ctx);
     // The group takes the DesiredConfiguration only when the refresh succeeds (StartInstanceRefresh API reference).
     const mixed = v.status === 'Successful' && r.desiredConfiguration ? desiredMixedPolicy(ctx, r.desiredConfiguration) : asg.mixedPolicy;
     return { asg, target: v.target, instances: v.instances, refresh: v, ...(mixed ? { mixedPolicy: mixed } : {}) };
@@ -74,7 +75,8 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
       AvailabilityZone: `${ctx.region}${n % 2 === 0 ? 'a' : 'b'}`,
       // API Reference, "Instance" data type: LifecycleState Standby / InService; ProtectedFromScaleIn per instance
       // (User Guide, "Use instance scale-in protection"; "Temporarily remove instances from your Auto Scaling group").
-      LifecycleState: i.standby === true ? 'Standby' : 'InService',
+      // Lifecycle hooks (User Guide, "How lifecycle hooks work"): Pending, Pending:Wait, Terminating:Wait while a hooked refresh moves it.
+      LifecycleState: i.lifecycleState ?? (i.standby === true ? 'Standby' : 'InService'),
       HealthStatus: 'Healthy',
       LaunchTemplate: { LaunchTemplateId: i.ltId, LaunchTemplateName: ctx.state.launchTemplates[i.ltId]?.name, Version: i.version },
       ProtectedFromScaleIn: i.protected === true,
@@ -166,6 +168,48 @@ export function requireAsg(ctx: Ctx, name: unknown): AsgRec {
   return a;
 }
 
+// API Reference, PutLifecycleHook / DeleteLifecycleHook / CompleteLifecycleAction: LifecycleHookName "Minimum length of
+// 1. Maximum length of 255. Pattern: [A-Za-z0-9\-_\/]+".
+function hookName(v: unknown): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9\-_/]{1,255}$/.test(v)) throw awsError('ValidationError', `LifecycleHookName ${JSON.stringify(v)} must be 1 to 255 of A-Za-z0-9-_/.`);
+  return v;
+}
+
+function renderHook(a: AsgRec, h: HookRec): { LifecycleHookName: string } & Record<string, unknown> {
+  return {
+    LifecycleHookName: h.name,
+    AutoScalingGroupName: a.name,
+    LifecycleTransition: h.transition,
+    ...(h.notificationTargetArn !== undefined ? { NotificationTargetARN: h.notificationTargetArn } : {}),
+    ...(h.roleArn !== undefined ? { RoleARN: h.roleArn } : {}),
+    ...(h.notificationMetadata !== undefined ? { NotificationMetadata: h.notificationMetadata } : {}),
+    HeartbeatTimeout: h.heartbeatTimeout,
+    GlobalTimeout: globalTimeout(h.heartbeatTimeout),
+    DefaultResult: h.defaultResult,
+  };
+}
+
+/**
+ * The action a CompleteLifecycleAction / RecordLifecycleActionHeartbeat names: by LifecycleActionToken or InstanceId
+ * (API Reference: "specify either a token or an instance ID"). None active (never started, already completed, timed out)
+ * → ValidationError "No active Lifecycle Action found with token …" (the message AWS answers).
+ */
+function findAction(ctx: Ctx, input: Input, op: string): { r: RefreshRec; action: ActionView } {
+  const a = requireAsg(ctx, input.AutoScalingGroupName);
+  const name = hookName(input.LifecycleHookName);
+  const token = typeof input.LifecycleActionToken === 'string' ? input.LifecycleActionToken : undefined;
+  const instanceId = typeof input.InstanceId === 'string' ? input.InstanceId : undefined;
+  if ((token === undefined) === (instanceId === undefined)) throw awsError('ValidationError', `${op} needs either LifecycleActionToken or InstanceId.`);
+  const now = ctx.now();
+  for (const r of ctx.state.refreshes.filter((x) => x.asgName === a.name && x.hooked === true)) {
+    const hit = activeActions(simulateHooked(ctx, r, a, now), now).find(
+      (x) => x.hookName === name && (token !== undefined ? x.token === token : x.instanceId === instanceId),
+    );
+    if (hit) return { r, action: hit };
+  }
+  throw awsError('ValidationError', token !== undefined ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${instanceId}`);
+}
+
 export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input: Input) => string): Handlers {
   return {
     DescribeAutoScalingGroups(input: Input) {
@@ -176,25 +220,127 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const now = ctx.now();
       return { AutoScalingGroups: items.map((a) => renderAsg(ctx, asgView(ctx, a, now))), ...(NextToken ? { NextToken } : {}) };
     },
-    // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type: an eksctl-style drain hook with HeartbeatTimeout
-    // 300 (AWS's default is 3600); GlobalTimeout = 100 × HeartbeatTimeout (User Guide, "Amazon EC2 Auto Scaling lifecycle hooks").
-    // Knowingly simplified: a refresh does not wait for the hook's heartbeat (replacement timing is durations.instanceLaunch).
+    // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type. A scenario's `terminationHook: true` is someone
+    // else's eksctl-style drain hook (HeartbeatTimeout 300; AWS's default is 3600) with GlobalTimeout = min(172800, 100 ×
+    // HeartbeatTimeout) (User Guide, "Considerations and limitations"). Knowingly simplified: that foreign hook holds no
+    // instance (a drainer we do not model that completes at once); the hooks put by PutLifecycleHook do (lifecycle.ts).
     DescribeLifecycleHooks(input: Input) {
       const a = requireAsg(ctx, input.AutoScalingGroupName);
       const wanted = arr(input.LifecycleHookNames) as string[];
-      const hooks = a.terminationHook
+      // API Reference, DescribeLifecycleHooks: LifecycleHookNames "Maximum number of 50 items".
+      if (wanted.length > 50) throw awsError('ValidationError', 'LifecycleHookNames must have at most 50 items.');
+      const ours = liveHooks(a, ctx.now());
+      const foreign = a.terminationHook && !ours.some((h) => h.name === `${a.name}-node-drain`)
         ? [
             {
               LifecycleHookName: `${a.name}-node-drain`,
               AutoScalingGroupName: a.name,
-              LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+              LifecycleTransition: TERMINATING,
               HeartbeatTimeout: 300,
-              GlobalTimeout: 30000,
+              GlobalTimeout: globalTimeout(300),
               DefaultResult: 'CONTINUE',
             },
           ]
         : [];
+      const hooks = [...foreign, ...ours.map((h) => renderHook(a, h))];
       return { LifecycleHooks: hooks.filter((h) => wanted.length === 0 || wanted.includes(h.LifecycleHookName)) };
+    },
+    PutLifecycleHook(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const name = hookName(input.LifecycleHookName);
+      const now = ctx.now();
+      const live = liveHooks(a, now);
+      const existing = live.find((h) => h.name === name);
+      // API Reference, PutLifecycleHook: LifecycleTransition "Required for new lifecycle hooks, but optional when updating
+      // existing hooks"; values autoscaling:EC2_INSTANCE_LAUNCHING | autoscaling:EC2_INSTANCE_TERMINATING.
+      const transition = input.LifecycleTransition ?? existing?.transition;
+      if (transition !== LAUNCHING && transition !== TERMINATING)
+        throw awsError('ValidationError', `LifecycleTransition must be ${LAUNCHING} or ${TERMINATING}${transition === undefined ? ' (required for a new hook)' : ''}.`);
+      // HeartbeatTimeout "from 30 to 7200 seconds. The default value is 3600 seconds (1 hour)".
+      const hb = input.HeartbeatTimeout ?? existing?.heartbeatTimeout ?? 3600;
+      if (typeof hb !== 'number' || !Number.isInteger(hb) || hb < 30 || hb > 7200) throw awsError('ValidationError', 'HeartbeatTimeout must be an integer from 30 to 7200 seconds.');
+      // DefaultResult "Valid values: CONTINUE | ABANDON. Default: ABANDON".
+      const def = input.DefaultResult ?? existing?.defaultResult ?? 'ABANDON';
+      if (def !== 'CONTINUE' && def !== 'ABANDON') throw awsError('ValidationError', 'DefaultResult must be CONTINUE or ABANDON.');
+      // NotificationMetadata: "Length Constraints: Minimum length of 1. Maximum length of 1023."
+      const meta = input.NotificationMetadata ?? existing?.notificationMetadata;
+      if (meta !== undefined && (typeof meta !== 'string' || meta.length < 1 || meta.length > 1023))
+        throw awsError('ValidationError', 'NotificationMetadata must be 1 to 1023 characters.');
+      const target = input.NotificationTargetARN ?? existing?.notificationTargetArn;
+      const role = input.RoleARN ?? existing?.roleArn;
+      // RoleARN: "Valid only if the notification target is an Amazon SNS topic or an Amazon SQS queue" — and required then.
+      if (target !== undefined && role === undefined) throw awsError('ValidationError', 'RoleARN is required with NotificationTargetARN.');
+      // User Guide, "Considerations and limitations" / quotas: 50 lifecycle hooks per Auto Scaling group (LimitExceeded).
+      // Knowingly simplified: updating a hook keeps what the call leaves out (not documented; AWS's console does the same).
+      if (!existing && live.length + (a.terminationHook && !live.some((h) => h.name === `${a.name}-node-drain`) ? 1 : 0) >= 50)
+        throw awsError('LimitExceededFault', `Maximum number of lifecycle hooks (50) reached for Auto Scaling group ${a.name}.`);
+      a.hooks = [
+        ...(a.hooks ?? []),
+        {
+          name,
+          transition,
+          heartbeatTimeout: hb,
+          defaultResult: def,
+          ...(meta !== undefined ? { notificationMetadata: meta } : {}),
+          ...(typeof target === 'string' ? { notificationTargetArn: target } : {}),
+          ...(typeof role === 'string' ? { roleArn: role } : {}),
+          from: now,
+        },
+      ];
+      return {};
+    },
+    DeleteLifecycleHook(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const name = hookName(input.LifecycleHookName);
+      const now = ctx.now();
+      const h = liveHooks(a, now).find((x) => x.name === name);
+      // Not documented what deleting an unknown hook answers; the stricter reading refuses it (ValidationError).
+      if (!h) throw awsError('ValidationError', `No Lifecycle Hook found with name ${name} for Auto Scaling group ${a.name}.`);
+      // API Reference, DeleteLifecycleHook: outstanding actions are completed first (ABANDON for launching instances,
+      // CONTINUE for terminating ones): lifecycle.ts ends every action of the hook at its deletion time.
+      a.hooks = [...(a.hooks ?? []), { ...h, from: now, deleted: true }];
+      return {};
+    },
+    CompleteLifecycleAction(input: Input) {
+      const { r, action } = findAction(ctx, input, 'CompleteLifecycleAction');
+      // API Reference, CompleteLifecycleAction: LifecycleActionResult "CONTINUE or ABANDON" (required).
+      const result = input.LifecycleActionResult;
+      if (result !== 'CONTINUE' && result !== 'ABANDON') throw awsError('ValidationError', 'LifecycleActionResult must be CONTINUE or ABANDON.');
+      r.inputs = [...(r.inputs ?? []), { t: ctx.now(), kind: 'complete', token: action.token, result }];
+      return {};
+    },
+    RecordLifecycleActionHeartbeat(input: Input) {
+      const { r, action } = findAction(ctx, input, 'RecordLifecycleActionHeartbeat');
+      // API Reference, RecordLifecycleActionHeartbeat: restarts the heartbeat timeout (never past the global timeout).
+      r.inputs = [...(r.inputs ?? []), { t: ctx.now(), kind: 'heartbeat', token: action.token }];
+      return {};
+    },
+    RollbackInstanceRefresh(input: Input) {
+      const a = requireAsg(ctx, input.AutoScalingGroupName);
+      const r = latestRefresh(ctx, a.name);
+      const now = ctx.now();
+      const v = r ? evaluateRefresh(r, now, ctx) : undefined;
+      // API Reference, RollbackInstanceRefresh, Errors: ActiveInstanceRefreshNotFound "The request failed because an active
+      // instance refresh or rollback for the specified Auto Scaling group was not found". A refresh that is Cancelling or
+      // already rolling back is refused here too (the stricter reading); an external refresh cannot be rolled back by us.
+      if (!r || !v || r.external || r.failure?.at !== undefined || !['Pending', 'InProgress', 'Baking'].includes(v.status))
+        throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
+      // IrreversibleInstanceRefresh: "no desired configuration", or the group / desired configuration uses $Latest or
+      // $Default, or an SSM parameter instead of an AMI ID (User Guide, "Undo changes with a manual or auto rollback").
+      const moving = (x: string) => x === '$Latest' || x === '$Default';
+      if (!r.desiredConfiguration || moving(r.previous.version) || moving(r.desired.version) || takesSsmImage(ctx, r.previous) || takesSsmImage(ctx, r.desired))
+        throw awsError('IrreversibleInstanceRefreshFault', 'The request failed because a desired configuration was not found or an incompatible launch template (uses a Systems Manager parameter instead of an AMI ID) or launch template version ($Latest or $Default) is present on the Auto Scaling group.');
+      if (r.hooked === true) r.rollbackRequestedAt = now;
+      else {
+        // A timeline refresh: the batch under way finishes first (as a cancel), then the replaced instances are replaced again.
+        const eff = cancelEffective(r, now);
+        const k = r.batchEnds.filter((e) => e <= eff).length;
+        const at = Math.max(now, boundary(r, k));
+        const replaced = r.batches.slice(0, k).flat().length;
+        r.failure = { afterBatches: Math.max(0, now < r.pendingEnd ? 0 : k), reason: ROLLBACK_REASON, at };
+        r.rollbackIds = Array.from({ length: now < r.pendingEnd ? 0 : replaced }, () => ctx.nextId('i-'));
+      }
+      return { InstanceRefreshId: r.id };
     },
     StartInstanceRefresh(input: Input) {
       return { InstanceRefreshId: startRefresh(requireAsg(ctx, input.AutoScalingGroupName), input) };
@@ -207,18 +353,19 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const now = ctx.now();
       const list = ctx.state.refreshes.filter((r) => r.asgName === a.name && (ids.length === 0 || ids.includes(r.id))).reverse();
       const { items, NextToken } = page(list, input);
-      return { InstanceRefreshes: items.map((r) => renderRefresh(r, evaluateRefresh(r, now))), ...(NextToken ? { NextToken } : {}) };
+      return { InstanceRefreshes: items.map((r) => renderRefresh(r, evaluateRefresh(r, now, ctx))), ...(NextToken ? { NextToken } : {}) };
     },
     CancelInstanceRefresh(input: Input) {
       const a = requireAsg(ctx, input.AutoScalingGroupName);
       const r = latestRefresh(ctx, a.name);
       const now = ctx.now();
-      const status = r ? evaluateRefresh(r, now).status : undefined;
+      const status = r ? evaluateRefresh(r, now, ctx).status : undefined;
       // API Reference, CancelInstanceRefresh: "If an instance refresh or rollback is not in progress, an
       // ActiveInstanceRefreshNotFound error occurs" (SDK name ActiveInstanceRefreshNotFoundFault). AWS also cancels a
       // rollback in progress; the simulation refuses that (stricter). WaitForTransitioningInstances is not modelled: the batch
       // under way always finishes first (refresh.ts cancelEffective).
-      if (!r || !status || !['Pending', 'InProgress', 'Baking'].includes(status))
+      // A rollback requested of a refresh without hooks waits for the batch under way: it cannot be cancelled meanwhile.
+      if (!r || !status || r.failure?.at !== undefined || !['Pending', 'InProgress', 'Baking'].includes(status))
         throw awsError('ActiveInstanceRefreshNotFoundFault', `No in progress or pending Instance Refresh found for Auto Scaling group ${a.name}`);
       r.cancelRequestedAt = now;
       return { InstanceRefreshId: r.id };

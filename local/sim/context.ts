@@ -30,6 +30,8 @@ export interface InstanceRec {
   protected?: boolean;
   /** LifecycleState Standby. */
   standby?: boolean;
+  /** A lifecycle state other than InService/Standby while a hooked refresh moves it (Pending, Pending:Wait, Terminating:Wait). */
+  lifecycleState?: string;
 }
 export interface LtVersionRec {
   versionNumber: number;
@@ -67,6 +69,27 @@ export interface AsgRec {
   warmPool?: boolean;
   createdTime: number;
   instances: InstanceRec[];
+  /** Lifecycle hooks put by PutLifecycleHook, append-only versions (a put or a delete at `from`); lifecycle.ts reads them. */
+  hooks?: HookRec[];
+}
+/** One version of a lifecycle hook (PutLifecycleHook / DeleteLifecycleHook at time `from`). */
+export interface HookRec {
+  name: string;
+  transition: 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
+  heartbeatTimeout: number;
+  defaultResult: 'CONTINUE' | 'ABANDON';
+  notificationMetadata?: string;
+  notificationTargetArn?: string;
+  roleArn?: string;
+  from: number;
+  deleted?: boolean;
+}
+/** A CompleteLifecycleAction or RecordLifecycleActionHeartbeat that was accepted, by token. */
+export interface LifecycleInputRec {
+  t: number;
+  kind: 'complete' | 'heartbeat';
+  token: string;
+  result?: 'CONTINUE' | 'ABANDON';
 }
 export interface LtTarget {
   ltId: string;
@@ -94,8 +117,14 @@ export interface RefreshRec {
   bakeMs: number;
   newIds: string[];
   rollbackIds: string[];
-  failure?: { afterBatches: number; reason: string };
+  failure?: { afterBatches: number; reason: string; /** When it takes effect (a manual rollback); absent = at the batch boundary. */ at?: number };
   cancelRequestedAt?: number;
+  /** Our lifecycle hooks were on the group at start: lifecycle.ts drives the refresh event by event. */
+  hooked?: boolean;
+  /** Accepted lifecycle calls (hooked refreshes only). */
+  inputs?: LifecycleInputRec[];
+  /** RollbackInstanceRefresh (hooked refreshes; timeline refreshes record it as `failure.at`). */
+  rollbackRequestedAt?: number;
 }
 export interface FastLaunchRec {
   imageId: string;

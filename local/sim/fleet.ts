@@ -193,6 +193,8 @@ export const DurationsSchema = z.strictObject({
   imageBuild: z.number().positive().default(60),
   fastLaunchEnable: z.number().positive().default(30),
   instanceLaunch: z.number().positive().default(8),
+  /** Minutes from launch until the instance leaves Pending (a launch hook's Pending:Wait, kubelet registers); < instanceLaunch. */
+  instanceBoot: z.number().positive().default(4),
 });
 
 export type Fleet = z.output<typeof ScenarioFleetSchema>;

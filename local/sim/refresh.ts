@@ -1,4 +1,5 @@
 import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+import { hookedView, simulateHooked, type LaunchView } from './lifecycle.js';
 
 // Not documented how long a refresh stays Pending; the simulation takes 30 s (any poll may see Pending first).
 // Statuses, API Reference "InstanceRefresh" data type: Pending, InProgress, Successful, Failed, Cancelling, Cancelled,
@@ -135,7 +136,13 @@ export function cancelEffective(r: RefreshRec, t: number): number {
   return k >= 0 ? (r.batchEnds[k] ?? t) : t;
 }
 
-export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
+export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshView {
+  // A refresh that started with our lifecycle hooks on the group is driven event by event (lifecycle.ts).
+  const hookedAsg = r.hooked === true ? ctx.state.asgs[r.asgName] : undefined;
+  if (hookedAsg) {
+    const v = hookedView(r, simulateHooked(ctx, r, hookedAsg, now), now);
+    return { ...v, target: v.status === 'Successful' ? r.desired : r.previous };
+  }
   const base = { instances: structuredClone(r.instancesAtStart), target: r.previous };
   // A refresh started outside the pipeline (fault refreshInProgress) or one that cannot replace anything (suspended
   // processes, suspended.ts): InProgress until its end, then Successful; nothing modelled per batch.
@@ -159,12 +166,13 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
       target: r.previous,
     };
   }
-  if (r.failure && now >= boundary(r, r.failure.afterBatches)) {
+  // A manual rollback (RollbackInstanceRefresh) is recorded as a failure taking effect at `failure.at`.
+  if (r.failure && now >= (r.failure.at ?? boundary(r, r.failure.afterBatches))) {
     const k = r.failure.afterBatches;
-    const failTime = boundary(r, k);
+    const failTime = r.failure.at ?? boundary(r, k);
     const p = progress(r, k);
     const failed = { ...p, statusReason: r.failure.reason, target: r.previous };
-    if (r.preferences.AutoRollback !== true) return { ...failed, status: 'Failed', endTime: failTime, instances: withReplaced(r, k) };
+    if (r.preferences.AutoRollback !== true && r.failure.at === undefined) return { ...failed, status: 'Failed', endTime: failTime, instances: withReplaced(r, k) };
     const replacedIdx = r.batches.slice(0, k).flat();
     // User Guide, "Undo changes with a manual or auto rollback": RollbackInProgress, then RollbackSuccessful; RollbackDetails
     // (API Reference "RollbackDetails"). Rollback batches are as wide as the refresh's (not documented; a plain reading).
@@ -176,10 +184,13 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
     });
     const rbTotal = replacedIdx.length;
     const rbCount = rbBatches.slice(0, rbDone).flat().length;
-    const rollback = { reason: r.failure.reason, start: failTime, percentage: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), toUpdate: rbTotal - rbCount };
+    // API Reference, "RollbackDetails": PercentageCompleteOnRollback / InstancesToUpdateOnRollback are "the value of
+    // PercentageComplete [InstancesToUpdate] at the time the rollback started"; from then on those two follow the rollback.
+    const rollback = { reason: r.failure.reason, start: failTime, percentage: p.percentageComplete, toUpdate: p.instancesToUpdate };
+    const rbProgress = { percentageComplete: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), instancesToUpdate: rbTotal - rbCount };
     return rbDone >= rbBatches.length
-      ? { ...failed, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
-      : { ...failed, status: 'RollbackInProgress', instances, rollback };
+      ? { ...failed, ...rbProgress, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
+      : { ...failed, ...rbProgress, status: 'RollbackInProgress', instances, rollback };
   }
   // API Reference, DescribeInstanceRefreshes: Pending before the first replacement.
   if (now < r.pendingEnd) return { ...base, status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
@@ -205,4 +216,52 @@ export function evaluateRefresh(r: RefreshRec, now: number): RefreshView {
 
 export function latestRefresh(ctx: Ctx, asgName: string): RefreshRec | undefined {
   return ctx.state.refreshes.filter((r) => r.asgName === asgName).at(-1);
+}
+
+/**
+ * Which instances a refresh launched and when the old ones left, for account.instanceHistory(): a hooked refresh from its
+ * replay (lifecycle.ts), a timeline refresh from its fixed batches (each new instance launches at its batch's start and
+ * boots after durations.instanceBoot; the replaced one is terminated at the batch's end; rollback batches alike).
+ */
+export function refreshLaunches(ctx: Ctx, r: RefreshRec, now: number): { launches: LaunchView[]; oldEnds: Map<number, number> } {
+  const asg = ctx.state.asgs[r.asgName];
+  if (r.hooked === true && asg) {
+    const sim = simulateHooked(ctx, r, asg, now);
+    return { launches: sim.launches, oldEnds: new Map([...sim.oldEnds].map(([k, v]) => [k, v.terminatedAt])) };
+  }
+  const launches: LaunchView[] = [];
+  const oldEnds = new Map<number, number>();
+  if (r.external) return { launches, oldEnds };
+  const bootMs = ctx.durations.instanceBoot * MINUTE;
+  const limit = r.failure ? r.failure.afterBatches : r.batches.length;
+  let p = 0;
+  const current = new Map<number, LaunchView>();
+  r.batches.forEach((b, j) => {
+    const start = (r.batchEnds[j] ?? 0) - r.batchMs;
+    const launched = j < limit && (r.cancelRequestedAt === undefined || start < r.cancelRequestedAt);
+    for (const idx of b) {
+      const id = r.newIds[p++];
+      if (!launched || id === undefined) continue;
+      const l: LaunchView = { instanceId: id, cfg: r.desired, slot: idx, launchedAt: start, bootedAt: start + bootMs, inServiceAt: start + bootMs };
+      launches.push(l);
+      current.set(idx, l);
+      oldEnds.set(idx, r.batchEnds[j] ?? start);
+    }
+  });
+  if (r.failure && (r.preferences.AutoRollback === true || r.failure.at !== undefined)) {
+    const failTime = r.failure.at ?? boundary(r, r.failure.afterBatches);
+    const replacedIdx = r.batches.slice(0, r.failure.afterBatches).flat();
+    let q = 0;
+    chunk(replacedIdx, Math.max(1, r.batches[0]?.length ?? 1)).forEach((b, n) => {
+      const start = failTime + n * r.batchMs;
+      for (const idx of b) {
+        const id = r.rollbackIds[q++];
+        if (id === undefined) continue;
+        launches.push({ instanceId: id, cfg: r.previous, slot: idx, launchedAt: start, bootedAt: start + bootMs, inServiceAt: start + bootMs });
+        const leaving = current.get(idx);
+        if (leaving) leaving.terminatedAt = start + r.batchMs;
+      }
+    });
+  }
+  return { launches, oldEnds };
 }

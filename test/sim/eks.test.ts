@@ -11,6 +11,8 @@ import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
 import { installSimulation, type CallRecord } from '../../local/sim/install.js';
 import { AMI_2019, eksAccount, eksFleet, START_ISO } from './eks-fixture.js';
 
+const iso = (t: number) => new Date(t).toISOString();
+
 const eks = new EKSClient({ region: 'us-west-2' });
 const MIN = 60_000;
 let clock: SimulatedClock | undefined;
@@ -150,9 +152,9 @@ describe('simulated EKS: the cluster follows the account\'s instances', () => {
     const lt = account.launchTemplateVersions('ng-win-a');
     expect(lt).toHaveLength(2);
     // The signature S1's lifecycle model implements: a new instance launched at +1 min, booted at +4 min; the old one gone at +20 min.
-    const launched: SimInstanceHistory = { ...old, instanceId: 'i-0ccccccccccccccc1', imageId: AMI_2019, versionNumber: 2, launchedAt: start + MIN, bootedAt: start + 4 * MIN, lifecycleState: 'InService' };
+    const launched: SimInstanceHistory = { ...old, instanceId: 'i-0ccccccccccccccc1', imageId: AMI_2019, versionNumber: 2, launchedAt: iso(start + MIN), bootedAt: iso(start + 4 * MIN), lifecycleState: 'InService' };
     account.instanceHistory = () => [
-      ...real.map((h) => (h.instanceId === old.instanceId && clock!.now() >= start + 20 * MIN ? { ...h, terminatedAt: start + 20 * MIN, lifecycleState: 'Terminated' } : h)),
+      ...real.map((h) => (h.instanceId === old.instanceId && clock!.now() >= start + 20 * MIN ? { ...h, terminatedAt: iso(start + 20 * MIN), lifecycleState: 'Terminated' } : h)),
       ...(clock!.now() >= start + MIN ? [launched] : []),
     ];
     const nodeOf = (id: string) => [...account.clusters().get('prod-eks')!.nodes.values()].find((n) => n.instanceId === id);
@@ -177,7 +179,7 @@ describe('simulated EKS: the cluster follows the account\'s instances', () => {
     const account = eksAccount({}, [{ kind: 'nodesNeverReady', amiId: AMI_2019, mode: 'neverRegister' }, { kind: 'evictionBlocked', pdb: 'web-pdb' }]);
     const start = clock.now();
     const real = account.instanceHistory();
-    const extra: SimInstanceHistory = { ...real[0]!, instanceId: 'i-0ccccccccccccccc2', imageId: AMI_2019, versionNumber: 2, launchedAt: start, bootedAt: start + MIN };
+    const extra: SimInstanceHistory = { ...real[0]!, instanceId: 'i-0ccccccccccccccc2', imageId: AMI_2019, versionNumber: 2, launchedAt: iso(start), bootedAt: iso(start + MIN) };
     account.instanceHistory = () => [...real, extra];
     await advance(clock, 2 * MIN);
     const cluster = account.clusters().get('prod-eks')!;
