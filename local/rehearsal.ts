@@ -141,7 +141,9 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         const input = rec.input as Record<string, unknown>;
         const execution = currentExecution.getStore() ?? 'operator';
         if (rec.operation === 'Publish' && !rec.error) note({ kind: 'notification', execution, nodeGroup: '', text: `notification: ${String(input.Subject)}` });
-        const change = rec.error ? undefined : changeEntry(rec.operation, input);
+        // The timeline names the instance of a lifecycle decision (the call carries only the action's token).
+        const described = rec.operation === 'CompleteLifecycleAction' ? { ...input, InstanceId: account.lifecycleActions().find((a) => a.token === input.LifecycleActionToken)?.instanceId } : input;
+        const change = rec.error ? undefined : changeEntry(rec.operation, described);
         if (change && rec.operation !== 'Publish') note({ kind: 'change', execution, ...change, nodeGroup: change.nodeGroup || groupsOf.get(String(input.LaunchTemplateId)) || '' });
       },
     });

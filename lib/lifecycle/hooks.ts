@@ -115,6 +115,9 @@ export async function recordVerdict(asgName: string, stage: string, refreshId: s
   { operation: 'CreateOrUpdateTags' });
 }
 
+/** CompleteLifecycleAction / RecordLifecycleActionHeartbeat on an action that ended: ValidationError "No active Lifecycle Action found…". */
+const actionIsOver = (error: unknown): boolean => error instanceof Error && error.name === 'ValidationError' && /No active Lifecycle Action/i.test(error.message);
+
 export interface LifecycleAction {
   AutoScalingGroupName: string;
   LifecycleHookName: string;
@@ -134,14 +137,12 @@ export async function completeAction(a: LifecycleAction, result: 'CONTINUE' | 'A
           AutoScalingGroupName: a.AutoScalingGroupName,
           LifecycleHookName: a.LifecycleHookName,
           LifecycleActionToken: a.LifecycleActionToken,
-          // Both may be given (API Reference, CompleteLifecycleAction); the instance id makes CloudTrail readable.
-          InstanceId: a.EC2InstanceId,
           LifecycleActionResult: result,
         }),
       ),
     { operation: 'CompleteLifecycleAction' });
   } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'ValidationError') throw error;
+    if (!actionIsOver(error)) throw error;
     logger.warn(`lifecycle action for ${a.EC2InstanceId} was already over`, { asgName: a.AutoScalingGroupName });
   }
 }
@@ -160,7 +161,7 @@ export async function heartbeat(a: LifecycleAction): Promise<boolean> {
     { operation: 'RecordLifecycleActionHeartbeat' });
     return true;
   } catch (error) {
-    if (error instanceof Error && error.name === 'ValidationError') return false;
+    if (actionIsOver(error)) return false;
     throw error;
   }
 }
