@@ -48,7 +48,8 @@ export class ExecutionAlarms {
   executionEnded(stateMachineArn: string, metric: AlarmMetric, at: number): void {
     const machine = stateMachineArn.split(':').pop() as string;
     // serverless-step-functions names the alarm resource <state machine id><metric>Alarm; CloudFormation prefixes the stack name.
-    const logicalId = `${machine.endsWith('-patch-run') ? 'PatchRun' : 'PatchVariant'}StateMachine${metric}Alarm`;
+    const kind = machine.endsWith('-patch-run') ? 'PatchRun' : machine.endsWith('-lifecycle-action') ? 'LifecycleAction' : 'PatchVariant';
+    const logicalId = `${kind}StateMachine${metric}Alarm`;
     const alarmName = `eks-windows-patch-${this.names.stage}-${logicalId}`;
     const periodStart = Math.floor(at / PERIOD_MS) * PERIOD_MS;
     const periodEnd = periodStart + PERIOD_MS;

@@ -220,6 +220,27 @@ export function autoscalingHandlers(ctx: Ctx, startRefresh: (asg: AsgRec, input:
       const now = ctx.now();
       return { AutoScalingGroups: items.map((a) => renderAsg(ctx, asgView(ctx, a, now))), ...(NextToken ? { NextToken } : {}) };
     },
+    // API Reference, CreateOrUpdateTags / "Tag" data type: each tag names its group (ResourceId, ResourceType
+    // auto-scaling-group), Key 1–128 characters, Value 0–256; an unknown group is a ValidationError; at most 50 tags per
+    // group (User Guide, "Tag Auto Scaling groups and instances": LimitExceeded). The stricter reading: the whole call
+    // fails when one tag is bad, nothing is written.
+    CreateOrUpdateTags(input: Input) {
+      const tags = arr(input.Tags) as Record<string, unknown>[];
+      if (tags.length === 0) throw awsError('ValidationError', 'Tags is required');
+      const writes = tags.map((t) => {
+        const asg = requireAsg(ctx, t.ResourceId);
+        if (t.ResourceType !== 'auto-scaling-group') throw awsError('ValidationError', `ResourceType must be auto-scaling-group, got ${String(t.ResourceType)}`);
+        const key = t.Key;
+        const value = t.Value ?? '';
+        if (typeof key !== 'string' || key.length < 1 || key.length > 128) throw awsError('ValidationError', 'Tag Key must be 1 to 128 characters');
+        if (typeof value !== 'string' || value.length > 256) throw awsError('ValidationError', 'Tag Value must be at most 256 characters');
+        return { asg, key, value };
+      });
+      for (const { asg, key } of writes)
+        if (!(key in asg.tags) && Object.keys(asg.tags).length >= 50) throw awsError('LimitExceeded', `AutoScalingGroup ${asg.name} already has 50 tags`);
+      for (const { asg, key, value } of writes) asg.tags[key] = value;
+      return {};
+    },
     // API Reference, DescribeLifecycleHooks / "LifecycleHook" data type. A scenario's `terminationHook: true` is someone
     // else's eksctl-style drain hook (HeartbeatTimeout 300; AWS's default is 3600) with GlobalTimeout = min(172800, 100 ×
     // HeartbeatTimeout) (User Guide, "Considerations and limitations"). Knowingly simplified: that foreign hook holds no
