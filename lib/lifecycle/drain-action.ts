@@ -82,7 +82,7 @@ async function timedOut(event: LifecycleEvent, s: DrainSettings, lt: string, tex
   const action = event.detail;
   const asgName = action.AutoScalingGroupName;
   const own = await ownActiveRefresh(asgName, lt);
-  let next = 'the instance terminates with them (kubernetes.drain.onTimeout: terminate)';
+  let next = own || s.onTimeout === 'terminate' ? 'the instance terminates with them (kubernetes.drain.onTimeout: terminate)' : 'no refresh of ours is running to roll back (it is already rolling back, or over): the instance terminates with them';
   if (own) {
     await recordVerdict(asgName, s.stage, own.id, text);
     if (s.onTimeout === 'rollback') {

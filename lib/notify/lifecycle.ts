@@ -8,7 +8,7 @@ import { subject, variantsAttribute, type Notice } from '../notice.js';
 export function lifecycleNotice(kind: 'abandon' | 'timedOut', asgName: string, variant: string, text: string): Notice {
   const what = kind === 'abandon' ? 'New node refused' : 'Drain timed out';
   return {
-    subject: subject(`[eks-windows-patch] ${what} in ${asgName}`),
+    subject: subject(`${what} in ${asgName} (${variant})`),
     message: [`${what} in node group ${asgName} (variant ${variant}).`, '', text, ''].join('\n'),
     severity: kind === 'abandon' ? 'error' : 'warning',
     variant: variantsAttribute([variant]),
