@@ -96,9 +96,12 @@ export class SimulatedAccount {
     this.region = fleet.region;
     this.accountId = fleet.accountId;
     this.faults = opts.faults ?? [];
-    this.durations = DurationsSchema.parse(opts.durations ?? {});
-    // An instance leaves Pending (durations.instanceBoot) before its batch's launch time is over (the rest is warm-up).
-    if (this.durations.instanceBoot >= this.durations.instanceLaunch) throw new Error('durations.instanceBoot must be less than durations.instanceLaunch');
+    const durations = DurationsSchema.parse(opts.durations ?? {});
+    // An instance leaves Pending (durations.instanceBoot) before its batch's launch time is over (the rest is warm-up). A
+    // scenario that shortens instanceLaunch below the default boot time without naming one boots in half its launch time.
+    if (opts.durations?.instanceBoot === undefined && durations.instanceBoot >= durations.instanceLaunch) durations.instanceBoot = durations.instanceLaunch / 2;
+    if (durations.instanceBoot >= durations.instanceLaunch) throw new Error('durations.instanceBoot must be less than durations.instanceLaunch');
+    this.durations = durations;
     this.random = opts.random ?? seeded(42);
     const clock = opts.now ?? (() => Date.now());
     const now = clock();

@@ -277,7 +277,11 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
       if (fresh.some((i) => i.terminatedAt === undefined)) strayEnd = Infinity;
       return rollback(rho, ROLLBACK_REASON);
     }
-    if (!Number.isFinite(R)) return sim;
+    if (!Number.isFinite(R)) {
+      // Waiting beyond the horizon: a cancel requested meanwhile is Cancelling until the batch ends.
+      if (cancel !== undefined && cancel >= T) sim.segments.push({ from: cancel, status: 'Cancelling' });
+      return sim;
+    }
     let E = R;
     for (const slot of batch) {
       const old = r.instancesAtStart[slot];

@@ -1,5 +1,6 @@
 import {
   AutoScalingClient,
+  CancelInstanceRefreshCommand,
   CompleteLifecycleActionCommand,
   DeleteLifecycleHookCommand,
   DescribeAutoScalingGroupsCommand,
@@ -303,6 +304,27 @@ describe('a refresh with our lifecycle hooks', () => {
     expect(seen[2]?.[1].detail.NotificationMetadata).toBeUndefined();
     // Drain timeouts (300 s, CONTINUE) end the refresh.
     expect(await refresh()).toMatchObject({ Status: 'Successful', EndTime: new Date(T0 + 30 * S + 8 * MIN + 300 * S) });
+  });
+});
+
+describe('cancel and durations', () => {
+  it('cancels a hooked refresh after the batch under way, whose instance still passes its hook', async () => {
+    setup();
+    await ready();
+    await start();
+    await at(WAIT1);
+    await run(asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a' })));
+    expect(await refresh()).toMatchObject({ Status: 'Cancelling' });
+    await complete({ InstanceId: (await inState('Pending:Wait'))[0], LifecycleActionResult: 'CONTINUE' });
+    await at(30 * S + 8 * MIN);
+    expect(await refresh()).toMatchObject({ Status: 'Cancelled', PercentageComplete: 50, EndTime: new Date(T0 + 30 * S + 8 * MIN) });
+    expect(await states()).toEqual(['InService:1', 'InService:2']);
+  });
+
+  it('boots in half a shortened launch time unless told, and refuses a boot time not shorter than the launch', () => {
+    expect(new SimulatedAccount({ fleet, durations: { instanceLaunch: 2 } }).durations).toMatchObject({ instanceLaunch: 2, instanceBoot: 1 });
+    expect(new SimulatedAccount({ fleet }).durations).toMatchObject({ instanceLaunch: 8, instanceBoot: 4 });
+    expect(() => new SimulatedAccount({ fleet, durations: { instanceLaunch: 8, instanceBoot: 8 } })).toThrow(/instanceBoot must be less than/);
   });
 });
 
