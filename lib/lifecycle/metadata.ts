@@ -1,6 +1,5 @@
 import { PipelineError } from '../errors.js';
 import type { Taint } from '../kubernetes/types.js';
-import type { NodeGroupKubernetes } from '../plan/types.js';
 
 /**
  * Our lifecycle hooks and what they carry. The hooks exist only while our refresh of the group runs
@@ -9,8 +8,6 @@ import type { NodeGroupKubernetes } from '../plan/types.js';
  */
 export const hookNames = (stage: string) => ({ ready: `eks-windows-patch-${stage}-ready`, drain: `eks-windows-patch-${stage}-drain` });
 
-/** Where the plan put a group as Kubernetes sees it: its cluster, and whether our gate and drain apply. */
-export type GroupKubernetes = NodeGroupKubernetes;
 
 /** The ASG tag where a lifecycle action leaves its verdict for the wave check (value ≤ 256 characters). */
 export const verdictTagKey = (stage: string) => `eks-windows-patch/${stage}/verdict`;

@@ -1,16 +1,12 @@
 import type { KubernetesConfig } from '../config.js';
 import { groupKubernetes } from '../config/kubernetes.js';
+import { hookNames } from '../lifecycle/metadata.js';
 import type { NodeGroupKubernetes } from './types.js';
 
 /**
  * Which EKS cluster a node group belongs to, and what the run does there (readiness gate,
  * drain), all pure. The checks against the cluster itself are in lib/plan/cluster-checks.ts.
  */
-
-/** Our lifecycle hooks on a group, present only while our refresh of that group runs. */
-export function ourHookNames(stage: string): { ready: string; drain: string } {
-  return { ready: `eks-windows-patch-${stage}-ready`, drain: `eks-windows-patch-${stage}-drain` };
-}
 
 const CLUSTER_KEY_PREFIX = 'kubernetes.io/cluster/';
 
@@ -64,7 +60,7 @@ export function kubernetesVerdict(
     return { problems: [] };
   }
   const on = groupKubernetes(k, cluster);
-  const foreign = terminationHooks.filter((h) => h !== ourHookNames(stage).drain);
+  const foreign = terminationHooks.filter((h) => h !== hookNames(stage).drain);
   const drain: NodeGroupKubernetes['drain'] = foreign.length ? { assumed: foreign[0] as string } : on.drain ? 'ours' : 'off';
   return { kubernetes: { cluster, gate: on.gate, drain }, problems: [] };
 }

@@ -19,7 +19,8 @@ import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } fro
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
 import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
 import { clusterProblems } from './cluster-checks.js';
-import { kubernetesVerdict, ourHookNames, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
+import { hookNames } from '../lifecycle/metadata.js';
+import { kubernetesVerdict, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -131,7 +132,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     busyWith,
     proceed,
     waitSeconds: proceed === 'wait' ? BUSY_WAIT_SECONDS : 0,
-    ...(clusters.length ? { lifecycleHooks: ourHookNames(ctx.stage) } : {}),
+    ...(clusters.length ? { lifecycleHooks: hookNames(ctx.stage) } : {}),
     warnings: [
       ...planned.flatMap((v) => v.warnings.map((w) => `${v.id}: ${w}`)),
       ...busyWith.map((b) => `run ${b.executionName} is active for ${b.variants.join(', ')}: this run ${input.whenBusy === 'skip' ? 'ends without changes' : 'waits for it'}`),

@@ -3,7 +3,7 @@ import type { KubernetesClient } from '../kubernetes/client.js';
 import { expectationFor, nodeOfInstance } from '../kubernetes/gate.js';
 import type { Node } from '../kubernetes/types.js';
 import { deleteHooks, putHooks, type HookPlan } from '../lifecycle/hooks.js';
-import type { GroupKubernetes } from '../lifecycle/metadata.js';
+import type { NodeGroupKubernetes } from '../plan/types.js';
 import { liveSpecs } from './standing.js';
 
 /** What a wave needs to put our lifecycle hooks on its groups. */
@@ -16,7 +16,7 @@ export interface WaveHooks {
 }
 
 /** Our hooks for a group, or undefined when neither the gate nor our drain applies to it. */
-export function hookPlanOf(g: { kubernetes?: GroupKubernetes | undefined; toVersion: string | null }): HookPlan | undefined {
+export function hookPlanOf(g: { kubernetes?: NodeGroupKubernetes | undefined; toVersion: string | null }): HookPlan | undefined {
   const k = g.kubernetes;
   if (!k || g.toVersion === null) return undefined;
   const plan = { gate: k.gate, drain: k.drain === 'ours' };
@@ -28,11 +28,11 @@ export function hookPlanOf(g: { kubernetes?: GroupKubernetes | undefined; toVers
  * current nodes: the labels and taints they all share (os=windows:NoSchedule and the like) must be on every new node.
  */
 export async function putGroupHooks(
-  g: { asgName: string; launchTemplateId: string; toVersion: string | null; kubernetes?: GroupKubernetes | undefined },
+  g: { asgName: string; launchTemplateId: string; toVersion: string | null; kubernetes?: NodeGroupKubernetes | undefined },
   plan: HookPlan,
   h: WaveHooks,
 ): Promise<void> {
-  const cluster = (g.kubernetes as GroupKubernetes).cluster;
+  const cluster = (g.kubernetes as NodeGroupKubernetes).cluster;
   const oldNodes = plan.gate ? await groupNodes(await h.kubernetes(cluster), g.asgName) : [];
   const expected = expectationFor(h.variant, oldNodes);
   await putHooks(
@@ -51,7 +51,7 @@ export async function groupNodes(client: KubernetesClient, asgName: string): Pro
   return (spec?.instances ?? []).map((i) => nodeOfInstance(nodes, i.instanceId)).filter((n): n is Node => n !== undefined);
 }
 
-export async function removeGroupHooks(g: { asgName: string; toVersion: string | null; kubernetes?: GroupKubernetes | undefined }, stage: string): Promise<void> {
+export async function removeGroupHooks(g: { asgName: string; toVersion: string | null; kubernetes?: NodeGroupKubernetes | undefined }, stage: string): Promise<void> {
   const plan = hookPlanOf(g);
   if (plan) await deleteHooks(g.asgName, stage, plan);
 }

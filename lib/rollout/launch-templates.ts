@@ -1,4 +1,4 @@
-import type { GroupKubernetes } from '../lifecycle/metadata.js';
+import type { NodeGroupKubernetes } from '../plan/types.js';
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
@@ -22,7 +22,7 @@ export interface WaveTarget {
   /** The group's whole MixedInstancesPolicy as read before the wave: sent back whole, only the version changed. */
   mixedPolicy?: MixedInstancesPolicy;
   /** The group's cluster and whether our readiness gate and drain apply (from the plan). */
-  kubernetes?: GroupKubernetes;
+  kubernetes?: NodeGroupKubernetes;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configuredCluster, groupKubernetes } from '../../lib/config/kubernetes.js';
-import { clusterFromTags, kubernetesVerdict, ourHookNames, resolveCluster, unknownClusterWarnings } from '../../lib/plan/kubernetes.js';
+import { hookNames as ourHookNames } from '../../lib/lifecycle/metadata.js';
+import { clusterFromTags, kubernetesVerdict, resolveCluster, unknownClusterWarnings } from '../../lib/plan/kubernetes.js';
 
 const defaults = { drain: { timeoutMinutes: 30, onTimeout: 'rollback' as const } };
 
