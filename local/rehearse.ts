@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
 import { loadScenario } from './scenario.js';
-import { summarize } from './summary.js';
+import { summarize, type RehearsalSummary } from './summary.js';
 
 /**
  * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
@@ -55,10 +55,16 @@ const report: RehearsalReport = await rehearse(scenario, {
 if (trace !== undefined) closeSync(trace);
 
 const summary = summarize(report);
+
+function workloadLine(k: RehearsalSummary['kubernetes'][number]): string {
+  const deleted = k.podsDeletedWithoutEviction ? ` (${k.podsDeletedWithoutEvictionNames.join(', ')})` : '';
+  return `  ${k.asgName}: ${k.nodesReady} node(s) Ready, ${k.nodesRefused} refused; ${k.podsEvicted} pod(s) evicted, ${k.podsDeletedWithoutEviction} deleted without eviction${deleted}; ${k.pdbViolations} PDB violation(s); longest drain ${k.longestDrainSeconds} s`;
+}
 if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 else {
   process.stdout.write(`\n${'-'.repeat(72)}\nResult: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`);
   for (const v of summary.variants) process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.join(', ') || '-'}\n`);
+  if (summary.kubernetes.length) process.stdout.write(`Workloads (${[...new Set(summary.kubernetes.map((k) => k.cluster))].join(', ')}):\n${summary.kubernetes.map(workloadLine).join('\n')}\n`);
   process.stdout.write(
     `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
   );

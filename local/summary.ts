@@ -1,6 +1,7 @@
 import type { VariantOutcome } from '../lib/notify/summary.js';
 import type { VariantPlan } from '../lib/plan/types.js';
 import type { RehearsalReport } from './rehearsal.js';
+import { pdbName } from './sim/kubernetes/index.js';
 
 /** The machine-readable summary of a rehearsal (`npm start -- --json`). */
 export interface RehearsalSummary {
@@ -18,6 +19,55 @@ export interface RehearsalSummary {
   awsCalls: number;
   /** Retries the Lambdas (and the operator's start) logged: throttling and lost answers, as an operator would see them in CloudWatch Logs. */
   retries: number;
+  /** What happened to the workloads, per node group of a simulated cluster (empty without clusters). */
+  kubernetes: KubernetesGroupSummary[];
+}
+
+/** One node group as its cluster saw the run. */
+export interface KubernetesGroupSummary {
+  asgName: string;
+  cluster: string;
+  /** New nodes the readiness gate let into service (CONTINUE), and those it refused (ABANDON, or its hook's timeout). */
+  nodesReady: number;
+  nodesRefused: number;
+  podsEvicted: number;
+  /** Pods that went with their node without an eviction: 0 unless named in `podsDeletedWithoutEvictionNames`. */
+  podsDeletedWithoutEviction: number;
+  podsDeletedWithoutEvictionNames: string[];
+  pdbViolations: number;
+  /** The longest drain (Terminating:Wait of our drain hook), in seconds. */
+  longestDrainSeconds: number;
+}
+
+/** Per node group of each simulated cluster: gate verdicts, evictions, deletions without eviction, budget violations, drains. */
+export function kubernetesSummary(report: RehearsalReport): KubernetesGroupSummary[] {
+  const actions = report.account.lifecycleActions().filter((a) => Date.parse(a.startedAt) >= Date.parse(report.startedAt));
+  const out: KubernetesGroupSummary[] = [];
+  for (const [cluster, c] of report.account.clusters()) {
+    const groups = [...new Set(c.groupOfNode.values())].sort();
+    const groupOf = (node: string | undefined) => (node ? c.groupOfNode.get(node) : undefined);
+    const started = Date.parse(report.startedAt);
+    const events = c.events.filter((e) => e.at >= started);
+    for (const asgName of groups) {
+      const mine = actions.filter((a) => a.asgName === asgName);
+      const gate = mine.filter((a) => a.hookName.endsWith('-ready') && a.completedAt);
+      const drains = mine.filter((a) => a.hookName.endsWith('-drain') && a.completedAt);
+      const deleted = events.flatMap((e) => (e.kind === 'podDeleted' && e.withoutEviction && groupOf(e.node) === asgName ? [e.pod] : []));
+      out.push({
+        asgName,
+        cluster,
+        nodesReady: gate.filter((a) => a.result === 'CONTINUE').length,
+        nodesRefused: gate.filter((a) => a.result === 'ABANDON').length,
+        podsEvicted: events.filter((e) => e.kind === 'evicted' && groupOf(e.node) === asgName).length,
+        podsDeletedWithoutEviction: deleted.length,
+        podsDeletedWithoutEvictionNames: deleted,
+        // A budget belongs to the group of its workload.
+        pdbViolations: events.filter((e) => e.kind === 'pdbViolated' && c.workloads.some((w) => w.nodeGroup === asgName && pdbName(w) === e.pdb)).length,
+        longestDrainSeconds: Math.max(0, ...drains.map((a) => Math.round((Date.parse(a.completedAt as string) - Date.parse(a.startedAt)) / 1000))),
+      });
+    }
+  }
+  return out;
 }
 
 export function formatDuration(seconds: number): string {
@@ -89,5 +139,6 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     lambdaInvocations: report.invocations,
     awsCalls: report.calls.length,
     retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
+    kubernetes: kubernetesSummary(report),
   };
 }

@@ -28,6 +28,8 @@ export class SimulatedCluster {
   readonly nodes = new Map<string, SimNode>();
   readonly pods = new Map<string, SimPod>();
   readonly events: ClusterEvent[] = [];
+  /** Every node that ever registered, by name, and its group (nodes leave `nodes` when removed; summaries still need it). */
+  readonly groupOfNode = new Map<string, string>();
   /** Replacement pods the controllers will create: [at, workload]. */
   private readonly pendingCreates: { at: number; workload: Workload }[] = [];
   private seq = 0;
@@ -80,6 +82,7 @@ export class SimulatedCluster {
       providerID: `aws:///${az}/${instanceId}`,
     };
     this.nodes.set(name, node);
+    this.groupOfNode.set(name, facts.asgName);
     this.events.push({ at, kind: 'nodeRegistered', node: name });
     // "DaemonSet" (kubernetes.io): the DaemonSet controller puts a pod on every matching node, Ready or not.
     for (const w of this.workloads) if (w.kind === 'DaemonSet' && w.nodeGroup === facts.asgName) this.createPod(w, at, node);
