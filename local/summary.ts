@@ -76,13 +76,23 @@ export function formatDuration(seconds: number): string {
   return `${h}h ${String(m).padStart(2, '0')}m`;
 }
 
-/** The groups of a plan whose every instance runs `amiId`, judged from the account's instances (never from the launch template). */
+/**
+ * The groups of a plan whose every instance runs `amiId`, judged from the account's instances (never from the launch
+ * template), and, for a group in a simulated cluster, from the cluster: every instance has a Ready Node and no pod of
+ * the group left a node without eviction during the run.
+ */
 function onAmi(report: RehearsalReport, groups: { asgName: string }[], amiId: string | null): string[] {
   if (!amiId) return [];
+  const workloads = new Map(kubernetesSummary(report).map((k) => [k.asgName, k]));
+  const clusters = [...report.account.clusters().values()];
   return groups
     .filter((g) => {
       const instances = report.account.instances(g.asgName);
-      return instances.length > 0 && instances.every((i) => i.imageId === amiId);
+      if (instances.length === 0 || !instances.every((i) => i.imageId === amiId)) return false;
+      const cluster = clusters.find((c) => [...c.groupOfNode.values()].includes(g.asgName));
+      if (!cluster) return true;
+      const ready = (id: string) => [...cluster.nodes.values()].some((n) => n.instanceId === id && cluster.isReady(n));
+      return instances.every((i) => ready(i.instanceId)) && (workloads.get(g.asgName)?.podsDeletedWithoutEviction ?? 0) === 0;
     })
     .map((g) => g.asgName);
 }

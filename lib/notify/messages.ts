@@ -181,10 +181,11 @@ export function imageReadyNotice(req: VariantRun & { executionArn: string; regio
 }
 
 /** One node group's line: what a wave notice or a failure report says about it. */
-export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason'> & { percent?: number }): string {
+export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances'> & { percent?: number }): string {
   const what: Record<GroupProgress['state'], string> = {
     patched: `on the new AMI (launch template version ${g.toVersion})`,
-    partial: `NOT fully patched: on launch template version ${g.toVersion}, but instances remain on the old AMI`,
+    // Partial: instances left on the old AMI, or (no old instances) pods that went with their node without eviction.
+    partial: g.oldInstances?.length === 0 ? `NOT cleanly patched: on launch template version ${g.toVersion}, but pods left their node without eviction` : `NOT fully patched: on launch template version ${g.toVersion}, but instances remain on the old AMI`,
     current: 'already on the new AMI, nothing to do',
     rolledBack: `rolled back to launch template version ${g.fromVersion}`,
     failed: `refresh ${g.status}; check the group (it was on version ${g.fromVersion})`,

@@ -76,7 +76,7 @@ export function runSummary(
     if (o.warnings.length > NAMES_LISTED) lines.push(`  … and ${o.warnings.length - NAMES_LISTED} more warning(s) (${FULL_LIST})`);
   }
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
-  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : partial ? 'What to do: the listed instances still run the old AMI: remove their scale-in protection or take them out of Standby, then start a new run (it treats these groups as not patched).' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
+  lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : partial ? 'What to do: each group listed as NOT fully patched says why (instances still on the old AMI: remove their scale-in protection or take them out of Standby; pods that went without eviction: fix the budget that held them); then start a new run (it treats these groups as not patched).' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
   lines.push(`Execution: ${links(region).execution(executionArn)}`);
   const current = done.reduce((n, o) => n + o.current.length, 0);
   return {
@@ -97,7 +97,7 @@ export function runSummary(
  */
 export function summarySubject(variants: number, failed: number, patched: number, skipped: number, current: number, partial = 0): string {
   if (failed) return `FAILED for ${failed} of ${variants} variant(s): see each failed variant's message`;
-  if (partial) return `NOT all nodes patched: ${partial} node group(s) keep instances on the old AMI`;
+  if (partial) return `NOT all nodes patched: ${partial} node group(s) not fully patched`;
   if (skipped) return `Patched ${patched} node group(s), ${skipped} SKIPPED: another refresh was running`;
   if (patched + current === 0) return `Images ready for ${variants} variant(s): no node group was rolled out`;
   return `All nodes patched: ${patched} node group(s) on new AMIs${current ? `, ${current} already current` : ''}`;

@@ -88,5 +88,7 @@ export function failureCause(waveIndex: number, groups: readonly GroupProgress[]
 
 function compact(g: GroupProgress, reasonLength: number): WaveFailureGroup {
   const reason = g.reason === null || reasonLength === 0 ? null : g.reason.length > reasonLength ? `${g.reason.slice(0, reasonLength - 1)}…` : g.reason;
-  return { asgName: g.asgName, state: g.state, fromVersion: g.fromVersion, toVersion: g.toVersion, status: g.status, reason };
+  // A partial group with no old instances was drained by force (its line says so); the ids themselves stay out of the report.
+  const forced = g.state === 'partial' && g.oldInstances?.length === 0;
+  return { asgName: g.asgName, state: g.state, fromVersion: g.fromVersion, toVersion: g.toVersion, status: g.status, reason, ...(forced && { oldInstances: [] }) };
 }

@@ -35,14 +35,17 @@ export async function judgeInCluster(before: WaveProgress, after: WaveProgress, 
 async function judgeOne(g: GroupProgress, spec: LiveSpec | undefined, hooks: WaveHooks, clusterNodes: (c: string) => Promise<Node[]>): Promise<GroupProgress> {
   const verdict = verdictFor(spec?.tags[verdictTagKey(hooks.stage)], g.refreshId);
   if (g.state !== 'patched') return verdict ? { ...g, reason: g.reason ? `${verdict} (Auto Scaling: ${g.reason})` : verdict } : g;
-  if (!g.kubernetes?.gate) return verdict ? { ...g, reason: verdict } : g;
+  // A drain that ran out of time under onTimeout: terminate: the pods it names went with their node, not through the
+  // Eviction API, so the group is not cleanly patched (partial, with no old instances), whatever EC2 says.
+  const judged: GroupProgress = verdict ? { ...g, state: 'partial', oldInstances: [], reason: verdict } : g;
+  if (!g.kubernetes?.gate) return judged;
   const build = windowsBuildForVariant(hooks.variant.windows);
   const nodes = await clusterNodes(g.kubernetes.cluster);
   const notReady = (spec?.instances ?? []).filter((i) => {
     const n = nodeOfInstance(nodes, i.instanceId);
     return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True' || n.metadata.labels?.[WINDOWS_BUILD_LABEL] !== build;
   });
-  if (notReady.length === 0) return verdict ? { ...g, reason: verdict } : g;
+  if (notReady.length === 0) return judged;
   const ids = notReady.map((i) => i.instanceId);
   logger.error(`refresh ended Successful but the cluster disagrees for ${ids.join(', ')}`, { asgName: g.asgName });
   return {

@@ -14,14 +14,23 @@ beforeAll(() => {
 }, 240_000);
 
 describe('the packaged CloudFormation template', () => {
-  it('holds both state machines, every function, the admin topic and both schedules', () => {
-    expect(ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(['PatchRunStateMachine', 'PatchVariantStateMachine']);
+  it('holds the three state machines, every function, the admin topic, both schedules and the lifecycle rule', () => {
+    expect(ofType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(['LifecycleActionStateMachine', 'PatchRunStateMachine', 'PatchVariantStateMachine']);
     const handlers = ofType('AWS::Lambda::Function').map(([id]) => id);
-    expect(handlers).toHaveLength(16);
+    expect(handlers).toHaveLength(18);
     const topic = template.Resources.AdminTopic as Resource;
     expect(topic.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
-    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression);
-    expect(rules.sort()).toEqual(['rate(1 hour)', 'rate(1 hour)']);
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules.flatMap(([, r]) => (r.Properties.ScheduleExpression ? [r.Properties.ScheduleExpression] : [])).sort()).toEqual(['rate(1 hour)', 'rate(1 hour)']);
+    // Our two hooks' lifecycle actions, of this stage only, start the lifecycle state machine.
+    const patterns = rules.flatMap(([, r]) => (r.Properties.EventPattern ? [r.Properties.EventPattern] : []));
+    expect(patterns).toEqual([
+      {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
+        detail: { LifecycleHookName: ['eks-windows-patch-ci-ready', 'eks-windows-patch-ci-drain'] },
+      },
+    ]);
     const emails = ofType('AWS::SNS::Subscription').filter(([, r]) => r.Properties.Protocol === 'email');
     expect(emails.map(([, r]) => [r.Properties.Endpoint, r.Properties.TopicArn])).toEqual([
       ['windows-platform@example.com', { Ref: 'AdminTopic' }],

@@ -181,6 +181,6 @@ describe('summarySubject', () => {
 
 describe('summarySubject with partly patched groups', () => {
   it('does not say "All nodes patched" while a group keeps instances on the old AMI', () => {
-    expect(summarySubject(1, 0, 4, 0, 0, 1)).toBe('NOT all nodes patched: 1 node group(s) keep instances on the old AMI');
+    expect(summarySubject(1, 0, 4, 0, 0, 1)).toBe('NOT all nodes patched: 1 node group(s) not fully patched');
   });
 });

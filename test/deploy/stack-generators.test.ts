@@ -1,0 +1,33 @@
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** scripts/pipeline-config.cjs, the Serverless variable source that turns the config into stack resources. */
+const generators = createRequire(import.meta.url)('../../scripts/pipeline-config.cjs') as Record<string, (arg: { resolveVariable: (v: string) => Promise<string> }) => Promise<Record<string, unknown>>>;
+const withConfig = (file: string) => ({ resolveVariable: async () => resolve(import.meta.dirname, '../fixtures', file) });
+
+describe('the stack resources made from the config', () => {
+  it('creates one EKS access entry per named cluster and Kubernetes-talking role, mapped to the RBAC group', async () => {
+    const { Resources } = (await generators.accessEntries?.(withConfig('clusters.config.yml'))) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const entries = Object.values(Resources);
+    expect(entries.every((e) => e.Type === 'AWS::EKS::AccessEntry')).toBe(true);
+    expect(entries.map((e) => `${String(e.Properties.ClusterName)} ${JSON.stringify(e.Properties.PrincipalArn)}`).sort()).toEqual(
+      ['batch-eks', 'prod-eks'].flatMap((c) =>
+        ['CheckNewNode', 'CheckWave', 'DrainOldNode', 'PlanRun', 'StartInstanceRefreshes'].map((r) => `${c} {"Fn::GetAtt":["${r}IamRoleLambdaExecution","Arn"]}`),
+      ),
+    );
+    expect(entries.every((e) => JSON.stringify(e.Properties.KubernetesGroups) === '["eks-windows-patch"]' && e.Properties.Type === 'STANDARD')).toBe(true);
+  });
+
+  it('scopes our hook writes to the named groups, and to every group only when a tag selects some', async () => {
+    const config = (await generators.config?.(withConfig('clusters.config.yml'))) as { groupArns: { 'Fn::Sub': string }[] };
+    expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-batch', 'autoScalingGroupName/eks-win2022-canary', 'autoScalingGroupName/*']);
+    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { groupArns: { 'Fn::Sub': string }[] };
+    expect(ci.groupArns.some((a) => a['Fn::Sub'].endsWith('autoScalingGroupName/*'))).toBe(false);
+  });
+
+  it('creates no access entry when the config names no cluster', async () => {
+    const out = (await generators.accessEntries?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { Resources: object };
+    expect(out.Resources).toEqual({});
+  });
+});
