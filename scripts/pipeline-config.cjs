@@ -60,6 +60,8 @@ module.exports.config = async ({ resolveVariable }) => {
   return {
     ...config,
     groupArns: groupArns(config),
+    // The Lambdas that talk to Kubernetes run in the cluster's VPC when its endpoint is private only.
+    kubernetesVpc: config.kubernetes.vpc ? { subnetIds: config.kubernetes.vpc.subnetIds, securityGroupIds: config.kubernetes.vpc.securityGroupIds } : null,
     // Inlined into every bundle by esbuild's `define` (a JS string literal).
     inline: JSON.stringify(JSON.stringify(config)),
     subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),

@@ -30,4 +30,11 @@ describe('the stack resources made from the config', () => {
     const out = (await generators.accessEntries?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { Resources: object };
     expect(out.Resources).toEqual({});
   });
+
+  it('puts the Kubernetes-talking Lambdas in kubernetes.vpc only when it is set', async () => {
+    const vpc = (await generators.config?.(withConfig('vpc.config.yml'))) as { kubernetesVpc: unknown };
+    expect(vpc.kubernetesVpc).toEqual({ subnetIds: ['subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef1'] });
+    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { kubernetesVpc: unknown };
+    expect(ci.kubernetesVpc).toBeNull();
+  });
 });
