@@ -1,5 +1,5 @@
 import { PlanError } from '../lib/errors.js';
-import { kubernetesFor } from '../lib/kubernetes/connect.js';
+import { accessOf, kubernetesFor } from '../lib/kubernetes/connect.js';
 import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import type { WaveTarget } from '../lib/rollout/launch-templates.js';
@@ -12,6 +12,6 @@ export const handler = async (event: { targets: WaveTarget[]; executionName: str
   const config = loadConfig();
   const variant = config.variants.find((v) => v.id === event.variantId);
   if (!variant) throw new PlanError(`variant ${event.variantId} is not in the deployed config: deploy the config the run was planned with`);
-  const hooks = { ...settings('stage'), run: event.executionName, variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes: kubernetesFor };
+  const hooks = { ...settings('stage'), run: event.executionName, variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes: kubernetesFor, access: accessOf };
   return startWave(event.targets, config.rollout, hooks);
 };

@@ -2,7 +2,7 @@ import type { KubernetesClient } from '../kubernetes/client.js';
 import { drainStep, startDrain, type DrainProgress, type DrainStepResult } from '../kubernetes/drain.js';
 import { logger } from '../logger.js';
 import type { ActionStep, LifecycleEvent } from './event.js';
-import { completeAction, heartbeat, ownActiveRefresh, recordVerdict, rollBack } from './hooks.js';
+import { completeAction, heartbeat, ownActiveRefresh, recordVerdict, rollBack } from './action.js';
 import { decodeMetadata } from './metadata.js';
 
 export interface DrainSettings {

@@ -1,4 +1,4 @@
-import type { LifecycleAction } from './hooks.js';
+import type { LifecycleAction } from './action.js';
 
 /**
  * "EC2 Instance-launch Lifecycle Action" / "EC2 Instance-terminate Lifecycle Action" as EventBridge delivers them

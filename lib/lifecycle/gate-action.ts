@@ -3,7 +3,7 @@ import { gateVerdict } from '../kubernetes/gate.js';
 import type { Node } from '../kubernetes/types.js';
 import { logger } from '../logger.js';
 import type { ActionStep, LifecycleEvent } from './event.js';
-import { completeAction, ownActiveRefresh, recordVerdict, rollBack } from './hooks.js';
+import { completeAction, ownActiveRefresh, recordVerdict, rollBack } from './action.js';
 import { decodeMetadata } from './metadata.js';
 
 export interface GateSettings {

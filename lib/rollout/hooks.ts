@@ -1,4 +1,5 @@
 import type { Variant } from '../config.js';
+import type { ClusterAccess } from '../eks/cluster.js';
 import type { KubernetesClient } from '../kubernetes/client.js';
 import { expectationFor, nodeOfInstance } from '../kubernetes/gate.js';
 import type { Node } from '../kubernetes/types.js';
@@ -13,6 +14,8 @@ export interface WaveHooks {
   variant: Pick<Variant, 'id' | 'windows' | 'kubernetes'>;
   readinessTimeoutMinutes: number;
   kubernetes: (cluster: string) => Promise<KubernetesClient>;
+  /** At the wave's start: each hooked cluster's endpoint and CA, kept in the wave's state for its checks. */
+  access?: (cluster: string) => Promise<ClusterAccess>;
 }
 
 /** Our hooks for a group, or undefined when neither the gate nor our drain applies to it. */

@@ -11,6 +11,7 @@ import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
+import type { ClusterAccess } from '../eks/cluster.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 
@@ -42,6 +43,8 @@ export interface WaveProgress {
   groups: GroupProgress[];
   waitSeconds: number;
   percent: number;
+  /** Endpoint and CA of the clusters of the wave's hooked groups, read once at the start: the wave check talks to them without DescribeCluster. */
+  clusters?: Record<string, ClusterAccess>;
 }
 
 /** Safe defaults: explicit version + AutoRollback (so a failure returns the group to its old version), SkipMatching, explicit handling of protected and standby instances (the default Wait fails the refresh after an hour). */
@@ -85,7 +88,15 @@ export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['stat
 
 export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
   const groups = await mapLimit(targets, 8, (t) => tryStart(initial(t), rollout, hooks));
-  return summarize(new Date().toISOString(), groups, rollout);
+  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks));
+}
+
+/** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
+async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): Promise<Record<string, ClusterAccess> | undefined> {
+  const names = [...new Set(targets.flatMap((t) => (hookPlanOf(t) && t.kubernetes ? [t.kubernetes.cluster] : [])))];
+  if (!hooks?.access || names.length === 0) return undefined;
+  const access = hooks.access;
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await access(n)] as const)));
 }
 
 /** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
@@ -95,7 +106,7 @@ export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: Wav
     if (g.state !== 'refreshing' || !g.refreshId) return g;
     return describe(g);
   });
-  return summarize(wave.startedAt, groups, rollout);
+  return summarize(wave.startedAt, groups, rollout, wave.clusters);
 }
 
 function initial(t: WaveTarget): GroupProgress {
@@ -225,7 +236,7 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout): WaveProgress {
+function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
   const status = waveStatus(groups);
   const active = groups.filter((g) => g.state === 'refreshing');
   const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;
@@ -237,5 +248,5 @@ function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout)
       : active.length === 0
         ? BUSY_RETRY_SECONDS
         : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds ?? 300) });
-  return { status, startedAt, groups, waitSeconds, percent };
+  return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }) };
 }
