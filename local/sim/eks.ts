@@ -239,7 +239,7 @@ export class EksClusters {
       },
       kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
       identity: { oidc: { issuer: `https://oidc.eks.${this.ctx.region}.amazonaws.com/id/${rec.host.slice(0, 32).toUpperCase()}` } },
-      status: 'ACTIVE',
+      status: spec.status,
       certificateAuthority: { data: rec.caData },
       platformVersion: 'eks.9',
       tags: {},
