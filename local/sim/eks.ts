@@ -104,7 +104,7 @@ export class EksClusters {
     private readonly history: () => InstanceFacts[],
   ) {
     for (const g of fleet.autoScalingGroups) if (g.cluster) this.clusterOfAsg.set(g.name, g.cluster);
-    const kubernetesFaults = faults.filter((f) => f.kind === 'nodesNeverReady' || f.kind === 'wrongWindowsBuild' || f.kind === 'evictionBlocked');
+    const kubernetesFaults = faults.filter((f) => f.kind === 'nodesNeverReady' || f.kind === 'wrongWindowsBuild' || f.kind === 'evictionBlocked' || f.kind === 'overlappingPdb');
     const rules = fleet.clusters.length ? manifestRules() : [];
     const now = ctx.now();
     for (const spec of fleet.clusters) {
