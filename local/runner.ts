@@ -213,7 +213,10 @@ export class LocalStepFunctions {
       const name = `eventbridge-${String(++delivered).padStart(6, '0')}`;
       // EventBridge retries a failed target invocation for up to 24 hours (User Guide, "Event retry policy").
       const sfn = new SFNClient({ region: this.names.region });
-      void withRetries(() => sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(event) })), { operation: 'StartExecution', attempts: 20 }).catch(() => undefined);
+      // EventBridge's own call (the rule target's role), not the Lambda whose write led to the event.
+      void currentFunction.run('eventbridge', () =>
+        withRetries(() => sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(event) })), { operation: 'StartExecution', attempts: 20 }).catch(() => undefined),
+      );
     });
   }
 

@@ -104,7 +104,7 @@ export class EksClusters {
     private readonly history: () => InstanceFacts[],
   ) {
     for (const g of fleet.autoScalingGroups) if (g.cluster) this.clusterOfAsg.set(g.name, g.cluster);
-    const kubernetesFaults = faults.filter((f) => f.kind === 'nodesNeverReady' || f.kind === 'wrongWindowsBuild' || f.kind === 'evictionBlocked');
+    const kubernetesFaults = faults.filter((f) => f.kind === 'nodesNeverReady' || f.kind === 'wrongWindowsBuild' || f.kind === 'evictionBlocked' || f.kind === 'overlappingPdb');
     const rules = fleet.clusters.length ? manifestRules() : [];
     const now = ctx.now();
     for (const spec of fleet.clusters) {
@@ -239,7 +239,7 @@ export class EksClusters {
       },
       kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
       identity: { oidc: { issuer: `https://oidc.eks.${this.ctx.region}.amazonaws.com/id/${rec.host.slice(0, 32).toUpperCase()}` } },
-      status: 'ACTIVE',
+      status: spec.status,
       certificateAuthority: { data: rec.caData },
       platformVersion: 'eks.9',
       tags: {},

@@ -97,6 +97,14 @@ export const ClusterSpecSchema = z.strictObject({
   accessEntry: z.boolean().default(true),
   /** resources/kubernetes-rbac.yaml is applied; false: every call is 403. */
   rbacApplied: z.boolean().default(true),
+  /** DescribeCluster "status" (Amazon EKS API Reference, "Cluster" data type): CREATING, ACTIVE, DELETING, FAILED, UPDATING, PENDING. */
+  status: z.enum(['CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING', 'PENDING']).default('ACTIVE'),
+  /**
+   * false: the API server endpoint does not answer from where the Lambdas run (EKS User Guide, "Cluster API server endpoint":
+   * a private endpoint, public access CIDRs that leave out the Lambdas' egress, or a security group dropping 443). A request's
+   * connection never opens: node:https emits 'timeout' after the request's timeout, or a connect ETIMEDOUT error.
+   */
+  apiReachable: z.boolean().default(true),
   workloads: z.array(WorkloadSchema).default([]),
   timings: TimingsSchema.partial().optional(),
 });

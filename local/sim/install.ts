@@ -139,6 +139,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
         // EKS User Guide, "Grant IAM users access to Kubernetes with EKS access entries": access entries need authentication
         // mode API or API_AND_CONFIG_MAP; under CONFIG_MAP the stack's entry maps nothing (401).
         accessEntry: rec.spec.accessEntry && rec.spec.authenticationMode !== 'CONFIG_MAP',
+        reachable: rec.spec.apiReachable,
         api: rec.api,
         sync: () => account.eks.sync(rec),
       };

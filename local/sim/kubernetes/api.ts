@@ -126,13 +126,14 @@ export class KubernetesApi {
           body: {
             kind: 'PodDisruptionBudgetList',
             metadata: {},
-            items: c.workloads.filter((w) => w.pdb && w.namespace === a).map((w) => {
+            items: c.workloads.filter((w) => w.pdb && w.namespace === a).flatMap((w) => {
               const s = c.budget(w);
-              return {
-                metadata: { name: pdbName(w), namespace: w.namespace },
+              // An overlapping budget (fault overlappingPdb) is shown with the workload's own spec and status (knowingly simplified).
+              return [pdbName(w), ...[c.overlapOf(w)].filter((n): n is string => n !== undefined)].map((name) => ({
+                metadata: { name, namespace: w.namespace },
                 spec: { selector: { matchLabels: { app: w.name } }, ...w.pdb },
                 status: { currentHealthy: s.healthy, desiredHealthy: s.desired, expectedPods: s.expected, disruptionsAllowed: c.isBlocked(w) ? 0 : s.allowed },
-              };
+              }));
             }),
           },
         };
@@ -182,7 +183,7 @@ export class KubernetesApi {
     const now = c.now();
     if (pod.deleteAt !== undefined) return status(200, 'Success', 'pod is already terminating', undefined);
     const budgets = c.budgetsOf(pod);
-    if (budgets.length > 1) return status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    if (budgets.length > 1 || budgets.some((b) => c.overlapOf(b) !== undefined)) return status(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
     const w = budgets[0];
     const running = pod.readyAt !== undefined || pod.nodeName !== undefined;
     if (w && running) {

@@ -207,6 +207,11 @@ export class SimulatedCluster {
     return { healthy, desired, expected, allowed: Math.max(0, healthy - desired) };
   }
 
+  /** The second budget of an overlappingPdb fault on this workload, if any (it has the workload's own spec). */
+  overlapOf(w: Workload): string | undefined {
+    return w.pdb && this.faults.some((f) => f.kind === 'overlappingPdb' && f.workload === w.name && f.namespace === w.namespace) ? `${pdbName(w)}-overlap` : undefined;
+  }
+
   isBlocked(w: Workload): boolean {
     return this.faults.some((f) => f.kind === 'evictionBlocked' && f.pdb === pdbName(w));
   }

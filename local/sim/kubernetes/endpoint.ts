@@ -20,6 +20,8 @@ export interface SimulatedEndpoint {
   clusterName: string;
   /** The caller's role has an EKS access entry the cluster honours; false: 401. */
   accessEntry: boolean;
+  /** false: no connection to the endpoint opens from the Lambdas (see UnreachableRequest). Default true. */
+  reachable?: boolean;
   api: KubernetesApi;
   /** Brings the cluster up to now (instances booted or terminated since the last request). */
   sync(): void;
@@ -39,7 +41,7 @@ export interface TokenCheck {
   secretOf?: (accessKeyId: string) => string | undefined;
 }
 
-type Options = { hostname?: string | null; host?: string | null; method?: string; path?: string | null; headers?: Record<string, unknown> };
+type Options = { hostname?: string | null; host?: string | null; method?: string; path?: string | null; headers?: Record<string, unknown>; timeout?: number };
 
 /** What aws-iam-authenticator accepts as a presigned STS URL's query ("pkg/token" verifier's parameter allow-list). */
 const ALLOWED_PARAMS = new Set(['action', 'version', 'x-amz-algorithm', 'x-amz-credential', 'x-amz-date', 'x-amz-expires', 'x-amz-security-token', 'x-amz-signature', 'x-amz-signedheaders']);
@@ -192,6 +194,84 @@ class SimulatedRequest extends EventEmitter {
   }
 }
 
+/**
+ * Linux tcp(7), tcp_syn_retries (default 6): an unanswered TCP connect gives up after about 127 s with ETIMEDOUT,
+ * which Node.js reports as `connect ETIMEDOUT <address>:<port>` (code ETIMEDOUT, syscall connect).
+ */
+const CONNECT_TIMEOUT_MS = 127_000;
+
+/**
+ * A request to an endpoint that never answers the TCP handshake. Node.js "HTTP", http.request `timeout` ("the socket
+ * timeout in milliseconds. This will set the timeout before the socket is connected") and the 'timeout' event ("Emitted
+ * when the underlying socket times out from inactivity. This only notifies that the socket has been idle. The request
+ * must be destroyed manually"): with a timeout, 'timeout' comes first and the caller decides; without one (or if the
+ * caller lets it run), the connect fails with ETIMEDOUT. Its timers are the (simulated) clock's and go on destroy().
+ */
+class UnreachableRequest extends EventEmitter {
+  destroyed = false;
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
+  private ended = false;
+
+  constructor(
+    private idleMs: number | undefined,
+    private readonly address: string,
+    private readonly onOutcome: (error: string) => void,
+    callback?: (res: SimulatedResponse) => void,
+  ) {
+    super();
+    if (callback) this.once('response', callback);
+  }
+
+  setTimeout(ms: number, callback?: () => void): this {
+    if (callback) this.once('timeout', callback);
+    if (this.ended && !this.destroyed) this.timers.push(setTimeout(() => this.idle(), ms));
+    else this.idleMs = ms;
+    return this;
+  }
+
+  setHeader(): this {
+    return this;
+  }
+
+  write(_chunk: string | Buffer, encoding?: BufferEncoding | (() => void), cb?: () => void): boolean {
+    (typeof encoding === 'function' ? encoding : cb)?.();
+    return true;
+  }
+
+  end(chunk?: string | Buffer | (() => void), cb?: () => void): this {
+    if (this.ended) return this;
+    this.ended = true;
+    (typeof chunk === 'function' ? chunk : cb)?.();
+    const idle = this.idleMs;
+    if (idle !== undefined && idle > 0 && idle < CONNECT_TIMEOUT_MS) this.timers.push(setTimeout(() => this.idle(), idle));
+    this.timers.push(
+      setTimeout(() => {
+        const [host = '', port = '443'] = this.address.split(':');
+        this.onOutcome('ETIMEDOUT');
+        this.destroy(Object.assign(new Error(`connect ETIMEDOUT ${this.address}`), { errno: -110, code: 'ETIMEDOUT', syscall: 'connect', address: host, port: Number(port) }));
+      }, CONNECT_TIMEOUT_MS),
+    );
+    return this;
+  }
+
+  private idle(): void {
+    if (this.destroyed) return;
+    this.onOutcome('Timeout');
+    this.emit('timeout');
+  }
+
+  destroy(error?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    for (const t of this.timers) clearTimeout(t);
+    process.nextTick(() => {
+      if (error) this.emit('error', error);
+      this.emit('close');
+    });
+    return this;
+  }
+}
+
 function targetOf(args: unknown[]): Options | undefined {
   const [a, b] = args;
   if (typeof a === 'string' || a instanceof URL) {
@@ -212,6 +292,23 @@ export function installKubernetesEndpoint(opts: EndpointOptions): { restore(): v
     const callback = args.find((x): x is (res: SimulatedResponse) => void => typeof x === 'function');
     const method = (options.method ?? 'GET').toUpperCase();
     const path = options.path ?? '/';
+    if (target.reachable === false) {
+      const at = opts.now();
+      // The address the endpoint's name resolves to (knowingly simplified: one private address of the cluster's VPC).
+      const digest = Buffer.from(target.clusterName).reduce((h, b) => (h * 31 + b) >>> 0, 7);
+      const address = `10.${(digest >>> 16) & 255}.${(digest >>> 8) & 255}.${digest & 255}:443`;
+      let recorded = false;
+      return new UnreachableRequest(
+        typeof options.timeout === 'number' ? options.timeout : undefined,
+        address,
+        (error) => {
+          if (recorded) return;
+          recorded = true;
+          opts.onCall?.({ t: new Date(at).toISOString(), service: 'Kubernetes', operation: operationFor(method, path), input: { path, body: undefined }, error });
+        },
+        callback,
+      );
+    }
     return new SimulatedRequest(async (text) => {
       let body: unknown;
       try {

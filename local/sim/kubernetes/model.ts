@@ -27,6 +27,12 @@ export const KubernetesFaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('wrongWindowsBuild'), amiId: z.string(), build: z.string().default('10.0.17763') }),
   /** A PodDisruptionBudget that never allows an eviction. */
   z.strictObject({ kind: z.literal('evictionBlocked'), pdb: z.string().min(1) }),
+  /**
+   * Someone else's second PodDisruptionBudget (<workload>-pdb-overlap) selects the pods of a workload that has a pdb.
+   * "API-initiated Eviction" (kubernetes.io): with more than one budget for a pod the eviction is refused with 500,
+   * so such pods never leave by eviction; the budget shows in the namespace's list of budgets.
+   */
+  z.strictObject({ kind: z.literal('overlappingPdb'), workload: z.string().min(1), namespace: z.string().default('default') }),
 ]);
 
 export const TimingsSchema = z.strictObject({
