@@ -1,4 +1,4 @@
-import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, DescribeUpdateCommand, EKSClient, UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
 import type { DescribeCluster } from '../eks/cluster.js';
 import { clientOptions } from './options.js';
 import { withRetries } from './retry.js';
@@ -9,3 +9,18 @@ export const eks = new EKSClient(clientOptions);
 /** DescribeCluster (Amazon EKS API Reference): endpoint, CA, status, access config. ResourceNotFoundException reaches the caller. */
 export const describeCluster: DescribeCluster = (name) =>
   withRetries(() => eks.send(new DescribeClusterCommand({ name })), { operation: 'DescribeCluster' }).then((o) => o.cluster ?? {});
+
+/** DescribeNodegroup (Amazon EKS API Reference): the node group's launch template (id, version), AMI type, its ASG. */
+export const describeNodegroup = (clusterName: string, nodegroupName: string) =>
+  withRetries(() => eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName })), { operation: 'DescribeNodegroup' }).then((o) => o.nodegroup ?? {});
+
+/**
+ * UpdateNodegroupVersion with a launch template version (EKS User Guide, "Update a managed node group"): EKS replaces
+ * the nodes itself, drains them honouring PodDisruptionBudgets, and fails with PodEvictionFailure unless `force`.
+ */
+export const updateNodegroupVersion = (clusterName: string, nodegroupName: string, launchTemplate: { id: string; version: string }, force: boolean) =>
+  withRetries(() => eks.send(new UpdateNodegroupVersionCommand({ clusterName, nodegroupName, launchTemplate, force })), { operation: 'UpdateNodegroupVersion' }).then((o) => o.update ?? {});
+
+/** DescribeUpdate: InProgress, Failed, Cancelled or Successful, with errors[] (errorCode, errorMessage, resourceIds). */
+export const describeUpdate = (name: string, nodegroupName: string, updateId: string) =>
+  withRetries(() => eks.send(new DescribeUpdateCommand({ name, nodegroupName, updateId })), { operation: 'DescribeUpdate' }).then((o) => o.update ?? {});

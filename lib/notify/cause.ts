@@ -11,7 +11,7 @@ export const NO_CANARY_RAN = 'no canary ran';
 export const DEADLINE_PASSED = 'the wave passed its deadline';
 
 /** What the failure message needs of a group: the Cause of a Fail state holds at most 32,768 characters. */
-export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances'>;
+export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances' | 'managed'>;
 
 export interface WaveFailure {
   waveIndex: number;

@@ -181,7 +181,7 @@ export function imageReadyNotice(req: VariantRun & { executionArn: string; regio
 }
 
 /** One node group's line: what a wave notice or a failure report says about it. */
-export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances'> & { percent?: number }): string {
+export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances' | 'managed'> & { percent?: number }): string {
   const what: Record<GroupProgress['state'], string> = {
     patched: `on the new AMI (launch template version ${g.toVersion})`,
     // Partial: instances left on the old AMI, or (no old instances) pods that went with their node without eviction.
@@ -193,7 +193,8 @@ export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVers
     refreshing: g.percent === undefined ? 'refresh not finished' : `still refreshing (${g.percent}%)`,
     busy: 'waiting for another refresh',
   };
-  return `  ${g.asgName}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;
+  const name = g.managed ? `${g.managed.cluster}/${g.managed.nodegroup} (managed node group, ASG ${g.asgName})` : g.asgName;
+  return `  ${name}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;
 }
 
 export function waveNotice(req: VariantRun & { executionArn: string; region: string }, index: number, wave: WaveProgress): Notice {

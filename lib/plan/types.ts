@@ -11,6 +11,13 @@ export interface NodeGroupPlan {
   imageId: string;
   /** Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. */
   kubernetes?: NodeGroupKubernetes;
+  /** An EKS managed node group (asgName is then its own ASG): EKS replaces and drains its nodes (UpdateNodegroupVersion). */
+  managed?: ManagedNodeGroupRef;
+}
+
+export interface ManagedNodeGroupRef {
+  cluster: string;
+  nodegroup: string;
 }
 
 /**

@@ -55,7 +55,8 @@ export function partialReason(oldInstances: readonly string[]): string {
  */
 async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Promise<WaveProgress> {
   const was = new Set(before.groups.filter((g) => g.state === 'patched').map((g) => g.asgName));
-  const fresh = after.groups.filter((g) => g.state === 'patched' && g.toVersion !== null && !was.has(g.asgName));
+  // A managed node group is judged by EKS's update (its ASG runs EKS's copy of the template, not ours).
+  const fresh = after.groups.filter((g) => g.state === 'patched' && g.toVersion !== null && !g.managed && !was.has(g.asgName));
   if (fresh.length === 0) return after;
   const live = await liveSpecs(fresh.map((g) => g.asgName));
   const groups = after.groups.map((g): GroupProgress => {
@@ -90,5 +91,5 @@ function compact(g: GroupProgress, reasonLength: number): WaveFailureGroup {
   const reason = g.reason === null || reasonLength === 0 ? null : g.reason.length > reasonLength ? `${g.reason.slice(0, reasonLength - 1)}…` : g.reason;
   // A partial group with no old instances was drained by force (its line says so); the ids themselves stay out of the report.
   const forced = g.state === 'partial' && g.oldInstances?.length === 0;
-  return { asgName: g.asgName, state: g.state, fromVersion: g.fromVersion, toVersion: g.toVersion, status: g.status, reason, ...(forced && { oldInstances: [] }) };
+  return { asgName: g.asgName, state: g.state, fromVersion: g.fromVersion, toVersion: g.toVersion, status: g.status, reason, ...(forced && { oldInstances: [] }), ...(g.managed && { managed: g.managed }) };
 }

@@ -1,4 +1,5 @@
-import type { NodeGroupKubernetes } from '../plan/types.js';
+import type { ManagedNodeGroupRef, NodeGroupKubernetes } from '../plan/types.js';
+import { nodegroupVersion } from './managed.js';
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import { ec2 } from '../aws/ec2.js';
@@ -23,6 +24,8 @@ export interface WaveTarget {
   mixedPolicy?: MixedInstancesPolicy;
   /** The group's cluster and whether our readiness gate and drain apply (from the plan). */
   kubernetes?: NodeGroupKubernetes;
+  /** An EKS managed node group: rolled out with UpdateNodegroupVersion, not an instance refresh. */
+  managed?: ManagedNodeGroupRef;
 }
 
 /**
@@ -40,8 +43,9 @@ export async function createWaveVersions(
   amiId: string,
   executionName: string,
 ): Promise<WaveTarget[]> {
-  const live = await liveSpecs(wave.map((g) => g.asgName));
-  const sources = wave.map((g) => sourceVersion(g, live.get(g.asgName)));
+  const live = await liveSpecs(wave.filter((g) => !g.managed).map((g) => g.asgName));
+  // A managed node group's version is the node group's own (EKS keeps its ASG on a copy of the template).
+  const sources = await mapLimit(wave, 8, async (g) => (g.managed ? nodegroupVersion(g.managed, g.launchTemplateId) : sourceVersion(g, live.get(g.asgName))));
   const pending = new Map<string, Promise<string>>();
   const versionFor = (g: NodeGroupPlan, source: string) => {
     const key = `${g.launchTemplateId}:${source}`;
@@ -56,10 +60,11 @@ export async function createWaveVersions(
       fromVersion: source,
       // Judged from the instances: a group whose template already has the AMI but whose instances do not (a refresh that
       // skipped protected or Standby instances) is refreshed again on the version it is on, not called current.
-      toVersion: g.imageId !== amiId ? await versionFor(g, source) : instancesNotOn(live.get(g.asgName), g.launchTemplateId, source).length ? source : null,
+      toVersion: g.imageId !== amiId ? await versionFor(g, source) : !g.managed && instancesNotOn(live.get(g.asgName), g.launchTemplateId, source).length ? source : null,
       mixed: live.get(g.asgName)?.mixed ?? false,
       ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
       ...(g.kubernetes && { kubernetes: g.kubernetes }),
+      ...(g.managed && { managed: g.managed }),
     };
   });
 }

@@ -12,6 +12,7 @@ import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
 import type { ClusterAccess } from '../eks/cluster.js';
+import { pollNodegroupUpdate, startNodegroupUpdate } from './managed.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 
@@ -104,7 +105,7 @@ export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: Wav
   const groups = await mapLimit(wave.groups, 8, async (g) => {
     if (g.state === 'busy') return tryStart(g, rollout, hooks);
     if (g.state !== 'refreshing' || !g.refreshId) return g;
-    return describe(g);
+    return g.managed ? pollNodegroupUpdate(g, g.managed, rollout) : describe(g);
   });
   return summarize(wave.startedAt, groups, rollout, wave.clusters);
 }
@@ -115,6 +116,7 @@ function initial(t: WaveTarget): GroupProgress {
 
 async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): Promise<GroupProgress> {
   if (g.state !== 'busy') return g;
+  if (g.managed) return startNodegroupUpdate(g, g.managed, rollout);
   // Our hooks go on right before the start, so the refresh's first launch already meets them, and come off again when
   // the start does not happen: a scale-out outside our refresh never meets them.
   const plan = hooks && hookPlanOf(g);
