@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { describeIssues } from './issues.js';
 import { fastLaunchQuotaProblem } from './fastlaunch/quota.js';
+import { managedCluster } from './config/kubernetes.js';
 
 /**
  * The operator's one config file (pipeline.config.yml), validated once.
@@ -29,6 +30,19 @@ export const ClusterNameSchema = z
   .max(100, 'an EKS cluster name has at most 100 characters')
   .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'use the EKS cluster name: letters, digits, "-" and "_", starting with a letter or digit (e.g. "prod-eks")');
 
+/** EKS CreateNodegroup's rule for `nodegroupName` (Amazon EKS API Reference: 1-63 chars, letters, digits, "-" and "_", starting with a letter or digit). */
+export const NodegroupNameSchema = z
+  .string()
+  .min(1, 'give the EKS managed node group name (1-63 characters)')
+  .max(63, 'an EKS managed node group name has at most 63 characters')
+  .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]*$/, 'use the managed node group name as EKS shows it: letters, digits, "-" and "_", starting with a letter or digit');
+
+/**
+ * One entry of a variant's nodeGroups: a self-managed ASG (asgName or tag) or an EKS managed
+ * node group (managedNodeGroup, updated through EKS: UpdateNodegroupVersion). One flat object
+ * (not a union) so that code reading `g.asgName` / `g.tag` keeps compiling; the refine says
+ * which combinations are allowed.
+ */
 export const NodeGroupSelectorSchema = z
   .object({
     asgName: z.string().min(1).max(255).optional(),
@@ -36,13 +50,15 @@ export const NodeGroupSelectorSchema = z
       .object({ key: z.string().min(1).max(128), value: z.string().min(1).max(256) })
       .strict()
       .optional(),
+    /** An EKS managed node group of `cluster` (the selector's, else the variant's: one of them is required). */
+    managedNodeGroup: NodegroupNameSchema.optional(),
     canary: z.boolean().default(false),
     /** The EKS cluster of the group(s); wins over the variant's `cluster` and over the ASG's cluster tags. */
     cluster: ClusterNameSchema.optional(),
   })
   .strict()
-  .refine((s) => (s.asgName === undefined) !== (s.tag === undefined), {
-    message: 'give exactly one of asgName (an Auto Scaling group name) or tag ({ key, value })',
+  .refine((s) => [s.asgName, s.tag, s.managedNodeGroup].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of asgName (an Auto Scaling group name), tag ({ key, value }) or managedNodeGroup (an EKS managed node group name, with cluster)',
   });
 
 export const CachedImageSchema = z
@@ -65,7 +81,11 @@ export const VariantSchema = z
       .regex(/^1\.\d{2}$/, 'use the EKS minor version as a quoted string, e.g. "1.31"'),
     /** The EKS cluster of the variant's node groups (a node group's own `cluster` wins; absent: the ASG's cluster tags). */
     cluster: ClusterNameSchema.optional(),
-    nodeGroups: z.array(NodeGroupSelectorSchema).min(1, 'list at least one node group (asgName or tag)'),
+    /**
+     * Required, and may be empty: `nodeGroups: []` is a Karpenter-only variant (its AMI and the
+     * AMI parameter, no rollout). The key is required so that a forgotten list is not read as that.
+     */
+    nodeGroups: z.array(NodeGroupSelectorSchema),
     /** Images to cache in this variant's AMI, on top of the fleet-wide `images`. */
     images: z.array(CachedImageSchema).default([]),
   })
@@ -100,6 +120,16 @@ export const RolloutSchema = z
     allowUnpinnedVersions: z.boolean().default(false),
     /** With allowUnpinnedVersions: a new version reaches every group on $Latest/$Default of the template at once; refuse templates shared with groups outside the run unless this is true. */
     allowSharedUnpinnedTemplates: z.boolean().default(false),
+    /**
+     * EKS has no automatic rollback for a managed node group (UpdateNodegroupVersion): when its update fails or its
+     * nodes are not Ready, the run updates it back to the launch template version it ran before (a second update).
+     */
+    rollBackManagedNodeGroups: z.boolean().default(true),
+    /**
+     * UpdateNodegroupVersion `force`: EKS drains each node respecting PodDisruptionBudgets and fails the update
+     * (PodEvictionFailure) after 15 minutes; true replaces the nodes anyway, killing the pods a PDB protects.
+     */
+    forceManagedNodeGroupUpdates: z.boolean().default(false),
     setDefaultVersion: z.boolean().default(false),
     scaleInProtectedInstances: z.enum(['Refresh', 'Ignore', 'Wait']).default('Ignore'),
     standbyInstances: z.enum(['Terminate', 'Ignore', 'Wait']).default('Ignore'),
@@ -205,8 +235,25 @@ export const PipelineConfigSchema = z
     const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
     if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();
+    const nodegroupOwner = new Map<string, string>();
     cfg.variants.forEach((v, i) =>
       v.nodeGroups.forEach((g, j) => {
+        if (g.managedNodeGroup !== undefined) {
+          const cluster = managedCluster(v, g);
+          if (cluster === undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['variants', i, 'nodeGroups', j, 'cluster'],
+              message: `the managed node group "${g.managedNodeGroup}" needs its EKS cluster: add cluster: <name> to this node group ({ managedNodeGroup: ${g.managedNodeGroup}, cluster: <name> }) or to variant "${v.id}"`,
+            });
+            return;
+          }
+          const key = `${cluster}/${g.managedNodeGroup}`;
+          const owner = nodegroupOwner.get(key);
+          if (owner) ctx.addIssue({ code: 'custom', path: ['variants', i, 'nodeGroups', j, 'managedNodeGroup'], message: `managed node group ${key} already belongs to variant "${owner}": a node group runs one AMI` });
+          nodegroupOwner.set(key, v.id);
+          return;
+        }
         if (!g.asgName) return;
         const owner = asgOwner.get(g.asgName);
         if (owner) ctx.addIssue({ code: 'custom', path: ['variants', i, 'nodeGroups', j, 'asgName'], message: `ASG "${g.asgName}" already belongs to variant "${owner}": a node group runs one AMI` });

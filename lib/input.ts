@@ -72,8 +72,9 @@ function configProblems(raw: unknown, config: PipelineConfig): string[] {
     if (!known.has(id)) problems.push(`input.variants[${i}]: no variant "${id}" in the config; use one of ${[...known].join(', ')}`);
   // Only ASGs named in the config can be checked here; tag-selected groups are known after the plan reads the account.
   if (config.variants.some((v) => v.nodeGroups.some((g) => g.tag))) return problems;
-  const named = new Set(config.variants.flatMap((v) => v.nodeGroups.flatMap((g) => (g.asgName ? [g.asgName] : []))));
+  // A managed node group is named by its node group name (its ASG's name is EKS's, known after the plan reads it).
+  const named = new Set(config.variants.flatMap((v) => v.nodeGroups.flatMap((g) => (g.asgName ? [g.asgName] : g.managedNodeGroup ? [g.managedNodeGroup] : []))));
   for (const [n, i] of strings(input.nodeGroups))
-    if (!named.has(n)) problems.push(`input.nodeGroups[${i}]: no node group "${n}" in the config (give Auto Scaling group names)`);
+    if (!named.has(n)) problems.push(`input.nodeGroups[${i}]: no node group "${n}" in the config (give Auto Scaling group names or managed node group names)`);
   return problems;
 }

@@ -34,7 +34,8 @@ function groupArns(config) {
   const arn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
   const selectors = config.variants.flatMap((v) => v.nodeGroups);
   const names = [...new Set(selectors.filter((g) => g.asgName).map((g) => g.asgName))].sort();
-  return [...names.map(arn), ...(selectors.some((g) => !g.asgName) ? [arn('*')] : [])];
+  // A managed node group's ASG is EKS's: the run never writes lifecycle hooks on it, so it adds no ARN.
+  return [...names.map(arn), ...(selectors.some((g) => g.tag) ? [arn('*')] : [])];
 }
 
 /**
@@ -47,12 +48,29 @@ function eksClusterArns(config) {
   let everyGroup = true;
   for (const v of config.variants)
     for (const g of v.nodeGroups) {
+      // A managed node group's cluster is EKS's business (DescribeNodegroup): no DescribeCluster, no Kubernetes connection.
+      if (g.managedNodeGroup) continue;
       const cluster = g.cluster ?? v.cluster;
       if (cluster) named.add(cluster);
       else everyGroup = false;
     }
-  const names = everyGroup ? [...named].sort() : ['*'];
+  // No self-managed group at all (managed node groups only, or Karpenter-only): IAM refuses a statement without
+  // resources, so a name no cluster can have ("-" cannot start a cluster name) stands in.
+  const names = everyGroup ? (named.size ? [...named].sort() : ['-']) : ['*'];
   return names.map((n) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${n}` }));
+}
+
+/**
+ * What the plan may DescribeNodegroup: each configured managed node group (Amazon EKS Service Authorization
+ * Reference: resource type nodegroup, arn:…:nodegroup/<cluster>/<name>/<uuid>). Empty: no statement is needed, but
+ * IAM refuses a statement without resources, so the ARN of a node group no cluster can have ("-" is not a valid
+ * first character of a node group name) stands in.
+ */
+function nodegroupArns(config) {
+  const names = new Set();
+  for (const v of config.variants) for (const g of v.nodeGroups) if (g.managedNodeGroup) names.add(`${g.cluster ?? v.cluster}/${g.managedNodeGroup}`);
+  const list = names.size ? [...names].sort() : ['-/-'];
+  return list.map((n) => sub(`arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:nodegroup/${n}/*`));
 }
 
 module.exports.config = async ({ resolveVariable }) => {
@@ -67,6 +85,7 @@ module.exports.config = async ({ resolveVariable }) => {
     subscribeToAwsTopic: String(config.triggers.subscribeToAwsTopic),
     fastLaunchInstanceType: config.imageBuilder.instanceTypes[0],
     eksClusterArns: eksClusterArns(config),
+    eksNodegroupArns: nodegroupArns(config),
   };
 };
 

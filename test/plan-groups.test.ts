@@ -53,12 +53,26 @@ describe('the group really is this variant\'s Windows (item 2)', () => {
 });
 
 describe('groups the pipeline must not touch directly (item 3)', () => {
-  it('refuses an EKS managed node group\'s ASG and says a managed node group path is coming', async () => {
+  it('refuses an EKS managed node group\'s ASG named in config, with the exact config line to use instead', async () => {
     const report = await rehearse(scenario(2, (s) => void (group(s, G1).tags = { 'eks:nodegroup-name': 'win-mng', 'eks:cluster-name': 'prod' })));
 
     expect(report.status).toBe('FAILED');
     expect(planFailure(report)).toContain(`ASG ${G1} belongs to the EKS managed node group win-mng of cluster prod`);
-    expect(planFailure(report)).toContain("a managed node group path is coming, see issue 'Every kind of EKS Windows node'");
+    expect(planFailure(report)).toContain('Replace its entry in nodeGroups with: { managedNodeGroup: win-mng, cluster: prod }');
+    expect(touched(report)).toEqual([]);
+  });
+
+  it('refuses a managed node group\'s ASG that a tag selector catches, with the same line', async () => {
+    const report = await rehearse(
+      scenario(2, (s) => {
+        group(s, G1).tags = { pool: 'win', 'eks:nodegroup-name': 'win-mng', 'eks:cluster-name': 'prod' };
+        group(s, G0).tags = { pool: 'win' };
+        s.config.variants[0]!.nodeGroups = [{ tag: { key: 'pool', value: 'win' }, canary: false }];
+      }),
+    );
+
+    expect(report.status).toBe('FAILED');
+    expect(planFailure(report)).toContain(`ASG ${G1} belongs to the EKS managed node group win-mng of cluster prod: refreshing it directly would leave the node group degraded (Ec2LaunchTemplateVersionMismatch); EKS must update it. Replace its entry in nodeGroups with: { managedNodeGroup: win-mng, cluster: prod }`);
     expect(touched(report)).toEqual([]);
   });
 

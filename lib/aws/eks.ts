@@ -1,4 +1,4 @@
-import { DescribeClusterCommand, DescribeNodegroupCommand, DescribeUpdateCommand, EKSClient, UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeNodegroupCommand, DescribeUpdateCommand, EKSClient, UpdateNodegroupVersionCommand, type Nodegroup } from '@aws-sdk/client-eks';
 import type { DescribeCluster } from '../eks/cluster.js';
 import { clientOptions } from './options.js';
 import { withRetries } from './retry.js';
@@ -10,9 +10,12 @@ export const eks = new EKSClient(clientOptions);
 export const describeCluster: DescribeCluster = (name) =>
   withRetries(() => eks.send(new DescribeClusterCommand({ name })), { operation: 'DescribeCluster' }).then((o) => o.cluster ?? {});
 
-/** DescribeNodegroup (Amazon EKS API Reference): the node group's launch template (id, version), AMI type, its ASG. */
-export const describeNodegroup = (clusterName: string, nodegroupName: string) =>
-  withRetries(() => eks.send(new DescribeNodegroupCommand({ clusterName, nodegroupName })), { operation: 'DescribeNodegroup' }).then((o) => o.nodegroup ?? {});
+/**
+ * DescribeNodegroup (Amazon EKS API Reference): status, amiType, launchTemplate {id, name, version},
+ * resources.autoScalingGroups. ResourceNotFoundException (no such cluster or node group) reaches the caller.
+ */
+export const describeNodegroup = (cluster: string, nodegroup: string): Promise<Nodegroup> =>
+  withRetries(() => eks.send(new DescribeNodegroupCommand({ clusterName: cluster, nodegroupName: nodegroup })), { operation: 'DescribeNodegroup' }).then((o) => o.nodegroup ?? {});
 
 /**
  * UpdateNodegroupVersion with a launch template version (EKS User Guide, "Update a managed node group"): EKS replaces

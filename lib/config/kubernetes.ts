@@ -30,3 +30,16 @@ export function groupKubernetes(k: Pick<KubernetesConfig, 'readinessGate' | 'dra
   const known = cluster !== undefined;
   return { cluster, gate: known && k.readinessGate !== false, drain: known && k.drain.enabled !== false };
 }
+
+/** A managed node group's cluster: the selector's, else the variant's (config refuses a managed node group with neither). */
+export function managedCluster(variant: Pick<Variant, 'cluster'>, selector: Pick<NodeGroupSelector, 'cluster'>): string | undefined {
+  return selector.cluster ?? variant.cluster;
+}
+
+/** The managed node groups a variant names, with their clusters (config guarantees the cluster), in config order. */
+export function managedNodeGroupsOf(variant: Pick<Variant, 'cluster' | 'nodeGroups'>): { cluster: string; nodegroup: string; canary: boolean }[] {
+  return variant.nodeGroups.flatMap((g) => {
+    const cluster = managedCluster(variant, g);
+    return g.managedNodeGroup !== undefined && cluster !== undefined ? [{ cluster, nodegroup: g.managedNodeGroup, canary: g.canary }] : [];
+  });
+}

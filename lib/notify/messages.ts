@@ -54,13 +54,18 @@ function waveLines(v: VariantPlan, budget: number, next: NextVersions): string[]
     left -= shown.length;
     for (const g of shown) {
       const to = next.get(g.asgName);
-      lines.push(`    ${g.asgName}: launch template ${g.launchTemplateId} version ${g.version} -> ${to ? `${to} (new)` : 'a new version'}, now on ${g.imageId}${kubernetesSuffix(g)}`);
+      lines.push(`    ${kindOf(g)}: launch template ${g.launchTemplateId} version ${g.version} -> ${to ? `${to} (new)` : 'a new version'}, now on ${g.imageId}${kubernetesSuffix(g)}`);
     }
     if (wave.length > shown.length) lines.push(more(wave.length - shown.length, '    '));
   }
   const rest = v.waves.slice(w);
   if (rest.length) lines.push(`  wave${rest.length > 1 ? `s ${w + 1}-${v.waves.length}` : ` ${w + 1}`}: ${rest.reduce((n, g) => n + g.length, 0)} node group(s) (${FULL_PLAN})`);
   return lines;
+}
+
+/** "asg ng-a" or "managed node group prod/win-ng (ASG eks-win-ng-…)": each group's kind, as the plan text shows it. */
+function kindOf(g: NodeGroupPlan): string {
+  return g.managed ? `managed node group ${g.managed.cluster}/${g.managed.nodegroup} (ASG ${g.asgName}; EKS updates and drains it)` : `asg ${g.asgName}`;
 }
 
 /** "; cluster prod: readiness gate, drain assumed by nth-queue" (nothing when the cluster is unknown: the warnings say so). */
@@ -98,7 +103,7 @@ function planLines(plan: PlanFacts, where: RunLocation | undefined, next: NextVe
     lines.push(`  stages: ${Object.entries(v.stages).filter(([, on]) => on).map(([s]) => s).join(' -> ')}`);
     lines.push(...waveLines(v, budget, next));
     lines.push(...hookLines(v, plan.lifecycleHooks));
-    if (!v.waves.length) lines.push('  no node groups selected');
+    if (!v.waves.length) lines.push(v.nodeGroupsLimited ? '  no node groups selected' : '  no node groups (Karpenter-only or none configured): the AMI is built, no rollout');
     if (where) for (const g of v.waves.flat().slice(0, LINKS_PER_VARIANT)) lines.push(`  ASG ${g.asgName}: ${links(where.region).asg(g.asgName)}`);
   }
   for (const u of plan.upToDate) lines.push(`Variant ${u.variantId}: already built from ${u.sourceAmi}; nothing to do`);

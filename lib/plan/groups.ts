@@ -4,6 +4,7 @@ import type { AmiFacts } from '../amis.js';
 import type { Variant } from '../config.js';
 import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { TAG } from '../tags.js';
+import { managedAsgProblems } from './managed.js';
 
 /**
  * Checks of one selected group against the account, all pure: the AMI it runs today, who
@@ -46,21 +47,16 @@ export function groupAmiProblems(asgName: string, imageId: string, ami: AmiFacts
 
 /**
  * EKS managed node groups own their ASG and launch template version: a refresh behind
- * EKS's back degrades the node group (Ec2LaunchTemplateVersionMismatch). CloudFormation
- * writes its own AMI back on the next stack update.
+ * EKS's back degrades the node group (Ec2LaunchTemplateVersionMismatch), so their ASG is
+ * refused with the managedNodeGroup line to configure instead (lib/plan/managed.ts).
+ * CloudFormation writes its own AMI back on the next stack update.
  */
 export function ownershipVerdict(asg: AutoScalingGroup, launchTemplateTags: Record<string, string>): { problems: string[]; warnings: string[] } {
   const name = asg.AutoScalingGroupName;
   const tags = tagsOf(asg);
   const problems: string[] = [];
   const warnings: string[] = [];
-  const nodegroup = tags['eks:nodegroup-name'];
-  const cluster = tags['eks:cluster-name'];
-  // eks:nodegroup-name is what marks a managed node group; eks:cluster-name alone is also a self-managed group's cluster tag.
-  if (nodegroup !== undefined)
-    problems.push(
-      `ASG ${name} belongs to the EKS managed node group ${nodegroup ?? '?'} of cluster ${cluster ?? '?'}: refreshing it directly would leave the node group degraded (Ec2LaunchTemplateVersionMismatch); take it out of nodeGroups. EKS must update it (UpdateNodegroupVersion): a managed node group path is coming, see issue 'Every kind of EKS Windows node'`,
-    );
+  problems.push(...managedAsgProblems(asg, tags));
   const stack = tags['aws:cloudformation:stack-name'] ?? launchTemplateTags['aws:cloudformation:stack-name'];
   if (stack !== undefined)
     warnings.push(

@@ -1,7 +1,7 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { PipelineConfig, Variant } from '../config.js';
-import { configuredCluster } from '../config/kubernetes.js';
+import { configuredCluster, managedCluster } from '../config/kubernetes.js';
 import { PlanError } from '../errors.js';
 import { cacheComponentProblems } from '../imagebuilder/component.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
@@ -21,7 +21,8 @@ import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeP
 import { clusterProblems } from './cluster-checks.js';
 import { hookNames } from '../lifecycle/metadata.js';
 import { kubernetesVerdict, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
-import type { NodeGroupPlan, Proceed, RunPlan, VariantPlan } from './types.js';
+import { describeNodegroups, managedLabel, managedVersionProblems, nodegroupVerdict, type ManagedRef, type NodegroupTemplate } from './managed.js';
+import { groupName, type NodeGroupPlan, type Proceed, type RunPlan, type VariantPlan } from './types.js';
 
 export interface PlanContext {
   executionName: string;
@@ -72,7 +73,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     }
     const images = [...config.images, ...variant.images];
     problems.push(...checkImagesForVariant(images, variant).map((p) => `variant ${variant.id}: ${p}`));
-    const groups = await planNodeGroups(variant, config, input, ctx.stage);
+    const groups = await planNodeGroups(variant, config, input, ctx.stage, ctx.execution?.region ?? 'this region');
     problems.push(...groups.problems);
     // input.nodeGroups naming only other variants' groups: this variant builds nothing and records nothing.
     if (input.nodeGroups && groups.selected.length === 0) continue;
@@ -107,7 +108,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
   problems.push(...sharedGroupProblems(selected));
   if (input.nodeGroups) {
-    const known = new Set(planned.flatMap((v) => v.waves.flat().map((g) => g.asgName)));
+    const known = new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => [g.asgName, ...(g.managed ? [g.managed.nodegroup] : [])])));
     input.nodeGroups.forEach((n, i) => {
       if (!known.has(n)) problems.push(`input.nodeGroups[${i}]: "${n}" is not a node group of the selected variants`);
     });
@@ -148,26 +149,30 @@ async function runsAhead(execution: NonNullable<PlanContext['execution']>, execu
   return blockingRuns({ executionName, startTime: execution.startTime, variants }, others);
 }
 
-async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string) {
+async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string, region: string) {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const found = await findAutoScalingGroups(variant.nodeGroups);
+  const found = await findAutoScalingGroups(variant.nodeGroups.filter((s) => s.managedNodeGroup === undefined));
   problems.push(...found.missing.map((n) => `variant ${variant.id}: Auto Scaling group "${n}" was not found in this region`));
   problems.push(
     ...found.emptyTags.map((t) => `variant ${variant.id}: the node group selector tag ${t.key}=${t.value} matches no Auto Scaling group in this region: fix the tag in nodeGroups, or remove the selector`),
   );
   const selected = found.groups.filter(({ asg }) => !input.nodeGroups || input.nodeGroups.includes(asg.AutoScalingGroupName as string));
+  const managed = await planManagedNodeGroups(variant, input, region);
+  problems.push(...managed.problems.map((p) => `variant ${variant.id}: ${p}`));
+  warnings.push(...managed.warnings);
   const refs = selected.map(({ asg }) => launchTemplateInUse(asg));
   const versions = await describeVersions(refs.flatMap((r) => (r ? [r] : [])));
   const hooks = await terminationHooks(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
-  const latest = await latestVersions(versions.flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
-  const amis = await describeAmis(versions.flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
+  const latest = await latestVersions([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
+  const amis = await describeAmis([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
 
   const unpinned = config.rollout.allowUnpinnedVersions && refs.some((r) => r && isUnpinned(r.version));
   const everyGroup = unpinned ? await allAutoScalingGroups() : [];
   const inRun = new Set(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
 
-  const groups: NodeGroupPlan[] = [];
+  /** Planned groups with their selector's place in nodeGroups: the waves keep config order across both kinds. */
+  const ordered: { order: number; group: NodeGroupPlan }[] = [];
   const next = new Map<string, string>();
   const unknownCluster: string[] = [];
   let v = 0;
@@ -203,18 +208,95 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
     warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
-      groups.push({ ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) });
+      ordered.push({ order: variant.nodeGroups.indexOf(selector), group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
     }
   });
+  // Managed node groups: the checks of their launch template version and ASG that still apply
+  // (AMI, root volume, suspended processes, CloudFormation); no lifecycle hooks, no unpinned versions.
+  managed.found.forEach((m) => {
+    const label = managedLabel(m.ref);
+    const imageId = m.version.LaunchTemplateData?.ImageId as string;
+    const ami = amis.get(imageId);
+    const processes = processVerdict(m.asg);
+    const stack = latest.tags.get(m.template.launchTemplateId)?.['aws:cloudformation:stack-name'];
+    const own = [
+      ...groupAmiProblems(m.template.asgName, imageId, ami, variant),
+      ...rootVolumeProblems(m.template.asgName, m.version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB),
+      ...processes.problems,
+    ];
+    problems.push(...own.map((p) => `variant ${variant.id}: ${label}: ${p}`));
+    warnings.push(
+      ...processes.warnings.map((w) => `${label}: ${w}`),
+      ...(stack !== undefined ? [`${label}: its launch template belongs to the CloudFormation stack ${stack}, so the next update of that stack writes the old AMI back; make the stack's AMI a parameter`] : []),
+    );
+    if (own.length) return;
+    ordered.push({
+      order: m.order,
+      group: { asgName: m.template.asgName, managed: { ...m.ref }, launchTemplateId: m.template.launchTemplateId, version: m.template.version, canary: m.canary, imageId },
+    });
+    const last = latest.get(m.template.launchTemplateId);
+    if (last !== undefined) next.set(m.template.asgName, String(last + 1));
+  });
+  const groups = ordered.sort((a, b) => a.order - b.order).map((o) => o.group);
   warnings.push(...unknownClusterWarnings(unknownCluster, config.kubernetes));
-  const names = selected.map(({ asg }) => asg.AutoScalingGroupName as string);
+  const names = [...selected.map(({ asg }) => asg.AutoScalingGroupName as string), ...managed.selected];
   // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
   if (groups.length && !groups.some((g) => g.canary))
-    warnings.push(`no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map((g) => g.asgName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`);
-  return { groups, problems, warnings: collapseWarnings(warnings, names), next, selected: names, limited: selected.length < found.groups.length };
+    warnings.push(`no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map(groupName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`);
+  return {
+    groups,
+    problems,
+    warnings: collapseWarnings(warnings, names),
+    next,
+    selected: names,
+    limited: selected.length < found.groups.length || managed.selectedCount < managed.configured,
+  };
+}
+
+/**
+ * The variant's managed node groups: DescribeNodegroup once each, their ASGs (for suspended
+ * processes) and the launch template versions they run. input.nodeGroups names a managed node
+ * group by its node group name (or its ASG's name). `found` are those that passed the checks
+ * DescribeNodegroup alone decides; the caller applies the AMI and root volume checks.
+ */
+async function planManagedNodeGroups(variant: Variant, input: ExecutionInput, region: string) {
+  const configured = variant.nodeGroups.flatMap((s, order) => {
+    const cluster = s.managedNodeGroup !== undefined ? managedCluster(variant, s) : undefined;
+    return s.managedNodeGroup !== undefined && cluster !== undefined ? [{ ref: { cluster, nodegroup: s.managedNodeGroup }, canary: s.canary, order }] : [];
+  });
+  const described = await describeNodegroups(configured.map((c) => c.ref));
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const passed: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate }[] = [];
+  const selected: string[] = [];
+  configured.forEach((c, i) => {
+    const ng = described[i];
+    const asgName = ng?.resources?.autoScalingGroups?.[0]?.name;
+    if (input.nodeGroups && !input.nodeGroups.includes(c.ref.nodegroup) && !(asgName && input.nodeGroups.includes(asgName))) return;
+    if (asgName) selected.push(asgName);
+    const verdict = nodegroupVerdict(c.ref, ng, region);
+    problems.push(...verdict.problems);
+    warnings.push(...verdict.warnings);
+    if (verdict.template) passed.push({ ...c, template: verdict.template });
+  });
+  const asgs = await findAutoScalingGroups(passed.map((p) => ({ asgName: p.template.asgName, canary: false })));
+  const byName = new Map(asgs.groups.map((g) => [g.asg.AutoScalingGroupName as string, g.asg]));
+  const versions = await describeVersions(passed.map((p) => ({ launchTemplateId: p.template.launchTemplateId, version: p.template.version })));
+  const found: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; asg: AutoScalingGroup; version: LaunchTemplateVersion }[] = [];
+  passed.forEach((p, i) => {
+    const version = versions[i];
+    const asg = byName.get(p.template.asgName);
+    const own = [
+      ...managedVersionProblems(p.ref, p.template, version),
+      ...(asg ? [] : [`${managedLabel(p.ref)}: its Auto Scaling group ${p.template.asgName} was not found in this region`]),
+    ];
+    problems.push(...own);
+    if (!own.length && asg && version) found.push({ ...p, asg, version });
+  });
+  return { found, versions: found.map((f) => f.version), problems, warnings, selected, selectedCount: selected.length, configured: configured.length };
 }
 
 function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<NodeGroupPlan, 'canary'> {

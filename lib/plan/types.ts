@@ -1,15 +1,26 @@
 import type { Notice } from '../notice.js';
 import type { Stage } from '../stages.js';
 
-/** One Auto Scaling group as the plan found it: the launch template version it really runs. */
+/**
+ * One node group as the plan found it: the launch template version it really runs. A
+ * self-managed ASG (no `managed`), or an EKS managed node group (`managed`): then asgName is
+ * the node group's own ASG (DescribeNodegroup resources.autoScalingGroups[0].name, EKS's), and
+ * launchTemplateId/version/imageId are the node group's launchTemplate and that version's ImageId.
+ */
 export interface NodeGroupPlan {
   asgName: string;
+  /** Present: an EKS managed node group, updated through EKS (UpdateNodegroupVersion), never refreshed directly. */
+  managed?: { cluster: string; nodegroup: string };
   launchTemplateId: string;
   /** The explicit version number the ASG uses today (resolved from $Latest/$Default when allowed). */
   version: string;
   canary: boolean;
   imageId: string;
-  /** Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. */
+  /**
+   * Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. Always absent for
+   * a managed node group: EKS drains its nodes itself and our lifecycle hooks must not go on its ASG
+   * (its cluster is `managed.cluster`).
+   */
   kubernetes?: NodeGroupKubernetes;
   /** An EKS managed node group (asgName is then its own ASG): EKS replaces and drains its nodes (UpdateNodegroupVersion). */
   managed?: ManagedNodeGroupRef;
@@ -87,3 +98,6 @@ export interface VariantRun {
   run: { executionName: string; startTime: string; reason: string };
   variant: VariantPlan;
 }
+
+/** How messages name a group: its ASG, or "<cluster>/<node group>" for a managed node group. */
+export const groupName = (g: Pick<NodeGroupPlan, 'asgName' | 'managed'>): string => (g.managed ? `${g.managed.cluster}/${g.managed.nodegroup}` : g.asgName);

@@ -106,6 +106,11 @@ beforeAll(async () => {
   // A group whose cluster comes from its tags, a cluster the account does not have: the plan's DescribeCluster
   // is refused (ResourceNotFoundException), which still takes eks:DescribeCluster.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], asg: () => ({ tags: { 'kubernetes.io/cluster/prod': 'owned' } }) }));
+  // A managed node group the account does not have: the plan's DescribeNodegroup is refused (ResourceNotFoundException;
+  // until the simulated EKS answers DescribeNodegroup, the simulation's refusal), which still takes eks:DescribeNodegroup.
+  const managed = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] });
+  managed.config.variants[0]?.nodeGroups.push({ managedNodeGroup: 'win-mng', cluster: 'prod', canary: false });
+  record(await rehearse(managed));
   // Clusters the account has: readiness gate and drain (checkNewNode, drainOldNode), our lifecycle hooks written and removed.
   for (const file of ['kubernetes-pdb.yml', 'kubernetes-never-ready.yml', 'kubernetes-eviction-blocked.yml']) record(await rehearse(loadScenario(`local/scenarios/${file}`)));
   // Someone else's refresh on a clustered group: our hooks go on, the start is refused (InstanceRefreshInProgress)
