@@ -4,6 +4,7 @@ import { desiredMixedPolicy, renderMixedPolicy } from './mixed.js';
 import { ACTIVE, boundary, cancelEffective, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
 import { activeActions, globalTimeout, LAUNCHING, liveHooks, ROLLBACK_REASON, simulateHooked, TERMINATING, type ActionView } from './lifecycle.js';
 import { ssmValue } from './ssm.js';
+import { nodegroupView } from './nodegroups.js';
 import { renderSuspension } from './suspended.js';
 
 // Amazon EC2 Auto Scaling API Reference, DescribeAutoScalingGroups / DescribeInstanceRefreshes: MaxRecords
@@ -37,6 +38,12 @@ export interface AsgView {
 }
 
 export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
+  // A managed node group's ASG: EKS moves it (nodegroups.ts; "Understand each phase of node updates"), not a refresh.
+  const ng = asg.nodegroup !== undefined ? ctx.state.nodegroups[asg.nodegroup] : undefined;
+  if (ng) {
+    const v = nodegroupView(ctx, ng, now);
+    return { asg, target: v.asgTarget, instances: v.instances };
+  }
   // A group shows its refresh's progress: Amazon EC2 Auto Scaling User Guide, "How an instance refresh works in an
   // Auto Scaling group" (old instances are replaced batch by batch; the group's configuration changes only at the end).
   const r = latestRefresh(ctx, asg.name);

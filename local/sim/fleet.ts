@@ -153,7 +153,7 @@ export const ScenarioFleetSchema = z.strictObject({
       const asg = f.autoScalingGroups.find((g) => g.name === w.nodeGroup);
       const managed = f.managedNodeGroups.find((g) => g.name === w.nodeGroup && g.cluster === c.name);
       if (managed) return;
-      if (!asg) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: nodeGroup ${w.nodeGroup} is not an auto scaling group nor a managed node group of cluster ${c.name}` });
+      if (!asg) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: nodeGroup ${w.nodeGroup} is not an auto scaling group of the fleet (nor a managed node group of cluster ${c.name})` });
       else if (asg.cluster !== c.name)
         ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: auto scaling group ${w.nodeGroup} is not in cluster ${c.name} (give it cluster: ${c.name})` });
       if (c.workloads.findIndex((o) => o.name === w.name && o.namespace === w.namespace) !== j) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'name'], message: `workload ${w.namespace}/${w.name} is listed twice` });
