@@ -296,6 +296,9 @@ export class SimulatedAccount {
   }
 
   private startRefresh(asg: AsgRec, input: Input): string {
+    // Knowingly simplified (stricter than AWS, which accepts it and lets EKS and the refresh fight over the group): an
+    // instance refresh of a managed node group's ASG is refused; EKS updates it (UpdateNodegroupVersion, nodegroups.ts).
+    if (asg.nodegroup !== undefined) throw awsError('ValidationError', `${asg.name} belongs to EKS managed node group ${asg.nodegroup}: update it with UpdateNodegroupVersion (the simulation does not model an instance refresh of it).`);
     const ctx = this.ctx;
     // Auto Scaling User Guide, "How an instance refresh works": Rolling (default) or ReplaceRootVolume. Only Rolling is
     // modelled; the simulation refuses ReplaceRootVolume (stricter than AWS, which accepts it for qualifying groups).

@@ -67,7 +67,9 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     ...(v.mixedPolicy ? { MixedInstancesPolicy: renderMixedPolicy(v.mixedPolicy, spec) } : { LaunchTemplate: spec }),
     MinSize: a.minSize,
     MaxSize: a.maxSize,
-    DesiredCapacity: a.desired,
+    // "Understand each phase of node updates" › Scale up / Scale down phases: EKS raises the desired size by the batch it
+    // launches and lowers it as the old instances go (a managed node group's instances are counted as they are).
+    DesiredCapacity: a.nodegroup !== undefined ? Math.max(a.desired, v.instances.length) : a.desired,
     // Fixed values, API Reference "AutoScalingGroup" data type: DefaultCooldown default 300 s; HealthCheckType EC2 (the
     // default); HealthCheckGracePeriod 300 (the console default). Not derived from the scenario: knowingly simplified.
     DefaultCooldown: 300,

@@ -126,7 +126,8 @@ export const ManagedNodeGroupSpecSchema = z.strictObject({
   name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a node group name is 1-63 letters, digits, - and _, starting with a letter or digit'),
   /** A launchTemplates[] name. */
   launchTemplate: z.string().min(1),
-  version: z.number().int().positive().default(1),
+  /** The launch template version number the node group uses (1, or "1"). */
+  version: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/, 'a node group\'s launch template version is a number').transform(Number)]).default(1),
   /** Absent: CUSTOM when the version has an ImageId, else the scenario must name an AWS AMI type. */
   amiType: z.enum(AMI_TYPES).optional(),
   instances: z.number().int().min(0).default(2),

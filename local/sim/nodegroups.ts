@@ -123,7 +123,8 @@ export function seedNodegroups(ctx: Ctx, fleet: Fleet, now: number): void {
     const ng: NodegroupRec = {
       cluster: g.cluster,
       name: g.name,
-      arn: `arn:aws:eks:${ctx.region}:${ctx.accountId}:nodegroup/${g.cluster}/${g.name}/${uuidOf(`ng/${key}`).replace(/-/g, '').slice(0, 8)}-${uuidOf(`ng/${key}`).slice(9)}`,
+      // API Reference, "Nodegroup" nodegroupArn: arn:aws:eks:<region>:<account>:nodegroup/<cluster>/<nodegroup>/<uuid>.
+      arn: `arn:aws:eks:${ctx.region}:${ctx.accountId}:nodegroup/${g.cluster}/${g.name}/${uuidOf(`ng/${key}`)}`,
       asgName,
       ltId: lt.id,
       version: String(g.version),

@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeNodegroupCommand, DescribeUpdateCommand, EKSClient, ListNodegroupsCommand, ListUpdatesCommand, UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,6 +98,8 @@ describe('managed node groups: scenario and DescribeNodegroup', () => {
       'kubernetes.io/cluster/prod-eks': 'owned',
     });
     expect(asg.Instances).toHaveLength(3);
+    // EKS owns the group: the simulation refuses an instance refresh of it (stricter than AWS).
+    await expect(autoscaling.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: asg.AutoScalingGroupName }))).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringContaining('UpdateNodegroupVersion') });
     const cluster = a.clusters().get('prod-eks')!;
     const nodes = [...cluster.nodes.values()].filter((n) => n.asgName === asg.AutoScalingGroupName);
     expect(nodes).toHaveLength(3);
@@ -173,6 +175,17 @@ describe('managed node groups: UpdateNodegroupVersion validation', () => {
     expect((await eks.send(new ListUpdatesCommand({ name: 'prod-eks', nodegroupName: 'mng-a' }))).updateIds).toEqual([]);
   });
 
+  it('answers a repeated clientRequestToken with the first update', async () => {
+    clock = installClock(START_ISO);
+    sim = installSimulation(account());
+    const first = await update('2', { clientRequestToken: 'tok-1' });
+    await advance(clock, MIN);
+    const second = await update('2', { clientRequestToken: 'tok-1' });
+    expect(second.update?.id).toBe(first.update?.id);
+    await expect(update('3', { clientRequestToken: 'tok-1' })).rejects.toMatchObject({ name: 'InvalidParameterException', message: expect.stringContaining('tok-1') });
+    expect((await eks.send(new ListUpdatesCommand({ name: 'prod-eks', nodegroupName: 'mng-a' }))).updateIds).toEqual([first.update?.id]);
+  });
+
   it('refuses a second update while one is in progress (ResourceInUseException), and a cluster that is not ACTIVE (ClientException)', async () => {
     clock = installClock(START_ISO);
     sim = installSimulation(account());
@@ -202,8 +215,9 @@ describe('managed node groups: an update over simulated time', () => {
     expect((await asgOf()).LaunchTemplate?.Version).toBe('2');
     expect(await describeNg()).toMatchObject({ status: 'UPDATING', launchTemplate: { version: '1' } });
     await advance(clock, 2 * MIN);
-    // Scale up: one new instance (maxUnavailable 1), still Pending.
+    // Scale up: one new instance (maxUnavailable 1), still Pending; the desired size rises with it.
     expect(a.instances(asgName)).toHaveLength(4);
+    expect((await asgOf()).DesiredCapacity).toBe(4);
     await advance(clock, 8 * MIN);
     expect((await describeUpdate(u!.id!)).status).toBe('InProgress');
     // By now the first old node has been drained and terminated.
