@@ -84,7 +84,7 @@ export function generateScenario(spec: FleetSpec): Scenario {
     stage: 'rehearsal',
     input: spec.input ?? {},
     config,
-    fleet: { region: 'us-west-2', accountId: '111122223333', amis, ssmParameters, launchTemplates, autoScalingGroups, clusters: [] },
+    fleet: { region: 'us-west-2', accountId: '111122223333', amis, ssmParameters, launchTemplates, autoScalingGroups, clusters: [], managedNodeGroups: [] },
     faults: spec.faults ?? [],
     durations: spec.durations ?? {},
   };

@@ -25,6 +25,8 @@ const ScenarioSchema = z.strictObject({
 }).superRefine((s, ctx) => {
   // Kubernetes faults must name what the fleet's clusters hold (local/sim/kubernetes/model.ts: a budget is <workload>-pdb).
   s.faults.forEach((f, i) => {
+    if (f.kind === 'nodegroupUpdateFailure' && !s.fleet.managedNodeGroups.some((g) => g.name === f.nodegroup && (f.cluster === undefined || g.cluster === f.cluster)))
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'nodegroup'], message: `fault nodegroupUpdateFailure: ${f.nodegroup} is not a managed node group of the fleet${f.cluster ? ` in cluster ${f.cluster}` : ''} (fleet.managedNodeGroups)` });
     if (f.kind !== 'nodesNeverReady' && f.kind !== 'wrongWindowsBuild' && f.kind !== 'evictionBlocked') return;
     const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['faults', i], message });
     if (!s.fleet.clusters.length) return issue(`fault ${f.kind} needs a cluster in fleet.clusters`);

@@ -11,6 +11,7 @@ import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshLaunches } 
 import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
+import { nodegroupLaunches, seedNodegroups } from './nodegroups.js';
 import { ssmHandlers } from './ssm.js';
 import type { SimulatedCluster } from './kubernetes/index.js';
 
@@ -112,6 +113,7 @@ export class SimulatedAccount {
       ssm: {},
       launchTemplates: {},
       asgs: {},
+      nodegroups: {},
       refreshes: [],
       fastLaunch: {},
       components: {},
@@ -173,7 +175,7 @@ export class SimulatedAccount {
     }
     for (const lt of fleet.launchTemplates) {
       for (const v of lt.versions)
-        if (v.imageId.startsWith('resolve:ssm:') && !s.ssm[v.imageId.slice(12)]) throw new Error(`launch template ${lt.name}: SSM parameter ${v.imageId.slice(12)} is not in the fleet`);
+        if (v.imageId?.startsWith('resolve:ssm:') && !s.ssm[v.imageId.slice(12)]) throw new Error(`launch template ${lt.name}: SSM parameter ${v.imageId.slice(12)} is not in the fleet`);
       const id = this.ctx.nextId('lt-');
       if (lt.defaultVersion > lt.versions.length) throw new Error(`launch template ${lt.name}: defaultVersion ${lt.defaultVersion} does not exist`);
       s.launchTemplates[id] = {
@@ -185,7 +187,7 @@ export class SimulatedAccount {
           versionNumber: i + 1,
           createTime: now,
           data: {
-            ImageId: v.imageId,
+            ...(v.imageId !== undefined ? { ImageId: v.imageId } : {}),
             InstanceType: v.instanceType,
             // EC2 User Guide, "Configure the instance metadata options": IMDSv2 required, hop limit 2 (EKS nodes' usual settings).
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
@@ -237,6 +239,7 @@ export class SimulatedAccount {
       };
       s.asgs[g.name] = asg;
     }
+    seedNodegroups(this.ctx, fleet, now);
     this.faults.forEach((f) => {
       if (f.kind !== 'refreshInProgress') return;
       const asg = s.asgs[f.asgName];
@@ -293,6 +296,9 @@ export class SimulatedAccount {
   }
 
   private startRefresh(asg: AsgRec, input: Input): string {
+    // Knowingly simplified (stricter than AWS, which accepts it and lets EKS and the refresh fight over the group): an
+    // instance refresh of a managed node group's ASG is refused; EKS updates it (UpdateNodegroupVersion, nodegroups.ts).
+    if (asg.nodegroup !== undefined) throw awsError('ValidationError', `${asg.name} belongs to EKS managed node group ${asg.nodegroup}: update it with UpdateNodegroupVersion (the simulation does not model an instance refresh of it).`);
     const ctx = this.ctx;
     // Auto Scaling User Guide, "How an instance refresh works": Rolling (default) or ReplaceRootVolume. Only Rolling is
     // modelled; the simulation refuses ReplaceRootVolume (stricter than AWS, which accepts it for qualifying groups).
@@ -451,6 +457,23 @@ export class SimulatedAccount {
         }
         for (const [idx, end] of oldEnds) {
           const e = byId.get(r.instancesAtStart[idx]?.instanceId ?? '');
+          if (e && e.t.terminated === undefined) e.t.terminated = end;
+        }
+      }
+      // A managed node group's instances come and go with its updates (nodegroups.ts).
+      const ng = asg.nodegroup !== undefined ? this.state.nodegroups[asg.nodegroup] : undefined;
+      if (ng) {
+        const { launches, ends } = nodegroupLaunches(this.ctx, ng);
+        for (const l of launches) {
+          if (l.launchedAt > now) continue;
+          byId.set(l.instanceId, {
+            instanceId: l.instanceId, asgName: asg.name, imageId: l.cfg.imageId, ltId: l.cfg.ltId, versionNumber: l.cfg.versionNumber,
+            launchedAt: iso(l.launchedAt), bootedAt: iso(l.bootedAt), lifecycleState: '',
+            t: { launched: l.launchedAt, booted: l.bootedAt },
+          });
+        }
+        for (const [id, end] of ends) {
+          const e = byId.get(id);
           if (e && e.t.terminated === undefined) e.t.terminated = end;
         }
       }

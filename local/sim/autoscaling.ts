@@ -4,6 +4,7 @@ import { desiredMixedPolicy, renderMixedPolicy } from './mixed.js';
 import { ACTIVE, boundary, cancelEffective, evaluateRefresh, latestRefresh, type RefreshView } from './refresh.js';
 import { activeActions, globalTimeout, LAUNCHING, liveHooks, ROLLBACK_REASON, simulateHooked, TERMINATING, type ActionView } from './lifecycle.js';
 import { ssmValue } from './ssm.js';
+import { nodegroupView } from './nodegroups.js';
 import { renderSuspension } from './suspended.js';
 
 // Amazon EC2 Auto Scaling API Reference, DescribeAutoScalingGroups / DescribeInstanceRefreshes: MaxRecords
@@ -37,6 +38,12 @@ export interface AsgView {
 }
 
 export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
+  // A managed node group's ASG: EKS moves it (nodegroups.ts; "Understand each phase of node updates"), not a refresh.
+  const ng = asg.nodegroup !== undefined ? ctx.state.nodegroups[asg.nodegroup] : undefined;
+  if (ng) {
+    const v = nodegroupView(ctx, ng, now);
+    return { asg, target: v.asgTarget, instances: v.instances };
+  }
   // A group shows its refresh's progress: Amazon EC2 Auto Scaling User Guide, "How an instance refresh works in an
   // Auto Scaling group" (old instances are replaced batch by batch; the group's configuration changes only at the end).
   const r = latestRefresh(ctx, asg.name);
@@ -60,7 +67,9 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     ...(v.mixedPolicy ? { MixedInstancesPolicy: renderMixedPolicy(v.mixedPolicy, spec) } : { LaunchTemplate: spec }),
     MinSize: a.minSize,
     MaxSize: a.maxSize,
-    DesiredCapacity: a.desired,
+    // "Understand each phase of node updates" › Scale up / Scale down phases: EKS raises the desired size by the batch it
+    // launches and lowers it as the old instances go (a managed node group's instances are counted as they are).
+    DesiredCapacity: a.nodegroup !== undefined ? Math.max(a.desired, v.instances.length) : a.desired,
     // Fixed values, API Reference "AutoScalingGroup" data type: DefaultCooldown default 300 s; HealthCheckType EC2 (the
     // default); HealthCheckGracePeriod 300 (the console default). Not derived from the scenario: knowingly simplified.
     DefaultCooldown: 300,

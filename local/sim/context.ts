@@ -69,6 +69,8 @@ export interface AsgRec {
   warmPool?: boolean;
   createdTime: number;
   instances: InstanceRec[];
+  /** `<cluster>/<nodegroup>` when EKS made this group for a managed node group (nodegroups.ts drives its instances). */
+  nodegroup?: string;
   /** Lifecycle hooks put by PutLifecycleHook, append-only versions (a put or a delete at `from`); lifecycle.ts reads them. */
   hooks?: HookRec[];
 }
@@ -125,6 +127,32 @@ export interface RefreshRec {
   inputs?: LifecycleInputRec[];
   /** RollbackInstanceRefresh (hooked refreshes; timeline refreshes record it as `failure.at`). */
   rollbackRequestedAt?: number;
+}
+/** An accepted UpdateNodegroupVersion (the facts; nodegroups.ts replays the rest). */
+export interface NodegroupUpdateRec {
+  id: string;
+  start: number;
+  from: LtTarget;
+  to: LtTarget;
+  force: boolean;
+  /** The node group's instances when the update started. */
+  instancesAtStart: InstanceRec[];
+  /** A nodegroupUpdateFailure fault taken at the start. */
+  failure?: { errorCode: string; afterBatches: number };
+  clientRequestToken?: string;
+}
+export interface NodegroupRec {
+  cluster: string;
+  name: string;
+  arn: string;
+  asgName: string;
+  ltId: string;
+  /** The node group's launch template version (changes when an update succeeds). */
+  version: string;
+  amiType: string;
+  maxUnavailable: number;
+  createdAt: number;
+  updates: NodegroupUpdateRec[];
 }
 export interface FastLaunchRec {
   imageId: string;
@@ -196,6 +224,8 @@ export interface SimState {
   ssm: Record<string, { value: string; type: string; dataType: string; version: number; lastModified: number }>;
   launchTemplates: Record<string, LtRec>;
   asgs: Record<string, AsgRec>;
+  /** EKS managed node groups by `<cluster>/<name>`. */
+  nodegroups: Record<string, NodegroupRec>;
   refreshes: RefreshRec[];
   fastLaunch: Record<string, FastLaunchRec>;
   components: Record<string, ComponentRec>;

@@ -7,6 +7,7 @@ import { awsError, type Ctx, type Handlers, type Input } from './context.js';
 import { allAmis } from './ec2.js';
 import type { ClusterSpec, Fault, Fleet } from './fleet.js';
 import { KubernetesApi, SimulatedCluster, type AmiFacts, type RbacRule } from './kubernetes/index.js';
+import { managedNodeLabels, nodegroupHandlers, nodegroupAsgName, simulateNodegroup } from './nodegroups.js';
 
 /**
  * Amazon EKS in the simulated account: DescribeCluster, and each cluster's Kubernetes API
@@ -41,6 +42,8 @@ export interface EksClusterRec {
   /** Instances whose boot / termination the cluster has already seen. */
   booted: Set<string>;
   gone: Set<string>;
+  /** Managed node group drain rounds already applied (`<instance>@<at>`). */
+  drained: Set<string>;
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -104,6 +107,8 @@ export class EksClusters {
     private readonly history: () => InstanceFacts[],
   ) {
     for (const g of fleet.autoScalingGroups) if (g.cluster) this.clusterOfAsg.set(g.name, g.cluster);
+    // A managed node group's instances are nodes of its cluster; workloads may name the node group (its pods run on its ASG).
+    for (const g of fleet.managedNodeGroups) this.clusterOfAsg.set(nodegroupAsgName(g.cluster, g.name), g.cluster);
     const kubernetesFaults = faults.filter((f) => f.kind === 'nodesNeverReady' || f.kind === 'wrongWindowsBuild' || f.kind === 'evictionBlocked' || f.kind === 'overlappingPdb');
     const rules = fleet.clusters.length ? manifestRules() : [];
     const now = ctx.now();
@@ -112,7 +117,9 @@ export class EksClusters {
       const host = `${id.slice(0, 32).toUpperCase()}.gr7.${ctx.region}.eks.amazonaws.com`;
       // A PEM-shaped certificate (never parsed: the simulated endpoint answers before any TLS handshake).
       const body = Buffer.from(sha(`ca/${id}`).repeat(12), 'hex').toString('base64').replace(/(.{64})/g, '$1\n');
-      const cluster = new SimulatedCluster({ name: spec.name, region: ctx.region, now: () => ctx.now(), workloads: spec.workloads, faults: kubernetesFaults, ...(spec.timings ? { timings: spec.timings } : {}) });
+      const managed = new Map(fleet.managedNodeGroups.filter((g) => g.cluster === spec.name).map((g) => [g.name, nodegroupAsgName(g.cluster, g.name)]));
+      const workloads = spec.workloads.map((w) => ({ ...w, nodeGroup: managed.get(w.nodeGroup) ?? w.nodeGroup }));
+      const cluster = new SimulatedCluster({ name: spec.name, region: ctx.region, now: () => ctx.now(), workloads, faults: kubernetesFaults, ...(spec.timings ? { timings: spec.timings } : {}) });
       this.byName.set(spec.name, {
         spec,
         arn: `arn:aws:eks:${ctx.region}:${ctx.accountId}:cluster/${spec.name}`,
@@ -125,6 +132,7 @@ export class EksClusters {
         api: new KubernetesApi(cluster, spec.rbacApplied ? rules : []),
         booted: new Set(),
         gone: new Set(),
+        drained: new Set(),
       });
     }
   }
@@ -160,8 +168,22 @@ export class EksClusters {
       if (!rec.booted.has(h.instanceId) && h.bootedAt <= until && (h.terminatedAt === undefined || h.bootedAt < h.terminatedAt)) steps.push({ at: h.bootedAt, boot: true, h });
       if (!rec.gone.has(h.instanceId) && h.terminatedAt !== undefined && h.terminatedAt <= until) steps.push({ at: h.terminatedAt, boot: false, h });
     }
-    steps.sort((a, b) => a.at - b.at || Number(b.boot) - Number(a.boot));
-    for (const s of steps) {
+    // Managed node group updates drain their old nodes round by round (nodegroups.ts): the same rounds on this cluster.
+    const rounds: { at: number; instanceId: string }[] = [];
+    for (const ng of Object.values(this.ctx.state.nodegroups))
+      if (ng.cluster === rec.spec.name)
+        for (const tl of simulateNodegroup(this.ctx, ng)) for (const r of tl.drainRounds) if (r.at <= until && !rec.drained.has(`${r.instanceId}@${r.at}`)) rounds.push(r);
+    type Step = { at: number; boot: boolean; h: InstanceFacts } | { at: number; drain: string };
+    const all: Step[] = [...steps, ...rounds.map((r) => ({ at: r.at, drain: r.instanceId }))];
+    // At one moment: boots, then drain rounds, then terminations.
+    const rank = (s: Step) => ('drain' in s ? 1 : s.boot ? 0 : 2);
+    all.sort((a, b) => a.at - b.at || rank(a) - rank(b));
+    for (const s of all) {
+      if ('drain' in s) {
+        rec.drained.add(`${s.drain}@${s.at}`);
+        rec.cluster.drainRound(s.drain, s.at);
+        continue;
+      }
       if (s.boot) {
         rec.booted.add(s.h.instanceId);
         rec.cluster.registerNode(s.h.instanceId, this.facts(s.h, rec.spec), s.at);
@@ -189,7 +211,12 @@ export class EksClusters {
     const kubeletVersion = `v${minor}.${parseInt(digest.slice(0, 2), 16) % 10}-eks-${digest.slice(2, 9)}`;
     const lt = this.ctx.state.launchTemplates[h.ltId];
     const version = lt?.versions.find((v) => v.versionNumber === h.versionNumber);
-    return { amiId: h.imageId, asgName: h.asgName, windowsBuild, kubeletVersion, availabilityZone: this.zoneOf(h), ...kubeletArgsOf(version?.data.UserData) };
+    const args = kubeletArgsOf(version?.data.UserData);
+    // "Understand each phase of node updates" › Scale up phase: the labels EKS applies to a managed node group's nodes.
+    const ngKey = this.ctx.state.asgs[h.asgName]?.nodegroup;
+    const ng = ngKey !== undefined ? this.ctx.state.nodegroups[ngKey] : undefined;
+    if (ng) args.labels = { ...args.labels, ...managedNodeLabels(ng, h) };
+    return { amiId: h.imageId, asgName: h.asgName, windowsBuild, kubeletVersion, availabilityZone: this.zoneOf(h), ...args };
   }
 
   /** The AZ DescribeAutoScalingGroups shows for the instance (autoscaling.ts alternates a/b by position). */
@@ -202,6 +229,10 @@ export class EksClusters {
 
   handlers(): Handlers {
     return {
+      ...nodegroupHandlers(this.ctx, (name) => {
+        const rec = this.byName.get(name);
+        return rec ? { status: rec.spec.status } : undefined;
+      }),
       // Amazon EKS API Reference, DescribeCluster: name is required (1-100 characters); an unknown cluster is
       // ResourceNotFoundException (HTTP 404) "No cluster found for name: <name>.".
       DescribeCluster: (input: Input) => {

@@ -24,7 +24,11 @@ export const AmiSchema = z.strictObject({
 });
 
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
-  imageId: z.union([AmiId, SsmImageId]),
+  /**
+   * Absent only for a managed node group of an AWS AMI type (EKS User Guide, "Customize managed nodes with launch templates":
+   * with an amiType other than CUSTOM the launch template must not name an ImageId); a self-managed group needs one.
+   */
+  imageId: z.union([AmiId, SsmImageId]).optional(),
   rootVolumeOverride: z.boolean().default(false),
   /** Root volume size in the version's block device mapping (implies a root-volume override). */
   rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
@@ -111,6 +115,27 @@ export const ClusterSpecSchema = z.strictObject({
 
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 
+// Amazon EKS API Reference, CreateNodegroup: amiType (the Windows and Linux values of the AMIType enumeration); CUSTOM
+// when the launch template names its own AMI.
+export const AMI_TYPES = ['CUSTOM', 'WINDOWS_CORE_2019_x86_64', 'WINDOWS_FULL_2019_x86_64', 'WINDOWS_CORE_2022_x86_64', 'WINDOWS_FULL_2022_x86_64', 'WINDOWS_CORE_2025_x86_64', 'WINDOWS_FULL_2025_x86_64', 'AL2_x86_64', 'AL2023_x86_64_STANDARD', 'BOTTLEROCKET_x86_64'] as const;
+
+/** An EKS managed node group with a launch template (local/sim/nodegroups.ts). */
+export const ManagedNodeGroupSpecSchema = z.strictObject({
+  cluster: z.string().min(1),
+  // Amazon EKS API Reference, CreateNodegroup: nodegroupName 1-63 characters, letters, digits, - and _, starting with a letter or digit.
+  name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a node group name is 1-63 letters, digits, - and _, starting with a letter or digit'),
+  /** A launchTemplates[] name. */
+  launchTemplate: z.string().min(1),
+  /** The launch template version number the node group uses (1, or "1"). */
+  version: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/, 'a node group\'s launch template version is a number').transform(Number)]).default(1),
+  /** Absent: CUSTOM when the version has an ImageId, else the scenario must name an AWS AMI type. */
+  amiType: z.enum(AMI_TYPES).optional(),
+  instances: z.number().int().min(0).default(2),
+  // Amazon EKS API Reference, "NodegroupUpdateConfig": maxUnavailable 1-100 (default 1 in "Understand each phase of node updates").
+  maxUnavailable: z.number().int().min(1).max(100).default(1),
+});
+export type ManagedNodeGroupSpec = z.output<typeof ManagedNodeGroupSpecSchema>;
+
 export const ScenarioFleetSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).default('us-west-2'),
   accountId: z.string().regex(/^\d{12}$/).default('111122223333'),
@@ -119,6 +144,7 @@ export const ScenarioFleetSchema = z.strictObject({
   launchTemplates: z.array(LaunchTemplateSpecSchema).default([]),
   autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
   clusters: z.array(ClusterSpecSchema).default([]),
+  managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
 }).superRefine((f, ctx) => {
   // Cross references between clusters, groups and launch templates, each with the fix.
   const clusters = new Map(f.clusters.map((c) => [c.name, c]));
@@ -126,7 +152,9 @@ export const ScenarioFleetSchema = z.strictObject({
     if (f.clusters.findIndex((o) => o.name === c.name) !== i) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster ${c.name} is listed twice` });
     c.workloads.forEach((w, j) => {
       const asg = f.autoScalingGroups.find((g) => g.name === w.nodeGroup);
-      if (!asg) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: nodeGroup ${w.nodeGroup} is not an auto scaling group of the fleet` });
+      const managed = f.managedNodeGroups.find((g) => g.name === w.nodeGroup && g.cluster === c.name);
+      if (managed) return;
+      if (!asg) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: nodeGroup ${w.nodeGroup} is not an auto scaling group of the fleet (nor a managed node group of cluster ${c.name})` });
       else if (asg.cluster !== c.name)
         ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'nodeGroup'], message: `workload ${w.name}: auto scaling group ${w.nodeGroup} is not in cluster ${c.name} (give it cluster: ${c.name})` });
       if (c.workloads.findIndex((o) => o.name === w.name && o.namespace === w.namespace) !== j) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'workloads', j, 'name'], message: `workload ${w.namespace}/${w.name} is listed twice` });
@@ -135,6 +163,27 @@ export const ScenarioFleetSchema = z.strictObject({
   f.autoScalingGroups.forEach((g, i) => {
     if (g.cluster !== undefined && !clusters.has(g.cluster))
       ctx.addIssue({ code: 'custom', path: ['autoScalingGroups', i, 'cluster'], message: `auto scaling group ${g.name}: cluster ${g.cluster} is not in fleet.clusters` });
+  });
+  f.autoScalingGroups.forEach((g, i) => {
+    const lt = f.launchTemplates.find((l) => l.name === (g.launchTemplate ?? g.name));
+    const n = /^[1-9]\d*$/.test(g.version) ? Number(g.version) : g.version === '$Latest' ? lt?.versions.length : lt?.defaultVersion;
+    if (lt && n !== undefined && lt.versions[n - 1] && lt.versions[n - 1]?.imageId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['autoScalingGroups', i, 'version'], message: `auto scaling group ${g.name}: launch template ${lt.name} version ${n} has no imageId (only a managed node group of an AWS AMI type goes without)` });
+  });
+  // EKS User Guide, "Customize managed nodes with launch templates" and API Reference CreateNodegroup.
+  f.managedNodeGroups.forEach((g, i) => {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: ['managedNodeGroups', i, key], message: `managed node group ${g.name}: ${message}` });
+    if (!clusters.has(g.cluster)) issue('cluster', `cluster ${g.cluster} is not in fleet.clusters`);
+    if (f.managedNodeGroups.findIndex((o) => o.name === g.name && o.cluster === g.cluster) !== i) issue('name', `listed twice in cluster ${g.cluster}`);
+    const lt = f.launchTemplates.find((l) => l.name === g.launchTemplate);
+    if (!lt) return issue('launchTemplate', `launch template ${g.launchTemplate} is not in fleet.launchTemplates`);
+    const v = lt.versions[g.version - 1];
+    if (!v) return issue('version', `launch template ${lt.name} has no version ${g.version} (it has ${lt.versions.length})`);
+    const amiType = g.amiType ?? (v.imageId !== undefined ? 'CUSTOM' : undefined);
+    if (amiType === undefined) issue('amiType', `launch template ${lt.name} version ${g.version} has no imageId: give an AWS amiType (e.g. WINDOWS_CORE_2022_x86_64) or an imageId`);
+    else if (amiType === 'CUSTOM' && v.imageId === undefined) issue('amiType', `amiType CUSTOM needs an imageId in launch template ${lt.name} version ${g.version}`);
+    else if (amiType !== 'CUSTOM' && v.imageId !== undefined) issue('amiType', `amiType ${amiType} is an AWS AMI type: launch template ${lt.name} version ${g.version} must not have an imageId (use amiType CUSTOM)`);
+    if (v.imageId?.startsWith('resolve:ssm:')) issue('launchTemplate', `launch template ${lt.name} version ${g.version}: a managed node group's launch template needs an AMI id, not resolve:ssm:`);
   });
   f.launchTemplates.forEach((lt, i) =>
     lt.versions.forEach((v, j) => {
@@ -192,6 +241,18 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     times: z.number().int().positive().default(1),
     /** Let this many successful matching calls through first (e.g. 1 to spare the operator's own StartExecution). */
     skip: z.number().int().min(0).default(0),
+  }),
+  z.strictObject({
+    /**
+     * The managed node group's next UpdateNodegroupVersion ends Failed with this error after `afterBatches` batches
+     * (Amazon EKS API Reference, "ErrorDetail" errorCode; EKS User Guide, "Managed node group errors").
+     */
+    kind: z.literal('nodegroupUpdateFailure'),
+    nodegroup: z.string().min(1),
+    cluster: z.string().min(1).optional(),
+    error: z.enum(['PodEvictionFailure', 'NodeCreationFailure', 'AsgInstanceLaunchFailures', 'InstanceLimitExceeded', 'InsufficientFreeAddresses', 'AccessDenied', 'InternalFailure']).default('NodeCreationFailure'),
+    afterBatches: z.number().int().min(0).default(0),
+    times,
   }),
   // Kubernetes faults (local/sim/kubernetes/model.ts): nodesNeverReady, wrongWindowsBuild, evictionBlocked; every cluster sees them.
   ...KubernetesFaultSchema.options,

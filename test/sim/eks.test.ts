@@ -93,7 +93,7 @@ describe('simulated EKS: scenario', () => {
     fleet.autoScalingGroups.push({ name: 'ng-lost', cluster: 'staging', launchTemplate: 'ng-other' });
     expect(issues(fleet)).toEqual([
       'clusters.0.workloads.2.nodeGroup: workload api: auto scaling group ng-other is not in cluster prod-eks (give it cluster: prod-eks)',
-      'clusters.0.workloads.3.nodeGroup: workload batch: nodeGroup ng-gone is not an auto scaling group of the fleet',
+      'clusters.0.workloads.3.nodeGroup: workload batch: nodeGroup ng-gone is not an auto scaling group of the fleet (nor a managed node group of cluster prod-eks)',
       'autoScalingGroups.2.cluster: auto scaling group ng-lost: cluster staging is not in fleet.clusters',
     ]);
     expect(issues(eksFleet({ name: 'prod eks' }))).toContainEqual(expect.stringMatching(/^clusters\.0\.name: an EKS cluster name is 1-100 letters/));

@@ -216,6 +216,44 @@ export class SimulatedCluster {
     return this.faults.some((f) => f.kind === 'evictionBlocked' && f.pdb === pdbName(w));
   }
 
+  /**
+   * One round of an EKS managed node group drain of the node of `instanceId` at `at` (EKS User Guide, "Understand each
+   * phase of node updates" › Upgrade phase: the node is cordoned, its pods are evicted through the Eviction API, which
+   * honours PodDisruptionBudgets; DaemonSet pods stay, as with kubectl drain --ignore-daemonsets). Each pod goes through
+   * the same rules as CreateEviction (api.ts): several budgets or an overlapping one refuse, a blocked budget refuses, a
+   * Ready pod needs a disruption allowed. Returns whether the node has no evictable pod left (terminating ones count
+   * until their grace period is over); undefined when the node is not (or no longer) registered.
+   */
+  drainRound(instanceId: string, at: number): boolean | undefined {
+    this.settle(at);
+    const node = [...this.nodes.values()].find((n) => n.instanceId === instanceId);
+    if (!node) return undefined;
+    if (!node.unschedulable) {
+      node.unschedulable = true;
+      this.events.push({ at, kind: 'cordoned', node: node.name });
+    }
+    const pods = [...this.pods.values()].filter((p) => p.nodeName === node.name && p.kind !== 'DaemonSet');
+    for (const pod of pods) {
+      if (pod.deleteAt !== undefined) continue;
+      const budgets = this.budgetsOf(pod);
+      const ref = `${pod.namespace}/${pod.name}`;
+      const w = budgets[0];
+      const refused = (() => {
+        if (budgets.length > 1 || budgets.some((b) => this.overlapOf(b) !== undefined)) return true;
+        if (!w) return false;
+        const s = this.budget(w, at);
+        return this.isBlocked(w) ? true : this.podReady(pod, at) ? s.allowed < 1 : s.healthy < s.desired;
+      })();
+      if (refused) {
+        this.events.push({ at, kind: 'evictionRefused', pod: ref, node: node.name, ...(w ? { pdb: pdbName(w) } : {}) });
+        continue;
+      }
+      this.events.push({ at, kind: 'evicted', pod: ref, node: node.name, ...(w ? { pdb: pdbName(w) } : {}) });
+      this.beginTermination(pod, at);
+    }
+    return pods.length === 0;
+  }
+
   /** Pods deleted without going through the Eviction API (DaemonSet pods excepted): the drain's failures. */
   deletedWithoutEviction(): string[] {
     return this.events.flatMap((e) => (e.kind === 'podDeleted' && e.withoutEviction ? [e.pod] : []));
