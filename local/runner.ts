@@ -2,6 +2,7 @@ import './polyfill.js';
 import './map-fail-fast.js';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
@@ -14,12 +15,14 @@ import type { SimulatedAccount } from './sim/account.js';
 
 /**
  * Runs statemachines/*.asl.json with aws-local-stepfunctions: each Task goes, by its
- * Resource, to the real Lambda handler, to the simulated SNS (sns:publish), or to a
- * nested local execution (states:startExecution.sync:2). Nothing in lib/ knows.
+ * Resource, to the real Lambda handler, to the simulated SNS (sns:publish), to the
+ * simulated SSM (aws-sdk:ssm:*), or to a nested local execution
+ * (states:startExecution.sync:2). Nothing in lib/ knows.
  */
 const ROOT = resolve(import.meta.dirname, '..');
 const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 const START_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+const SDK_SSM = 'arn:aws:states:::aws-sdk:ssm:';
 /** Step Functions' limit on a state's input or output, and on an execution's input. */
 const STATE_DATA_LIMIT = 262_144;
 
@@ -38,6 +41,7 @@ export interface StackNames {
 export function stackArns(s: StackNames) {
   const prefix = `eks-windows-patch-${s.stage}`;
   return {
+    stage: s.stage,
     lambda: (key: string) => `arn:aws:lambda:${s.region}:${s.accountId}:function:${prefix}-${key}`,
     stateMachine: (key: string) => `arn:aws:states:${s.region}:${s.accountId}:stateMachine:${prefix}-${key}`,
     topic: `arn:aws:sns:${s.region}:${s.accountId}:${prefix}-admins`,
@@ -61,8 +65,12 @@ export function functionHandlers(): Record<string, string> {
   return Object.fromEntries(Object.entries(doc.functions).map(([key, f]) => [key, f.handler]));
 }
 
-/** Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]} and {"Ref": X} with the ARNs they stand for. */
+/**
+ * Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]} and {"Ref": X} with the ARNs they stand for, and the framework's
+ * ${sls:stage} (Serverless resolves variables in files loaded with ${file(...)}) with the stage.
+ */
 function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): unknown {
+  if (typeof value === 'string') return value.replaceAll('${sls:stage}', arns.stage);
   if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, arns));
   if (!value || typeof value !== 'object') return value;
   const o = value as Record<string, unknown>;
@@ -128,6 +136,29 @@ async function integration<T>(service: 'SNS' | 'StepFunctions', call: () => Prom
     const modeled = MODELED[service]?.[e.name] ?? (/Exception$/.test(e.name) && !/^Throttl/.test(e.name) ? e.name : GENERIC[service]);
     const wrapped = new Error(e.message);
     wrapped.name = `${service}.${modeled}`;
+    throw wrapped;
+  }
+}
+
+/**
+ * Step Functions Developer Guide, "Learning to use AWS service SDK integrations in Step Functions": parameters are
+ * PascalCase (as the API's own), and a failed call's Error is `ServiceName.ErrorName`, both PascalCase, the error name
+ * always with the Exception suffix even where the service's API Reference leaves it off (S3.BucketAlreadyExistsException):
+ * SSM's ParameterNotFound is `Ssm.ParameterNotFoundException`. The result is the API's response as JSON.
+ */
+const SSM_ACTIONS: Record<string, (ssm: SSMClient, p: never) => Promise<{ $metadata?: unknown }>> = {
+  getParameter: (ssm, p) => ssm.send(new GetParameterCommand(p)),
+  putParameter: (ssm, p) => ssm.send(new PutParameterCommand(p)),
+  deleteParameter: (ssm, p) => ssm.send(new DeleteParameterCommand(p)),
+};
+async function sdkIntegration(service: string, call: () => Promise<{ $metadata?: unknown }>): Promise<Json> {
+  try {
+    const { $metadata: _, ...out } = await call();
+    return JSON.parse(JSON.stringify(out)) as Json;
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const wrapped = new Error(e.message);
+    wrapped.name = `${service}.${e.name.endsWith('Exception') ? e.name : `${e.name}Exception`}`;
     throw wrapped;
   }
 }
@@ -370,6 +401,11 @@ export class LocalStepFunctions {
         if (child.status !== 'SUCCEEDED') throw new ChildExecutionFailed(JSON.stringify({ ...described, Error: child.error?.Error, Cause: child.error?.Cause }));
         return described as Json;
       };
+    if (resource.startsWith(SDK_SSM)) {
+      const call = SSM_ACTIONS[resource.slice(SDK_SSM.length)];
+      if (!call) throw new Error(`the local runner does not route Task resource ${resource}`);
+      return (params) => sdkIntegration('Ssm', () => call(new SSMClient({ region: this.names.region }), params as never));
+    }
     if (resource.startsWith('arn:aws:lambda:')) return (input) => this.invokeArn(resource, input) as Promise<Json>;
     throw new Error(`the local runner does not route Task resource ${resource}`);
   }

@@ -6,6 +6,7 @@ import { activeRefreshes, versionsInUse, type ActiveRefresh } from '../rollout/s
 import { isRetryable } from '../aws/retry.js';
 import type { PipelineConfig } from '../config.js';
 import { runVariants, type RunScope } from './run-variants.js';
+import { imageParameterLine, type ImageParameterState } from './image-parameter.js';
 import { causeText, DEADLINE_PASSED, NO_CANARY_RAN, waveFailure, type CaughtError } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
@@ -133,6 +134,8 @@ export function runFailure(state: RunState, executionName: string, region: strin
 export interface VariantState extends VariantRun {
   image?: { ready: boolean; amiId: string | null };
   fastLaunch?: { ready: boolean };
+  /** Present once the rollout began (the parameter was read before it): see image-parameter.ts. */
+  imageParameter?: ImageParameterState;
   error: CaughtError;
 }
 
@@ -164,6 +167,9 @@ export async function describeVariantFailure(state: VariantState, executionArn: 
     if (!isRetryable(error)) throw error;
     unreadable = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
-  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId: state.image?.amiId ?? null, checkedWaves, versionsNow, refreshingNow, notes, ...(unreadable && { unreadable }) });
+  const amiId = state.image?.amiId ?? null;
+  const parameterLine = imageParameterLine(state.imageParameter, amiId);
+  const allNotes = [...notes, ...(parameterLine ? [parameterLine] : [])];
+  const notice = variantFailureNotice({ ...state, executionArn, region, stage, amiId, checkedWaves, versionsNow, refreshingNow, notes: allNotes, ...(unreadable && { unreadable }) });
   return { notice, cause: `${stage} failed: ${failedWave ? notice.subject : causeText(state.error)}` };
 }

@@ -582,6 +582,12 @@ export class SimulatedAccount {
     });
   }
 
+  /** A Parameter Store parameter as it stands now (value, data type, version), or undefined. */
+  parameter(name: string): { value: string; dataType: string; version: number } | undefined {
+    const p = this.state.ssm[name];
+    return p && { value: p.value, dataType: p.dataType, version: p.version };
+  }
+
   get executions(): { executionArn: string; stateMachineArn: string; name: string; input: string; status: string; startDate: string; stopDate?: string; output?: string }[] {
     return this.state.executions.map((e) => ({
       executionArn: e.executionArn,

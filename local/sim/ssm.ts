@@ -1,3 +1,4 @@
+import { allAmis } from './ec2.js';
 import { awsError, required, type Ctx, type Handlers, type Input } from './context.js';
 
 function render(ctx: Ctx, name: string): Record<string, unknown> | undefined {
@@ -16,6 +17,19 @@ function render(ctx: Ctx, name: string): Record<string, unknown> | undefined {
     ARN: `arn:aws:ssm:${ctx.region}:${owner}:parameter${name.startsWith('/') ? '' : '/'}${name}`,
     DataType: p.dataType,
   };
+}
+
+/**
+ * SSM User Guide, "Using native parameter support in Parameter Store for Amazon Machine Image IDs" and SSM API Reference,
+ * PutParameter, DataType: with aws:ec2:image the value must be an AMI id (ami- and hex digits) of an image available to
+ * the account. AWS validates asynchronously: PutParameter answers 200 and an invalid value is then silently not stored.
+ * The stricter reading refuses at once with ValidationException (the error PutParameter documents for an invalid
+ * request), so a rehearsal can never believe it moved a parameter that AWS would have left where it was.
+ */
+function validateImageId(ctx: Ctx, name: string, value: string): void {
+  if (!/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(value)) throw awsError('ValidationException', `Parameter ${name}: ${value} is not an AMI id (ami- and 8 or 17 hex digits).`);
+  // What EC2 would describe to the account now (the fleet's images and built AMIs once AVAILABLE): SSM asks EC2.
+  if (!allAmis(ctx).has(value)) throw awsError('ValidationException', `Parameter ${name}: the image ${value} is not available in this account.`);
 }
 
 export function ssmValue(ctx: Ctx, name: string): string | undefined {
@@ -50,18 +64,30 @@ export function ssmHandlers(ctx: Ctx): Handlers {
       if (value.length > 4096) throw awsError('ValidationException', 'Standard parameters hold at most 4 KB.');
       const old = ctx.state.ssm[name];
       // SSM API Reference, PutParameter: an existing name without Overwrite is ParameterAlreadyExists; "You can't use tags
-      // with Overwrite" (ValidationException). DataType aws:ec2:image is not validated (knowingly simplified).
+      // with Overwrite" (ValidationException).
       if (old && input.Overwrite !== true) throw awsError('ParameterAlreadyExists', `The parameter ${name} already exists.`);
       if (old && input.Tags !== undefined) throw awsError('ValidationException', 'Tags cannot be used with Overwrite.');
+      const dataType = typeof input.DataType === 'string' ? input.DataType : (old?.dataType ?? 'text');
+      // SSM User Guide, "Parameter data types in Parameter Store": "You can't change a parameter to or from" aws:ec2:image.
+      if (old && old.dataType !== dataType && (old.dataType === 'aws:ec2:image' || dataType === 'aws:ec2:image'))
+        throw awsError('ValidationException', `The data type of ${name} cannot change from ${old.dataType} to ${dataType}.`);
+      if (dataType === 'aws:ec2:image') validateImageId(ctx, name, value);
       const version = (old?.version ?? 0) + 1;
       ctx.state.ssm[name] = {
         value,
         type: typeof input.Type === 'string' ? input.Type : (old?.type ?? 'String'),
-        dataType: typeof input.DataType === 'string' ? input.DataType : (old?.dataType ?? 'text'),
+        dataType,
         version,
         lastModified: ctx.now(),
       };
       return { Version: version, Tier: 'Standard' };
+    },
+    DeleteParameter(input: Input) {
+      const name = required(input, 'Name', 'ValidationException');
+      // SSM API Reference, DeleteParameter: an unknown name is ParameterNotFound; the parameter and all its versions go.
+      if (!ctx.state.ssm[name]) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
+      delete ctx.state.ssm[name];
+      return {};
     },
   };
 }

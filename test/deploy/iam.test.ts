@@ -30,6 +30,8 @@ const event = (file: string): unknown => JSON.parse(readFileSync(`events/${file}
 
 let template: Template;
 const called = new Map<string, Set<string>>();
+/** The state machines' own AWS SDK integration calls (aws-sdk:ssm tasks): action and parameter name. */
+const stateMachineCalls: { action: string; name: string }[] = [];
 
 const handlerFiles = functionHandlers();
 function connectsThroughDescribeCluster(fn: string): boolean {
@@ -40,6 +42,7 @@ function connectsThroughDescribeCluster(fn: string): boolean {
 function record(report: RehearsalReport) {
   for (const c of report.calls) {
     // EventBridge starts the lifecycle executions with its rule target's role, not a function's.
+    if (c.fn === 'states' && c.service === 'SSM') stateMachineCalls.push({ action: `ssm:${c.operation}`, name: String((c.input as { Name?: unknown }).Name) });
     if (c.fn === 'states' || c.fn === 'operator' || c.fn === 'eventbridge') continue;
     const set = called.get(c.fn) ?? new Set<string>();
     called.set(c.fn, set);
@@ -155,5 +158,32 @@ describe('each function role', () => {
     expect([...called.keys()].sort()).toEqual(
       ['buildImage', 'checkFastLaunch', 'checkImage', 'checkNewNode', 'checkWave', 'drainOldNode', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
     );
+  });
+});
+
+describe('the patch-variant state machine role', () => {
+  type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+  const statements = (): Statement[] => {
+    const sm = template.Resources.PatchVariantStateMachine as Resource;
+    const roleId = (sm.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = template.Resources[roleId] as Resource;
+    return (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+  };
+
+  it("grants exactly the Parameter Store actions its aws-sdk:ssm tasks call, on the variants' image_id parameters only", () => {
+    const ssm = statements().filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:')));
+    expect(ssm).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/eks-windows-patch/ci/*/image_id' }],
+      },
+    ]);
+    expect([...new Set(stateMachineCalls.map((c) => c.action))].sort()).toEqual(['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter']);
+    for (const c of stateMachineCalls) expect(c.name, c.action).toMatch(/^\/eks-windows-patch\/rehearsal\/[^/]+\/image_id$/);
+  });
+
+  it('grants ec2:DescribeImages, which SSM requires of whoever writes an aws:ec2:image parameter', () => {
+    expect(statements()).toContainEqual({ Effect: 'Allow', Action: ['ec2:DescribeImages'], Resource: '*' });
   });
 });
