@@ -10,7 +10,7 @@ import type { Stage } from '../stages.js';
 export interface NodeGroupPlan {
   asgName: string;
   /** Present: an EKS managed node group, updated through EKS (UpdateNodegroupVersion), never refreshed directly. */
-  managed?: { cluster: string; nodegroup: string };
+  managed?: ManagedNodeGroupRef;
   launchTemplateId: string;
   /** The explicit version number the ASG uses today (resolved from $Latest/$Default when allowed). */
   version: string;
@@ -22,8 +22,6 @@ export interface NodeGroupPlan {
    * (its cluster is `managed.cluster`).
    */
   kubernetes?: NodeGroupKubernetes;
-  /** An EKS managed node group (asgName is then its own ASG): EKS replaces and drains its nodes (UpdateNodegroupVersion). */
-  managed?: ManagedNodeGroupRef;
 }
 
 export interface ManagedNodeGroupRef {
