@@ -144,13 +144,19 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         // The timeline names the instance of a lifecycle decision (the call carries only the action's token).
         const described = rec.operation === 'CompleteLifecycleAction' ? { ...input, InstanceId: account.lifecycleActions().find((a) => a.token === input.LifecycleActionToken)?.instanceId } : input;
         const change = rec.error ? undefined : changeEntry(rec.operation, described);
-        if (change && rec.operation !== 'Publish') note({ kind: 'change', execution, ...change, nodeGroup: change.nodeGroup || groupsOf.get(String(input.LaunchTemplateId)) || '' });
+        const group = change?.nodeGroup || groupsOf.get(String(input.LaunchTemplateId)) || (input.nodegroupName ? `${String(input.clusterName)}/${String(input.nodegroupName)}` : '');
+        if (change && rec.operation !== 'Publish') note({ kind: 'change', execution, ...change, nodeGroup: group });
       },
     });
     const groupsOf = new Map<string, string>();
     for (const g of scenario.fleet.autoScalingGroups) {
       const lt = account.asg(g.name).launchTemplateId;
       groupsOf.set(lt, groupsOf.has(lt) ? `${groupsOf.get(lt)}, ${g.name}` : g.name);
+    }
+    for (const g of scenario.fleet.managedNodeGroups) {
+      const out = (await account.call('EC2', 'DescribeLaunchTemplates', { LaunchTemplateNames: [g.launchTemplate] })) as { LaunchTemplates: { LaunchTemplateId: string }[] };
+      const lt = out.LaunchTemplates[0]?.LaunchTemplateId ?? '';
+      groupsOf.set(lt, `${g.cluster}/${g.name}`);
     }
     const fastLaunchTemplate = (await account.call('EC2', 'DescribeLaunchTemplates', { LaunchTemplateNames: [runner.arns.fastLaunchTemplateName] })) as {
       LaunchTemplates: { LaunchTemplateId: string }[];
@@ -162,7 +168,8 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
     try {
       await runner.loadHandlers();
       const before = account.snapshot();
-      const instancesBefore = new Set(scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId)));
+      // Every group of the account: the scenario's ASGs and the managed node groups' own.
+      const instancesBefore = new Set(account.asgNames().flatMap((g) => account.instances(g).map((i) => i.instanceId)));
       const startedAt = new Date().toISOString();
       const name = scenario.executionName ?? executionName('rehearsal', scenario.start.slice(0, 10));
       await clock.drive(
@@ -181,7 +188,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         endedAt = Date.now();
       });
       const run = runner.executions.find((e) => e.stateMachine.endsWith('patch-run')) as ExecutionRecord;
-      const instancesAfter = scenario.fleet.autoScalingGroups.flatMap((g) => account.instances(g.name).map((i) => i.instanceId));
+      const instancesAfter = account.asgNames().flatMap((g) => account.instances(g).map((i) => i.instanceId));
       return {
         status: run?.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
         run,

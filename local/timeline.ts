@@ -48,6 +48,8 @@ const CHANGES: Record<string, (i: Input) => { nodeGroup?: string; text: string }
     const parts = str(i.path).split('/');
     return { text: `pod ${parts[4] ?? '?'}/${parts[6] ?? '?'} evicted` };
   },
+  UpdateNodegroupVersion: (i) => ({ text: `managed node group ${str(i.clusterName)}/${str(i.nodegroupName)}: EKS update to launch template version ${str((i.launchTemplate as Input | undefined)?.version)}${i.force === true ? ' (force)' : ''}` }),
+  DeleteParameter: (i) => ({ text: `deleted ${str(i.Name)}` }),
   PutParameter: (i) => ({ text: `recorded ${str(i.Name)} = ${str(i.Value)}` }),
   StartExecution: (i) => ({ text: `execution ${str(i.name)} started` }),
 };

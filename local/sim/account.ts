@@ -536,6 +536,11 @@ export class SimulatedAccount {
     return JSON.parse(JSON.stringify(this.state)) as unknown;
   }
 
+  /** Every Auto Scaling group of the account (the scenario's and the managed node groups' own). */
+  asgNames(): string[] {
+    return Object.keys(this.state.asgs).sort();
+  }
+
   instances(asgName: string): { instanceId: string; imageId: string; launchTemplateVersion: string }[] {
     return asgView(this.ctx, requireAsg(this.ctx, asgName)).instances.map((i) => ({ instanceId: i.instanceId, imageId: i.imageId, launchTemplateVersion: i.version }));
   }
