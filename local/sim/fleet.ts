@@ -245,7 +245,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     /**
      * The managed node group's next UpdateNodegroupVersion ends Failed with this error after `afterBatches` batches
-     * (Amazon EKS API Reference, "ErrorDetail" errorCode; EKS User Guide, "Managed node group errors").
+     * (Amazon EKS API Reference, "ErrorDetail" errorCode and the "Issue" codes).
      */
     kind: z.literal('nodegroupUpdateFailure'),
     nodegroup: z.string().min(1),

@@ -256,7 +256,8 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
 
 /** A nodegroupUpdateFailure fault at the start of a batch: nothing of that batch is launched (knowingly simplified). */
 function injectedFailure(ng: NodegroupRec, code: string, t: number, launchMs: number, fail: (at: number, code: string, message: string, ids: string[]) => void): void {
-  // EKS User Guide, "Managed node group errors" (the codes and their wording).
+  // Amazon EKS API Reference, "Issue" (NodegroupIssueCode: AccessDenied, AsgInstanceLaunchFailures, NodeCreationFailure,
+  // InstanceLimitExceeded, InsufficientFreeAddresses, InternalFailure, …) and "ErrorDetail"; the messages are ours, shaped on those descriptions.
   const messages: Record<string, [number, string, string[]]> = {
     PodEvictionFailure: [t + launchMs + DRAIN_TIMEOUT_MS, `Reached max retries while trying to evict pods from nodes in node group ${ng.name}`, [ng.name]],
     NodeCreationFailure: [t + launchMs + READY_TIMEOUT_MS, 'Instances failed to join the kubernetes cluster', [ng.asgName]],
