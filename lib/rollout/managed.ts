@@ -52,13 +52,15 @@ export async function pollNodegroupUpdate(g: GroupProgress, m: ManagedNodeGroupR
   if (status === 'Successful') return { ...g, state: 'patched', status, percent: 100, reason: null };
   if (status !== 'Failed' && status !== 'Cancelled') return { ...g, status, reason: null };
   const errors = (update.errors ?? []).map((e) => `${e.errorCode ?? 'Error'}: ${e.errorMessage ?? ''}`.trim()).join('; ') || 'no error given';
-  const reason = `EKS update ${g.refreshId} ${status}: ${errors}`;
-  logger.error(reason, { asgName: g.asgName });
-  if (!rollout.rollBackManagedNodeGroups) return { ...g, state: 'failed', status, reason: `${reason}; not rolled back (rollout.rollBackManagedNodeGroups: false)` };
+  const reason = `EKS update ${status}: ${errors}`;
+  logger.error(`EKS update ${g.refreshId} ${status}: ${errors}`, { asgName: g.asgName });
+  // What happens next comes first: failure reports shorten reasons from the end.
+  if (!rollout.rollBackManagedNodeGroups) return { ...g, state: 'failed', status, reason: `not updated back (rollout.rollBackManagedNodeGroups: false); ${reason}` };
   try {
     const back = await updateNodegroupVersion(m.cluster, m.nodegroup, { id: g.launchTemplateId, version: g.fromVersion }, rollout.forceManagedNodeGroupUpdates);
-    return { ...g, state: 'failed', status, reason: `${reason}; EKS has no rollback: update ${back.id} back to launch template version ${g.fromVersion} started` };
+    logger.warn(`EKS update ${back.id} started back to launch template version ${g.fromVersion}`, { asgName: g.asgName });
+    return { ...g, state: 'failed', status, reason: `update back to launch template version ${g.fromVersion} started (EKS has no rollback); ${reason}` };
   } catch (error) {
-    return { ...g, state: 'failed', status, reason: `${reason}; the update back to version ${g.fromVersion} could not be started (${error instanceof Error ? error.message : String(error)}): update the node group by hand` };
+    return { ...g, state: 'failed', status, reason: `the update back to version ${g.fromVersion} could not be started (${error instanceof Error ? error.message : String(error)}): update the node group by hand; ${reason}` };
   }
 }
