@@ -18,6 +18,8 @@ const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'a
 const COMPANIONS: Record<string, string[]> = {
   // Auto Scaling checks that the caller may launch from the template: RunInstances, its tag specifications, its instance profile.
   'autoscaling:StartInstanceRefresh': ['ec2:RunInstances', 'ec2:CreateTags', 'iam:PassRole'],
+  // EKS checks that the caller may describe the launch template version it is given (UpdateNodegroupVersion).
+  'eks:UpdateNodegroupVersion': ['ec2:DescribeLaunchTemplateVersions'],
   // The service-linked roles are created on first use.
   'imagebuilder:CreateImage': ['iam:CreateServiceLinkedRole'],
   'ec2:EnableFastLaunch': ['iam:CreateServiceLinkedRole'],
@@ -115,7 +117,7 @@ beforeAll(async () => {
   managed.config.variants[0]?.nodeGroups.push({ managedNodeGroup: 'win-mng', cluster: 'prod', canary: false });
   record(await rehearse(managed));
   // Clusters the account has: readiness gate and drain (checkNewNode, drainOldNode), our lifecycle hooks written and removed.
-  for (const file of ['kubernetes-pdb.yml', 'kubernetes-never-ready.yml', 'kubernetes-eviction-blocked.yml']) record(await rehearse(loadScenario(`local/scenarios/${file}`)));
+  for (const file of ['kubernetes-pdb.yml', 'kubernetes-never-ready.yml', 'kubernetes-eviction-blocked.yml', 'managed-node-groups.yml', 'managed-update-failure.yml']) record(await rehearse(loadScenario(`local/scenarios/${file}`)));
   // Someone else's refresh on a clustered group: our hooks go on, the start is refused (InstanceRefreshInProgress)
   // and the hooks come off again; a later check of the wave puts them back on and starts the refresh.
   const busy = loadScenario('local/scenarios/kubernetes-pdb.yml');
