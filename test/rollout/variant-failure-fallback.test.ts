@@ -18,6 +18,13 @@ async function runWithFailingReport() {
     UpdateLaunchTemplates: async () => {
       throw lambdaError('LaunchTemplateError', 'ASG ng-a was not found any more');
     },
+    // The AMI parameter does not exist yet (Step Functions' name for SSM's ParameterNotFound).
+    ReadCurrentImageParameter: async () => {
+      throw Object.assign(new Error('Parameter not found'), { name: 'Ssm.ParameterNotFoundException' });
+    },
+    ReadImageParameterAfterFailure: async () => {
+      throw Object.assign(new Error('Parameter not found'), { name: 'Ssm.ParameterNotFoundException' });
+    },
     ReportVariantFailure: async () => {
       throw lambdaError('SyntaxError', 'Unterminated string in JSON at position 32768');
     },
