@@ -40,8 +40,8 @@ describe('a dry-run', () => {
     const message = notice?.message ?? '';
     expect(message).toContain('Nothing was changed');
     expect(message).toContain('source AMI now: ami-0a2022c0000000001 (last built from: never built)');
-    expect(message).toMatch(/wave 1 \(canary\): 1 node group\(s\)\n {4}eks-win2022-canary: launch template lt-\w+ version 1 -> 2 \(new\), now on ami-0b2022c0000000001/);
-    expect(message).toMatch(/wave 2: 2 node group\(s\)\n {4}eks-win2022-apps-a: launch template lt-\w+ version 2 -> 3 \(new\)/);
+    expect(message).toMatch(/wave 1 \(canary\): 1 node group\(s\)\n {4}asg eks-win2022-canary: launch template lt-\w+ version 1 -> 2 \(new\), now on ami-0b2022c0000000001/);
+    expect(message).toMatch(/wave 2: 2 node group\(s\)\n {4}asg eks-win2022-apps-a: launch template lt-\w+ version 2 -> 3 \(new\)/);
     expect(message).toMatch(/Warnings:\n(?: {2}- .*\n)* {2}- win2019-core-131: .*eks-win2019-legacy/);
     expect(message).toContain('- win2022-core-131: no EKS cluster known for 3 node group(s) (eks-win2022-canary, eks-win2022-apps-a, eks-win2022-apps-b): planned without readiness gate and drain');
   });
@@ -56,7 +56,7 @@ describe('a dry-run', () => {
     expect(plan.dryRun).toBe(true);
     expect(plan.variants.map((v) => v.id)).toEqual(['win2019-core-131']);
     expect(plan.variants[0]?.waves.map((w) => w.map((g) => `${g.asgName}@${g.version}`))).toEqual([['eks-win2019-canary@1'], ['eks-win2019-legacy@1']]);
-    expect(plan.notice.message).toMatch(/eks-win2019-legacy: launch template lt-\w+ version 1 -> 2 \(new\)/);
+    expect(plan.notice.message).toMatch(/asg eks-win2019-legacy: launch template lt-\w+ version 1 -> 2 \(new\)/);
     expect(plan.notice.message).toBe(report.notifications[0]?.message);
   });
 });

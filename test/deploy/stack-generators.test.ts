@@ -37,4 +37,17 @@ describe('the stack resources made from the config', () => {
     const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { kubernetesVpc: unknown };
     expect(ci.kubernetesVpc).toBeNull();
   });
+
+  it('lets the plan describe exactly the configured managed node groups, and adds no ASG or cluster ARN for them', async () => {
+    const config = (await generators.config?.(withConfig('managed.config.yml'))) as Record<'eksNodegroupArns' | 'groupArns' | 'eksClusterArns', { 'Fn::Sub': string }[]>;
+    expect(config.eksNodegroupArns.map((a) => a['Fn::Sub'])).toEqual([
+      'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:nodegroup/batch-eks/win-batch/*',
+      'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:nodegroup/prod-eks/win-apps/*',
+    ]);
+    expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-canary']);
+    expect(config.eksClusterArns.map((a) => a['Fn::Sub'].split(':eks:')[1])).toEqual(['${AWS::Region}:${AWS::AccountId}:cluster/prod-eks']);
+    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { eksNodegroupArns: { 'Fn::Sub': string }[] };
+    // No managed node group: a node group no cluster can have, since IAM refuses a statement without resources.
+    expect(ci.eksNodegroupArns.map((a) => a['Fn::Sub'].split(':nodegroup/')[1])).toEqual(['-/-/*']);
+  });
 });

@@ -166,4 +166,12 @@ describe('managed node groups in the plan (DescribeNodegroup answered by the tes
 
     expect(text).toContain('managed node group prod/win-a is DELETING: EKS updates only an ACTIVE node group');
   });
+
+  it('plans a Karpenter-only variant (nodeGroups: []) with no waves and no canary warning', async () => {
+    const result = await plan(mixedScenario(), [], []);
+
+    expect(result.variants[0]?.waves).toEqual([]);
+    expect(result.warnings.join('\n')).not.toContain('no canary group');
+    expect(result.notice.message).toContain('no node groups (Karpenter-only or none configured): the AMI is built, no rollout');
+  });
 });
