@@ -63,7 +63,13 @@ function workloadLine(k: RehearsalSummary['kubernetes'][number]): string {
 if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 else {
   process.stdout.write(`\n${'-'.repeat(72)}\nResult: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`);
-  for (const v of summary.variants) process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.join(', ') || '-'}\n`);
+  for (const v of summary.variants) {
+    const label = (asg: string) => {
+      const g = v.nodeGroups.find((n) => n.asgName === asg);
+      return g?.kind === 'managed' ? `${g.name} (managed)` : asg;
+    };
+    process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.map(label).join(', ') || '-'}\n`);
+  }
   if (summary.kubernetes.length) process.stdout.write(`Workloads (${[...new Set(summary.kubernetes.map((k) => k.cluster))].join(', ')}):\n${summary.kubernetes.map(workloadLine).join('\n')}\n`);
   process.stdout.write(
     `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,

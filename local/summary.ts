@@ -1,5 +1,5 @@
 import type { VariantOutcome } from '../lib/notify/summary.js';
-import type { VariantPlan } from '../lib/plan/types.js';
+import { groupName, type VariantPlan } from '../lib/plan/types.js';
 import type { RehearsalReport } from './rehearsal.js';
 import { pdbName } from './sim/kubernetes/index.js';
 
@@ -7,7 +7,16 @@ import { pdbName } from './sim/kubernetes/index.js';
 export interface RehearsalSummary {
   status: 'SUCCEEDED' | 'FAILED';
   error: string | null;
-  variants: { variant: string; status: 'SUCCEEDED' | 'FAILED'; sourceAmi: string | null; amiId: string | null; patched: string[]; skipped: string[] }[];
+  variants: {
+    variant: string;
+    status: 'SUCCEEDED' | 'FAILED';
+    sourceAmi: string | null;
+    amiId: string | null;
+    patched: string[];
+    skipped: string[];
+    /** Each planned node group: its name (an ASG's, or cluster/nodegroup), kind, and own ASG. */
+    nodeGroups: { name: string; kind: 'asg' | 'managed'; asgName: string }[];
+  }[];
   nodeGroupsPatched: number;
   instancesReplaced: number;
   notifications: { t: string; subject: string; severity: string }[];
@@ -116,9 +125,10 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
     const plan = (JSON.parse(started?.input ?? '{}') as { variant?: VariantPlan }).variant;
     const groups = plan?.waves.flat() ?? [];
     const output = c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined;
+    const kinds = groups.map((g) => ({ name: groupName(g), kind: g.managed ? ('managed' as const) : ('asg' as const), asgName: g.asgName }));
     if (output) {
       const truly = new Set(onAmi(report, groups.length ? groups : output.patched.map((asgName) => ({ asgName })), output.amiId));
-      return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped };
+      return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped, nodeGroups: kinds };
     }
     const id = plan?.id ?? c.label;
     const amiId = plan?.amiId ?? builtAmi(report, id);
@@ -129,6 +139,7 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
       amiId,
       patched: onAmi(report, groups, amiId),
       skipped: [],
+      nodeGroups: kinds,
     };
   });
 }
