@@ -18,7 +18,8 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   const { parameterPrefix } = settings('parameterPrefix');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
-  if (releaseRolledOut(event.variant.stages, outcome)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
+  const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
+  if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
   return outcome;
 };

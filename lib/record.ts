@@ -16,7 +16,8 @@ export async function recordSuccessfulSource(parameterPrefix: string, variantId:
  * runs it (patched by this run or already current). A variant that patched no group (all
  * skipped, or none selected) records nothing, and the release is offered again.
  */
-export function releaseRolledOut(stages: { build: boolean; rollout: boolean }, outcome: { patched: string[]; current: string[] }): boolean {
+export function releaseRolledOut(stages: { build: boolean; rollout: boolean }, outcome: { patched: string[]; current: string[] }, karpenterOnly = false): boolean {
   if (!stages.build) return false;
-  return !stages.rollout || outcome.patched.length + outcome.current.length > 0;
+  // A variant with no node groups in config (Karpenter only) is rolled out when its AMI parameter moved.
+  return !stages.rollout || karpenterOnly || outcome.patched.length + outcome.current.length > 0;
 }

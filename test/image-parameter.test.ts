@@ -1,7 +1,7 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { RunPlan } from '../lib/plan/types.js';
-import { generateScenario, rehearse, type RehearsalReport } from './support/rehearse.js';
+import { generateScenario, loadScenario, rehearse, type RehearsalReport } from './support/rehearse.js';
 
 /**
  * Issue 11 item 2: each variant's AMI parameter, which Karpenter's EC2NodeClass (ssmParameter amiSelectorTerm)
@@ -105,5 +105,21 @@ describe("the state machine's Parameter Store calls", () => {
     expect(throttled.length).toBeGreaterThan(0);
     expect(parameterWrites(report).filter((c) => !c.error)).toHaveLength(1);
     expect(report.account.parameter(NAME)?.version).toBe(2);
+  });
+});
+
+describe('a Karpenter-only variant from config (nodeGroups: [])', () => {
+  it('builds the AMI, moves its parameter, touches no group, and records the release so it is not offered again', async () => {
+    const s = loadScenario('local/scenarios/kubernetes-pdb.yml');
+    (s.config.variants[0] as { nodeGroups: unknown[] }).nodeGroups = [];
+    const r = await rehearse(s, { logLevel: 'SILENT' });
+
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.calls.filter((c) => c.operation === 'StartInstanceRefresh' || c.operation === 'CreateLaunchTemplateVersion')).toEqual([]);
+    const put = r.calls.filter((c) => c.operation === 'PutParameter' && !c.error).map((c) => (c.input as { Name: string; Value: string }));
+    const amiId = put.find((p) => p.Name.endsWith('/win2022-core-131/image_id'))?.Value;
+    expect(amiId).toMatch(/^ami-/);
+    expect(amiId).not.toBe('ami-0b2022c0000000001');
+    expect(put.find((p) => p.Name.endsWith('/win2022-core-131/last-source-ami'))?.Value).toBe('ami-0a2022c0000000001');
   });
 });

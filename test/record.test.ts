@@ -17,4 +17,9 @@ describe('when a variant records its release as rolled out (item 10)', () => {
     expect(releaseRolledOut({ build: true, rollout: false }, { patched: [], current: [] })).toBe(true);
     expect(releaseRolledOut({ build: false, rollout: true }, { patched: ['ng-a'], current: [] })).toBe(false);
   });
+
+  it('records a Karpenter-only variant (no node groups in config) once its AMI parameter moved', () => {
+    expect(releaseRolledOut({ build: true, rollout: true }, { patched: [], current: [] }, true)).toBe(true);
+    expect(releaseRolledOut({ build: false, rollout: true }, { patched: [], current: [] }, true)).toBe(false);
+  });
 });
