@@ -191,7 +191,9 @@ export const KubernetesSchema = z
       .object({
         /** Absent: on for every group whose cluster is known (unless another drainer's termination hook is there). */
         enabled: z.boolean().optional(),
-        timeoutMinutes: z.number().int().min(1, 'give at least 1 minute').max(1440, 'at most 1440 (a day)').default(30),
+        // The drain hook's heartbeat is 300 s and Auto Scaling's global timeout is 100 heartbeats (500 min, API Reference
+        // "LifecycleHook" GlobalTimeout): past it the instance terminates mid-drain whatever the heartbeats say.
+        timeoutMinutes: z.number().int().min(1, 'give at least 1 minute').max(480, 'at most 480 (8 h): Auto Scaling ends a lifecycle action after 100 heartbeats of 300 s').default(30),
         /** rollback: stop the group's refresh and roll it back; terminate: terminate the instance anyway (its pods are killed). */
         onTimeout: z.enum(['rollback', 'terminate'], { message: 'use "rollback" (stop the refresh and roll back) or "terminate" (terminate anyway)' }).default('rollback'),
       })

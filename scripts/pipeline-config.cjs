@@ -13,13 +13,17 @@ async function load(resolveVariable) {
   return parseConfig(raw, file);
 }
 
-/** The EKS clusters the config names (variants' and node groups' `cluster:`). */
+/**
+ * The EKS clusters the config names for self-managed groups (the selector's `cluster:`, else the variant's): those
+ * the Lambdas talk to Kubernetes in. A managed node group's cluster is EKS's business (no access entry needed).
+ */
 function clustersOf(config) {
   const names = new Set();
-  for (const v of config.variants) {
-    if (v.cluster) names.add(v.cluster);
-    for (const g of v.nodeGroups) if (g.cluster) names.add(g.cluster);
-  }
+  for (const v of config.variants)
+    for (const g of v.nodeGroups) {
+      const cluster = g.cluster ?? v.cluster;
+      if (!g.managedNodeGroup && cluster) names.add(cluster);
+    }
   return [...names].sort();
 }
 
@@ -66,6 +70,14 @@ function eksClusterArns(config) {
  * IAM refuses a statement without resources, so the ARN of a node group no cluster can have ("-" is not a valid
  * first character of a node group name) stands in.
  */
+/** The clusters of the configured managed node groups. */
+function managedClusterArns(config) {
+  const names = new Set();
+  for (const v of config.variants) for (const g of v.nodeGroups) if (g.managedNodeGroup) names.add(g.cluster ?? v.cluster);
+  const list = names.size ? [...names].sort() : ['-'];
+  return list.map((n) => sub(`arn:\${AWS::Partition}:eks:\${AWS::Region}:\${AWS::AccountId}:cluster/${n}`));
+}
+
 function nodegroupArns(config) {
   const names = new Set();
   for (const v of config.variants) for (const g of v.nodeGroups) if (g.managedNodeGroup) names.add(`${g.cluster ?? v.cluster}/${g.managedNodeGroup}`);
@@ -86,6 +98,8 @@ module.exports.config = async ({ resolveVariable }) => {
     fastLaunchInstanceType: config.imageBuilder.instanceTypes[0],
     eksClusterArns: eksClusterArns(config),
     eksNodegroupArns: nodegroupArns(config),
+    // DescribeUpdate requires the cluster as a resource (nodegroup optional): Service Authorization Reference for EKS.
+    eksUpdateArns: [...nodegroupArns(config), ...managedClusterArns(config)],
   };
 };
 

@@ -165,7 +165,7 @@ describe('the kubernetes config', () => {
         expect.stringMatching(/^kubernetes\.drain\.enabled: /),
       ]),
     );
-    expect(problemsOf({ ...sample(), kubernetes: { drain: { timeoutMinutes: 1441 } } })).toEqual(['kubernetes.drain.timeoutMinutes: at most 1440 (a day) (got 1441)']);
+    expect(problemsOf({ ...sample(), kubernetes: { drain: { timeoutMinutes: 481 } } })).toEqual(['kubernetes.drain.timeoutMinutes: at most 480 (8 h): Auto Scaling ends a lifecycle action after 100 heartbeats of 300 s (got 481)']);
   });
 
   it('names bad VPC settings and unknown keys', () => {

@@ -21,8 +21,8 @@ export const describeNodegroup = (cluster: string, nodegroup: string): Promise<N
  * UpdateNodegroupVersion with a launch template version (EKS User Guide, "Update a managed node group"): EKS replaces
  * the nodes itself, drains them honouring PodDisruptionBudgets, and fails with PodEvictionFailure unless `force`.
  */
-export const updateNodegroupVersion = (clusterName: string, nodegroupName: string, launchTemplate: { id: string; version: string }, force: boolean) =>
-  withRetries(() => eks.send(new UpdateNodegroupVersionCommand({ clusterName, nodegroupName, launchTemplate, force })), { operation: 'UpdateNodegroupVersion' }).then((o) => o.update ?? {});
+export const updateNodegroupVersion = (clusterName: string, nodegroupName: string, launchTemplate: { id: string; version: string }, force: boolean, clientRequestToken: string) =>
+  withRetries(() => eks.send(new UpdateNodegroupVersionCommand({ clusterName, nodegroupName, launchTemplate, force, clientRequestToken })), { operation: 'UpdateNodegroupVersion' }).then((o) => o.update ?? {});
 
 /** DescribeUpdate: InProgress, Failed, Cancelled or Successful, with errors[] (errorCode, errorMessage, resourceIds). */
 export const describeUpdate = (name: string, nodegroupName: string, updateId: string) =>

@@ -15,6 +15,14 @@ import { encodeVerdict, verdictTagKey } from './metadata.js';
  * (Apart from hooks.ts, which the rollout uses: a bundle carries only the Auto Scaling commands it calls.)
  */
 
+/**
+ * A rollback that cannot happen: the refresh already ended (ActiveInstanceRefreshNotFound), or the group cannot roll
+ * back at all (IrreversibleInstanceRefresh: $Latest/$Default or an SSM ImageId, allowed with rollout.allowUnpinnedVersions).
+ * Either way the lifecycle action must still be completed.
+ */
+export const rollbackImpossible = (error: unknown): boolean =>
+  error instanceof Error && (error.name.startsWith('ActiveInstanceRefreshNotFound') || error.name.startsWith('IrreversibleInstanceRefresh'));
+
 export interface OwnRefresh {
   id: string;
   status: string;

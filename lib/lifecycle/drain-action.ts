@@ -2,7 +2,7 @@ import type { KubernetesClient } from '../kubernetes/client.js';
 import { drainStep, startDrain, type DrainProgress, type DrainStepResult } from '../kubernetes/drain.js';
 import { logger } from '../logger.js';
 import type { ActionStep, LifecycleEvent } from './event.js';
-import { completeAction, heartbeat, ownActiveRefresh, recordVerdict, rollBack } from './action.js';
+import { completeAction, heartbeat, ownActiveRefresh, recordVerdict, rollBack, rollbackImpossible } from './action.js';
 import { decodeMetadata } from './metadata.js';
 
 export interface DrainSettings {
@@ -87,7 +87,7 @@ async function timedOut(event: LifecycleEvent, s: DrainSettings, lt: string, tex
     await recordVerdict(asgName, s.stage, own.id, text);
     if (s.onTimeout === 'rollback') {
       await rollBack(asgName, own.id).catch((error: unknown) => {
-        if (!(error instanceof Error) || !error.name.startsWith('ActiveInstanceRefreshNotFound')) throw error;
+        if (!rollbackImpossible(error)) throw error;
       });
       next = `refresh ${own.id} rolled back so no other node is drained; this instance still terminates with those pods (kubernetes.drain.onTimeout: rollback)`;
     }

@@ -3,7 +3,7 @@ import { gateVerdict } from '../kubernetes/gate.js';
 import type { Node } from '../kubernetes/types.js';
 import { logger } from '../logger.js';
 import type { ActionStep, LifecycleEvent } from './event.js';
-import { completeAction, ownActiveRefresh, recordVerdict, rollBack } from './action.js';
+import { completeAction, ownActiveRefresh, recordVerdict, rollBack, rollbackImpossible } from './action.js';
 import { decodeMetadata } from './metadata.js';
 
 export interface GateSettings {
@@ -62,7 +62,7 @@ async function abandon(event: LifecycleEvent, s: GateSettings, lt: string, text:
     await recordVerdict(asgName, s.stage, own.id, `readiness gate: ${text}`);
     await rollBack(asgName, own.id).catch((error: unknown) => {
       // Someone (AutoRollback, a parallel action) got there first: the refresh is already ending.
-      if (!(error instanceof Error) || !error.name.startsWith('ActiveInstanceRefreshNotFound')) throw error;
+      if (!rollbackImpossible(error)) throw error;
     });
   }
   await completeAction(action, 'ABANDON');

@@ -2,6 +2,7 @@ import type { Rollout } from '../config.js';
 import { describeNodegroup, describeUpdate, updateNodegroupVersion } from '../aws/eks.js';
 import { LaunchTemplateError } from '../errors.js';
 import { logger } from '../logger.js';
+import { clientToken } from '../names.js';
 import type { ManagedNodeGroupRef } from '../plan/types.js';
 import type { GroupProgress } from './refresh.js';
 
@@ -26,10 +27,16 @@ export async function nodegroupVersion(m: ManagedNodeGroupRef, launchTemplateId:
 
 const isInUse = (error: unknown) => error instanceof Error && error.name === 'ResourceInUseException';
 
+/**
+ * The update's idempotency token (UpdateNodegroupVersion clientRequestToken): a retry after a lost answer gets the same
+ * update back instead of ResourceInUseException from our own update. The versions are this run's (new ones each run).
+ */
+const updateToken = (g: GroupProgress, m: ManagedNodeGroupRef, from: string, to: string) => clientToken('nodegroup-update', m.cluster, m.nodegroup, g.launchTemplateId, from, to);
+
 /** Starts EKS's update of the node group to our version: the group is refreshing, busy (another update runs) or failed. */
 export async function startNodegroupUpdate(g: GroupProgress, m: ManagedNodeGroupRef, rollout: Rollout): Promise<GroupProgress> {
   try {
-    const update = await updateNodegroupVersion(m.cluster, m.nodegroup, { id: g.launchTemplateId, version: g.toVersion as string }, rollout.forceManagedNodeGroupUpdates);
+    const update = await updateNodegroupVersion(m.cluster, m.nodegroup, { id: g.launchTemplateId, version: g.toVersion as string }, rollout.forceManagedNodeGroupUpdates, updateToken(g, m, g.fromVersion, g.toVersion as string));
     logger.info(`EKS update ${update.id} started: managed node group ${m.nodegroup} to launch template ${g.launchTemplateId} version ${g.toVersion}`, { asgName: g.asgName });
     return { ...g, state: 'refreshing', refreshId: update.id ?? null, status: update.status ?? 'InProgress', reason: null };
   } catch (error) {
@@ -57,7 +64,7 @@ export async function pollNodegroupUpdate(g: GroupProgress, m: ManagedNodeGroupR
   // What happens next comes first: failure reports shorten reasons from the end.
   if (!rollout.rollBackManagedNodeGroups) return { ...g, state: 'failed', status, reason: `not updated back (rollout.rollBackManagedNodeGroups: false); ${reason}` };
   try {
-    const back = await updateNodegroupVersion(m.cluster, m.nodegroup, { id: g.launchTemplateId, version: g.fromVersion }, rollout.forceManagedNodeGroupUpdates);
+    const back = await updateNodegroupVersion(m.cluster, m.nodegroup, { id: g.launchTemplateId, version: g.fromVersion }, rollout.forceManagedNodeGroupUpdates, updateToken(g, m, g.toVersion as string, g.fromVersion));
     logger.warn(`EKS update ${back.id} started back to launch template version ${g.fromVersion}`, { asgName: g.asgName });
     return { ...g, state: 'failed', status, reason: `update back to launch template version ${g.fromVersion} started (EKS has no rollback); ${reason}` };
   } catch (error) {

@@ -121,6 +121,11 @@ async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): 
   // the start does not happen: a scale-out outside our refresh never meets them.
   const plan = hooks && hookPlanOf(g);
   if (plan && hooks) {
+    // Never put (and then delete) our hooks under someone else's running refresh: DeleteLifecycleHook abandons the
+    // launches waiting on them (API Reference, DeleteLifecycleHook). Look first; only a start that may go through gets them.
+    const running = await activeRefresh(g);
+    if (running?.ours) return { ...g, state: 'refreshing', refreshId: running.id, status: 'InProgress', reason: null };
+    if (running) return waitForOther(g, rollout);
     try {
       await putGroupHooks(g, plan, hooks);
     } catch (error) {
@@ -151,14 +156,31 @@ async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): 
     if (!(error instanceof Error) || error.name !== 'InstanceRefreshInProgressFault') return withoutHooks(notStarted(g, error));
     const own = await ownActiveRefresh(g);
     if (own) return { ...g, state: 'refreshing', refreshId: own, status: 'InProgress', reason: null };
-    const busyAttempts = g.busyAttempts + 1;
-    if (busyAttempts > rollout.busyRetries) {
-      logger.warn('another instance refresh keeps running; group skipped', { asgName: g.asgName });
-      return withoutHooks({ ...g, state: 'skipped', busyAttempts, reason: `another instance refresh was still running after ${busyAttempts} attempts; left on version ${g.fromVersion}` });
-    }
-    logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
-    return withoutHooks({ ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' });
+    // Someone started a refresh between our look and our start: our hooks come off again (a narrow window).
+    return withoutHooks(waitForOther(g, rollout));
   }
+}
+
+/** Someone else's refresh runs on the group: wait for it (retried on later polls), then skip the group. */
+function waitForOther(g: GroupProgress, rollout: Rollout): GroupProgress {
+  const busyAttempts = g.busyAttempts + 1;
+  if (busyAttempts > rollout.busyRetries) {
+    logger.warn('another instance refresh keeps running; group skipped', { asgName: g.asgName });
+    return { ...g, state: 'skipped', busyAttempts, reason: `another instance refresh was still running after ${busyAttempts} attempts; left on version ${g.fromVersion}` };
+  }
+  logger.info('another instance refresh is running; will retry', { asgName: g.asgName, busyAttempts });
+  return { ...g, busyAttempts, reason: 'waiting for another instance refresh on this group to finish' };
+}
+
+/** Whether a refresh runs on the group now, and whose (ours: its desired version is ours). */
+async function activeRefresh(g: GroupProgress): Promise<{ ours: boolean; id: string | null } | null> {
+  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })), {
+    operation: 'DescribeInstanceRefreshes',
+  });
+  const r = out.InstanceRefreshes?.[0];
+  if (!r?.Status || !['Pending', 'InProgress', 'Cancelling', 'Baking', 'RollbackInProgress'].includes(r.Status)) return null;
+  const lt = r.DesiredConfiguration?.LaunchTemplate ?? r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  return { ours: lt?.LaunchTemplateId === g.launchTemplateId && lt.Version === g.toVersion, id: r.InstanceRefreshId ?? null };
 }
 
 /**

@@ -118,11 +118,15 @@ beforeAll(async () => {
   record(await rehearse(managed));
   // Clusters the account has: readiness gate and drain (checkNewNode, drainOldNode), our lifecycle hooks written and removed.
   for (const file of ['kubernetes-pdb.yml', 'kubernetes-never-ready.yml', 'kubernetes-eviction-blocked.yml', 'managed-node-groups.yml', 'managed-update-failure.yml']) record(await rehearse(loadScenario(`local/scenarios/${file}`)));
-  // Someone else's refresh on a clustered group: our hooks go on, the start is refused (InstanceRefreshInProgress)
-  // and the hooks come off again; a later check of the wave puts them back on and starts the refresh.
+  // Someone else's refresh on a clustered group: the group waits without our hooks; a later check of the wave puts
+  // them on and starts the refresh.
   const busy = loadScenario('local/scenarios/kubernetes-pdb.yml');
   busy.faults.push({ kind: 'refreshInProgress', asgName: 'eks-win2022-web', minutes: 120 });
   record(await rehearse(busy));
+  // A start that never gets through (throttled past every retry): our hooks, put for it, come off again.
+  const refused = loadScenario('local/scenarios/kubernetes-pdb.yml');
+  refused.faults.push({ kind: 'throttle', rate: 1, operations: ['StartInstanceRefresh'] });
+  record(await rehearse(refused));
   const triggered = generateScenario({ nodeGroups: 2, start: '2026-11-15T08:00:00Z' });
   const [oldAmi] = triggered.fleet.amis.filter((a) => a.name.includes('-node-')).map((a) => a.id);
   triggered.fleet.ssmParameters['/eks-windows-patch/rehearsal/win2022-core-131/last-source-ami'] = oldAmi as string;

@@ -50,4 +50,11 @@ describe('the stack resources made from the config', () => {
     // No managed node group: a node group no cluster can have, since IAM refuses a statement without resources.
     expect(ci.eksNodegroupArns.map((a) => a['Fn::Sub'].split(':nodegroup/')[1])).toEqual(['-/-/*']);
   });
+
+  it('makes access entries only for clusters of self-managed groups, and lets DescribeUpdate name the managed groups\' clusters', async () => {
+    const { Resources } = (await generators.accessEntries?.(withConfig('managed.config.yml'))) as { Resources: Record<string, { Properties: { ClusterName: string } }> };
+    expect([...new Set(Object.values(Resources).map((e) => e.Properties.ClusterName))]).toEqual(['prod-eks']);
+    const config = (await generators.config?.(withConfig('managed.config.yml'))) as { eksUpdateArns: { 'Fn::Sub': string }[] };
+    expect(config.eksUpdateArns.map((a) => a['Fn::Sub'].split(':eks:${AWS::Region}:${AWS::AccountId}:')[1]).sort()).toEqual(['cluster/batch-eks', 'cluster/prod-eks', 'nodegroup/batch-eks/win-batch/*', 'nodegroup/prod-eks/win-apps/*']);
+  });
 });

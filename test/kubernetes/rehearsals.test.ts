@@ -90,3 +90,22 @@ describe('a budget that never allows an eviction', () => {
     expect(failureNotice(r)).toMatch(/eks-win2022-web: NOT cleanly patched: on launch template version 2, but pods left their node without eviction - drain of .* held by PDB web-pdb/);
   });
 });
+
+describe('a group busy with someone else\'s refresh', () => {
+  it('never gets our hooks while that refresh runs (deleting them would abandon its launches), and gets them for its own', async () => {
+    const s = loadScenario('local/scenarios/kubernetes-pdb.yml');
+    s.faults.push({ kind: 'refreshInProgress', asgName: 'eks-win2022-web', minutes: 20 });
+    const r = await rehearse(s, { logLevel: 'SILENT' });
+
+    expect(r.status).toBe('SUCCEEDED');
+    const onWeb = r.calls.filter((c) => !c.error && (c.input as { AutoScalingGroupName?: string }).AutoScalingGroupName === 'eks-win2022-web');
+    const firstPut = onWeb.findIndex((c) => c.operation === 'PutLifecycleHook');
+    const start = onWeb.findIndex((c) => c.operation === 'StartInstanceRefresh');
+    expect(firstPut).toBeGreaterThanOrEqual(0);
+    // Hooks go on only right before our own start, and come off only after our refresh: never in between.
+    expect(onWeb.slice(0, firstPut).some((c) => c.operation === 'DeleteLifecycleHook')).toBe(false);
+    expect(start).toBeGreaterThan(firstPut);
+    expect(onWeb.slice(firstPut, start).some((c) => c.operation === 'DeleteLifecycleHook')).toBe(false);
+    expect(callsOf(r, 'StartInstanceRefresh').filter((c) => c.AutoScalingGroupName === 'eks-win2022-web')).toHaveLength(1);
+  });
+});

@@ -99,6 +99,17 @@ describe('the readiness gate on a launching instance', () => {
     expect(asg.commandCalls(RollbackInstanceRefreshCommand)).toHaveLength(1);
   });
 
+  it('still abandons the launch when the group cannot roll back (IrreversibleInstanceRefresh: $Latest allowed by config)', async () => {
+    const c = cluster({ nodes: 2 });
+    ourRefreshRunning();
+    asg.on(RollbackInstanceRefreshCommand).rejects(Object.assign(new Error('The instance refresh cannot be rolled back'), { name: 'IrreversibleInstanceRefreshFault' }));
+    const t0 = c.now();
+    vi.setSystemTime(c.advance(16 * 60));
+    const step = await checkNewNode(event('i-0bbbbbbbbbbbbbb05', 'LAUNCHING', t0), { stage: 'ci', readinessTimeoutMinutes: 15, kubernetes: async () => c.client });
+    expect(step.decision).toBe('abandon');
+    expect(completions()).toEqual(['ABANDON']);
+  });
+
   it('does not roll back a refresh that is not ours', async () => {
     const c = cluster({ nodes: 2 });
     ourRefreshRunning('9');

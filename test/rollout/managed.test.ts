@@ -21,9 +21,14 @@ describe('starting the EKS update of a managed node group', () => {
     eks.on(UpdateNodegroupVersionCommand).resolves({ update: { id: 'u-1', status: 'InProgress' } });
     const g = await startNodegroupUpdate(group(), m, rollout());
     expect(g).toMatchObject({ state: 'refreshing', refreshId: 'u-1' });
-    expect(eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input).toEqual({ clusterName: 'prod-eks', nodegroupName: 'win-web', launchTemplate: { id: 'lt-0123456789abcdef0', version: '5' }, force: false });
+    const input = eks.commandCalls(UpdateNodegroupVersionCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ clusterName: 'prod-eks', nodegroupName: 'win-web', launchTemplate: { id: 'lt-0123456789abcdef0', version: '5' }, force: false });
+    // The same update asked again (a retry after a lost answer) carries the same token: EKS answers with the first.
+    await startNodegroupUpdate(group(), m, rollout());
+    expect(eks.commandCalls(UpdateNodegroupVersionCommand)[1]?.args[0].input.clientRequestToken).toBe(input?.clientRequestToken);
+    expect(input?.clientRequestToken).toMatch(/^\w{32}$/);
     await startNodegroupUpdate(group(), m, rollout({ forceManagedNodeGroupUpdates: true }));
-    expect(eks.commandCalls(UpdateNodegroupVersionCommand)[1]?.args[0].input.force).toBe(true);
+    expect(eks.commandCalls(UpdateNodegroupVersionCommand)[2]?.args[0].input.force).toBe(true);
   });
 
   it('waits while another update runs (ResourceInUseException), then skips the group with a warning', async () => {
