@@ -1,21 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.js';
 import { managedNodeGroupsOf } from '../lib/config/kubernetes.js';
-import { ConfigError } from '../lib/errors.js';
+import { problemsOf, sample } from './support/config.js';
 
-const sample = () => parse(readFileSync('events/ci.config.yml', 'utf8')) as Record<string, unknown> & { variants: Record<string, unknown>[] };
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'events/ci.config.yml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('managed node groups in config (issue 11)', () => {
   it('defaults: roll managed node groups back, never force their updates', () => {
