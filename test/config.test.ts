@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.js';
 import { problemsOf, sample } from './support/config.js';
 
-
 describe('the pipeline config', () => {
   it('accepts the sample config (events/ci.config.yml) and fills the defaults', () => {
     const config = parseConfig(sample());
