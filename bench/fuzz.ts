@@ -139,6 +139,13 @@ export async function fuzz(opts: { from: number; runs: number; seconds: number; 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { exitWithUsageIfAsked } = await import('../scripts/usage.js');
+  exitWithUsageIfAsked(
+    process.argv.slice(2),
+    `Usage: npm run fuzz -- [--runs 2000] [--from 1] [--seed N] [--seconds 1800] [--spare Service.Operation,...]
+Seeded rehearsals with random faults (throttling, lost answers, failures), each checked against the run's invariants;
+prints every violation with its seed and faults. --seed N replays one seed.`,
+  );
   const { parseArgs } = await import('node:util');
   const { values } = parseArgs({
     options: { runs: { type: 'string', default: '2000' }, from: { type: 'string', default: '1' }, seconds: { type: 'string', default: '1800' }, seed: { type: 'string' }, spare: { type: 'string' } },

@@ -1,3 +1,4 @@
+import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -16,6 +17,13 @@ import { bundleTargets, fleetTargets, growthTargets, LIMITS, throttleTarget, typ
  * simulated clock, measures the Lambda bundles, checks the issue's targets and
  * writes bench/RESULTS.md. Figures come from this run on this machine only.
  */
+exitWithUsageIfAsked(
+  process.argv.slice(2),
+  `Usage: npm run bench
+Measures speed, size and scale on the simulated account (fleets of 10, 100 and 1,000 node groups, throttling, bundle
+sizes and module init of every function) and writes bench/RESULTS.md with each target and whether it is met.`,
+);
+
 const ROOT = resolve(import.meta.dirname, '..');
 const benchStart = performance.now();
 const log = (s: string) => process.stdout.write(`${s}\n`);

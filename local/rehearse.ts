@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
+import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
 import { loadScenario } from './scenario.js';
 import { summarize, type RehearsalSummary } from './summary.js';
@@ -12,6 +13,17 @@ import { summarize, type RehearsalSummary } from './summary.js';
  * and every Lambda log line (retries included) as JSON lines; --logs prints the
  * Lambdas' warnings and errors (retries, giving up) in the timeline.
  */
+exitWithUsageIfAsked(
+  process.argv.slice(2),
+  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs]
+Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
+cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
+  --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
+  --json           print the summary as JSON (key kubernetes: per node group workload figures)
+  --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
+  --logs           print the Lambdas' warnings and errors in the timeline`,
+);
+
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'local/scenarios/sample.yml' },

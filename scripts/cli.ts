@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executionName } from '../lib/names.js';
 import { STAGES } from '../lib/stages.js';
+import { exitWithUsageIfAsked } from './usage.js';
 
 /**
  * npm run patch -- [--variant ID]... [--node-group ASG]... [--dry-run] [--reason TEXT] [--stages build,fastLaunch,rollout]
@@ -247,6 +248,15 @@ export async function startRun(client: SFNClient, arn: string, name: string, inp
 }
 
 /** Runs the CLI; returns the exit code (0 succeeded, 1 failed, 2 usage). */
+export const USAGE = `Usage:
+  npm run patch -- [--variant ID]... [--node-group NAME]... [--dry-run] [--reason TEXT] [--stages build,fastLaunch,rollout]
+                   [--ami-id AMI] [--base-ami AMI] [--skip-if-busy] [--name NAME]
+                   [--stage dev] [--region R] [--state-machine-arn ARN] [--local [--scenario FILE]]
+  npm run status -- [--max 10] [--stage dev] [--region R] [--state-machine-arn ARN] [--local [--scenario FILE]]
+patch starts a run on the deployed stack and follows it; status shows the latest runs. With --local, both work on
+the simulated account instead (no AWS credentials). Operator IAM: states:ListStateMachines (only without
+--state-machine-arn), StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions.`;
+
 export async function main(argv: string[], print: Print = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const o = parseCli(argv);
   if (o.command !== 'patch' && o.command !== 'status') {
@@ -315,4 +325,7 @@ export async function runLocal(o: CliOptions, print: Print): Promise<number> {
   return code;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) process.exitCode = await main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  exitWithUsageIfAsked(process.argv.slice(2), USAGE);
+  process.exitCode = await main(process.argv.slice(2));
+}
