@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { parseConfig } from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
 
-/** The sample config the tests start from (never the operator's pipeline.config.yml). */
+/** The sample config the tests start from (events/ci.config.yml: fixtures never read the operator's own file). */
 export const sample = () => parse(readFileSync('events/ci.config.yml', 'utf8')) as Record<string, unknown> & { variants: Record<string, unknown>[] };
 
 /** The config's problems, one line each, as the operator would read them ([] when it is valid). */
