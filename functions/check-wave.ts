@@ -1,5 +1,5 @@
 import { autoScaling } from '../lib/aws/auto-scaling.js';
-import { kubernetesSession } from '../lib/kubernetes/session.js';
+import { kubernetesFromAccess } from '../lib/kubernetes/session.js';
 import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import { checkWave, type WaveCheck, type WaveCheckRequest } from '../lib/rollout/check-wave.js';
@@ -11,11 +11,7 @@ export const handler = async (event: Omit<WaveCheckRequest, 'region'>): Promise<
   const config = loadConfig();
   const { region, stage } = settings('region', 'stage');
   // The clusters' endpoints and CAs came with the wave's state (read when it started): no DescribeCluster here.
-  const kubernetes = async (cluster: string) => {
-    const access = event.progress.clusters?.[cluster];
-    if (!access) throw new Error(`cluster ${cluster} is not in the wave's state: the wave started without its access (redeployed mid-run?)`);
-    return kubernetesSession(access, region, () => autoScaling.config.credentials());
-  };
+  const kubernetes = kubernetesFromAccess(event.progress.clusters, region, () => autoScaling.config.credentials());
   const hooks = { stage, run: event.run.executionName, variant: event.variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes };
   return checkWave({ ...event, region }, config.rollout, hooks);
 };

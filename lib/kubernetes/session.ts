@@ -24,6 +24,18 @@ async function current(source: CredentialsSource): Promise<AwsCredentials> {
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
 }
 
+/**
+ * Clients for the clusters whose access a caller already holds (the wave's state carries what its start read with
+ * DescribeCluster): no EKS client needed. A cluster missing from it is an error, never a guess.
+ */
+export function kubernetesFromAccess(clusters: Record<string, ClusterAccess> | undefined, region: string, credentials: CredentialsSource) {
+  return async (cluster: string): Promise<KubernetesClient> => {
+    const access = clusters?.[cluster];
+    if (!access) throw new Error(`cluster ${cluster} is not in the wave's state: the wave started without its access (redeployed mid-run?)`);
+    return kubernetesSession(access, region, credentials);
+  };
+}
+
 export async function kubernetesSession(access: ClusterAccess, region: string, credentials: CredentialsSource): Promise<KubernetesClient> {
   const key = `${access.name} ${access.endpoint}`;
   const known = sessions.get(key);

@@ -1,13 +1,13 @@
 import {
   CompleteLifecycleActionCommand,
   CreateOrUpdateTagsCommand,
-  DescribeInstanceRefreshesCommand,
   RecordLifecycleActionHeartbeatCommand,
   RollbackInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { autoScaling } from '../aws/auto-scaling.js';
 import { withRetries } from '../aws/retry.js';
 import { logger } from '../logger.js';
+import { latestRefresh } from '../rollout/standing.js';
 import { encodeVerdict, verdictTagKey } from './metadata.js';
 
 /**
@@ -28,17 +28,13 @@ export interface OwnRefresh {
   status: string;
 }
 
-const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
+/** Only these can be rolled back (RollbackInstanceRefresh: ActiveInstanceRefreshNotFound otherwise). */
+const ROLLABLE = new Set(['Pending', 'InProgress', 'Baking']);
 
 /** The group's running refresh if it is ours (its desired launch template version is the one we made), else undefined. */
 export async function ownActiveRefresh(asgName: string, lt: string): Promise<OwnRefresh | undefined> {
-  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName, MaxRecords: 1 })), {
-    operation: 'DescribeInstanceRefreshes',
-  });
-  const r = out.InstanceRefreshes?.[0];
-  const spec = r?.DesiredConfiguration?.LaunchTemplate ?? r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (!r?.InstanceRefreshId || !r.Status || !ACTIVE.has(r.Status)) return undefined;
-  return `${spec?.LaunchTemplateId}:${spec?.Version}` === lt ? { id: r.InstanceRefreshId, status: r.Status } : undefined;
+  const r = await latestRefresh(asgName);
+  return r?.id && ROLLABLE.has(r.status) && r.desired === lt ? { id: r.id, status: r.status } : undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
 import type { ClusterAccess } from '../eks/cluster.js';
 import { pollNodegroupUpdate, startNodegroupUpdate } from './managed.js';
+import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 
@@ -174,13 +175,9 @@ function waitForOther(g: GroupProgress, rollout: Rollout): GroupProgress {
 
 /** Whether a refresh runs on the group now, and whose (ours: its desired version is ours). */
 async function activeRefresh(g: GroupProgress): Promise<{ ours: boolean; id: string | null } | null> {
-  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })), {
-    operation: 'DescribeInstanceRefreshes',
-  });
-  const r = out.InstanceRefreshes?.[0];
-  if (!r?.Status || !['Pending', 'InProgress', 'Cancelling', 'Baking', 'RollbackInProgress'].includes(r.Status)) return null;
-  const lt = r.DesiredConfiguration?.LaunchTemplate ?? r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  return { ours: lt?.LaunchTemplateId === g.launchTemplateId && lt.Version === g.toVersion, id: r.InstanceRefreshId ?? null };
+  const r = await latestRefresh(g.asgName);
+  if (!r || !ACTIVE_REFRESH.has(r.status)) return null;
+  return { ours: r.desired === `${g.launchTemplateId}:${g.toVersion}`, id: r.id };
 }
 
 /**
@@ -238,13 +235,9 @@ export function desiredConfiguration(g: WaveTarget): DesiredConfiguration {
  * than wait for it and refresh the group twice.
  */
 async function ownActiveRefresh(g: GroupProgress): Promise<string | null> {
-  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: g.asgName, MaxRecords: 1 })), {
-    operation: 'DescribeInstanceRefreshes',
-  });
-  const r = out.InstanceRefreshes?.[0];
-  const lt = r?.DesiredConfiguration?.LaunchTemplate ?? r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  const active = r?.Status !== undefined && ['Pending', 'InProgress', 'Baking', 'RollbackInProgress'].includes(r.Status);
-  return active && lt?.LaunchTemplateId === g.launchTemplateId && lt.Version === g.toVersion ? (r?.InstanceRefreshId ?? null) : null;
+  const r = await latestRefresh(g.asgName);
+  // A refresh of ours being cancelled is not adopted: it will not patch the group.
+  return r && r.status !== 'Cancelling' && ACTIVE_REFRESH.has(r.status) && r.desired === `${g.launchTemplateId}:${g.toVersion}` ? r.id : null;
 }
 
 async function describe(g: GroupProgress): Promise<GroupProgress> {

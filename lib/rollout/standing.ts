@@ -44,12 +44,31 @@ export function instancesNotOn(spec: LiveSpec | undefined, launchTemplateId: str
   return (spec?.instances ?? []).filter((i) => i.launchTemplateId !== launchTemplateId || i.version !== version).map((i) => i.instanceId);
 }
 
+export interface LatestRefresh {
+  id: string | null;
+  status: string;
+  /** The launch template version the refresh moves the group to, as "lt-…:<version>" (a refresh to ours is ours). */
+  desired: string | undefined;
+}
+
+/** The group's newest instance refresh (DescribeInstanceRefreshes lists the newest first), or undefined when it has none. */
+export async function latestRefresh(asgName: string): Promise<LatestRefresh | undefined> {
+  const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: asgName, MaxRecords: 1 })), {
+    operation: 'DescribeInstanceRefreshes',
+  });
+  const r = out.InstanceRefreshes?.[0];
+  if (!r?.Status) return undefined;
+  const lt = r.DesiredConfiguration?.LaunchTemplate ?? r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  return { id: r.InstanceRefreshId ?? null, status: r.Status, desired: lt ? `${lt.LaunchTemplateId}:${lt.Version}` : undefined };
+}
+
 export interface ActiveRefresh {
   status: string;
   percent: number;
 }
 
-const ACTIVE = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);
+/** Statuses in which a refresh still runs (a second StartInstanceRefresh would fail with InstanceRefreshInProgress). */
+export const ACTIVE_REFRESH = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);
 
 /**
  * Refreshes still running on the given ASGs. An ASG keeps its old launch template version
@@ -59,7 +78,7 @@ export async function activeRefreshes(asgNames: string[]): Promise<Map<string, A
   const found = await mapLimit(asgNames, 8, async (name) => {
     const out = await withRetries(() => autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name, MaxRecords: 1 })));
     const latest = out.InstanceRefreshes?.[0];
-    return latest?.Status && ACTIVE.has(latest.Status) ? ([name, { status: latest.Status, percent: latest.PercentageComplete ?? 0 }] as const) : undefined;
+    return latest?.Status && ACTIVE_REFRESH.has(latest.Status) ? ([name, { status: latest.Status, percent: latest.PercentageComplete ?? 0 }] as const) : undefined;
   });
   return new Map(found.filter((f) => f !== undefined));
 }

@@ -12,14 +12,12 @@ import { installSimulation } from '../../local/sim/install.js';
 import { generateScenario, type Scenario } from '../support/rehearse.js';
 
 /**
- * TEMPORARY, until the simulated EKS answers DescribeNodegroup (helper M1: fleet.managedNodeGroups,
- * local/sim/eks.ts): the simulated account answers everything else (ASGs, launch templates, AMIs,
- * parameters); DescribeNodegroup alone is answered here, in the shape of the Amazon EKS API Reference
- * (DescribeNodegroup: nodegroup { status, amiType, launchTemplate { id, name, version },
- * resources.autoScalingGroups[{ name }] }; unknown cluster or node group: ResourceNotFoundException).
- * Every test here moves to a scenario with fleet.managedNodeGroups once that lands.
+ * The plan's managed node group checks with DescribeNodegroup answered here, in the shape of the Amazon EKS API
+ * Reference (nodegroup { status, amiType, launchTemplate { id, name, version }, resources.autoScalingGroups }, unknown
+ * node group: ResourceNotFoundException), because some answers are ones the simulated EKS never gives (a node group
+ * without a launch template, status DELETING). Everything else comes from the simulated account; the rehearsals with
+ * real simulated node groups (fleet.managedNodeGroups) are in test/rollout/managed-node-groups.test.ts.
  */
-
 const G0 = 'ng-win2022-core-131-0000';
 const ASG_A = 'eks-win-a-4ec7a1b2-0c1d-2e3f-4a5b-6c7d8e9f0a1b';
 const ASG_B = 'eks-win-b-5fd8b2c3-1d2e-3f4a-5b6c-7d8e9f0a1b2c';
