@@ -13,10 +13,59 @@ const sdkSchemaKeys = {
       const source = await readFile(args.path, 'utf8');
       const constants = new Map();
       for (const m of source.matchAll(/^const (_\w+) = ("(?:[^"\\]|\\.)*");$/gm)) constants.set(m[1], m[2]);
-      const contents = source.replace(/\[(_\w+)\]:/g, (whole, name) => (constants.has(name) ? `${constants.get(name)}:` : whole));
+      const literal = source.replace(/\[(_\w+)\]:/g, (whole, name) => (constants.has(name) ? `${constants.get(name)}:` : whole));
+      // The same module registers every modeled error class of the service at load
+      // (`n0_registry.registerError(ParameterNotFound$, ParameterNotFound)`): statements
+      // with side effects, so every error class and its schema stay in the bundle (46 KB
+      // for SSM). Without its registration an error arrives as the service's base
+      // exception (the `_s_registry` line, kept) with `name` set to the error code,
+      // `$fault` from the HTTP status and the response's fields (Message, ...) copied on
+      // (@aws-sdk/core ProtocolLib.getErrorSchemaOrThrowBaseException). lib/ tells
+      // errors apart by `error.name` only, never `instanceof` an SDK error class.
+      // An error whose awsQueryError code differs from its class name stays registered:
+      // on the Query protocol (Auto Scaling) the wire code `InstanceRefreshInProgress` is
+      // thrown as `InstanceRefreshInProgressFault`, and only the registration maps it.
+      const renamed = new Set();
+      for (const m of source.matchAll(/^export var (\w+)\$ = \[-3, \w+, \w+,\s*\{([^}]*)\}/gm)) {
+        const code = m[2].match(/\[_aQE\]: \[[`"]([^`"]+)[`"]/)?.[1];
+        if (code !== undefined && code !== m[1]) renamed.add(m[1]);
+      }
+      const contents = literal.replace(/^(?!_s_registry)\w+_registry\.registerError\((\w+)\$, \1\);$/gm, (line, name) => (renamed.has(name) ? line : ''));
       return { contents, loader: 'js' };
     });
   },
 };
 
-module.exports = [sdkSchemaKeys];
+// Each client's runtimeConfig imports its whole package.json (2 KB: scripts, deps, ...)
+// for one field, `version`, which goes into the User-Agent header.
+const sdkPackageVersion = {
+  name: 'sdk-package-json-version',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
+// HttpProtocol loads the event stream codec with `await import('@smithy/core/event-streams')`
+// when an operation's input or output has an event stream member; esbuild inlines that
+// import (16 KB). None of the operations our functions call streams events (EC2, Auto
+// Scaling, EKS, SSM, Step Functions, Image Builder, SNS), so the dynamic import gets a stub
+// that fails loudly if one ever does. Static imports of the module are left alone.
+const noEventStreams = {
+  name: 'sdk-no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'sdk-no-event-streams' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sdk-no-event-streams' }, () => ({
+      contents:
+        'const fail = () => { throw new Error("event streams are left out of this bundle (scripts/esbuild-plugins.cjs sdk-no-event-streams)"); };\n' +
+        'export const eventStreamSerdeProvider = fail;\nexport class EventStreamSerde { constructor() { fail(); } }\n',
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams];
