@@ -68,4 +68,24 @@ const noEventStreams = {
   },
 };
 
-module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams];
+// Our error classes name themselves (`this.name = new.target.name`, lib/errors.ts) and the
+// state machines' Retry/Catch match that name. The bundles are minified without esbuild's
+// keepNames (its `__name(fn, "...")` call on every function and class of the SDK cost 20 KB
+// a bundle), so each class declared in our own code (lib/, functions/) states its name in
+// a static block instead, which survives identifier minification.
+const ownClassNames = {
+  name: 'own-class-names',
+  setup(build) {
+    build.onLoad({ filter: /[\\/](lib|functions)[\\/].*\.ts$/ }, async (args) => {
+      if (args.path.includes(`${require('node:path').sep}node_modules${require('node:path').sep}`)) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      const contents = source.replace(
+        /^((?:export )?(?:abstract )?class (\w+)(?:<[^>{]*>)?(?: extends [\w.]+(?:<[^>{]*>)?)?(?: implements [\w., <>]+)? *\{)/gm,
+        (head, _whole, name) => `${head} static { Object.defineProperty(this, 'name', { value: '${name}' }); }`,
+      );
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames];

@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,16 +55,16 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function bundled(plugins: boolean): Promise<unknown> {
+async function bundled(plugins: boolean, contents = PROBE): Promise<unknown> {
   const options = packagingOptions();
   const out = await build({
     ...options,
     ...(plugins ? {} : { plugins: [] }),
-    stdin: { contents: PROBE, resolveDir: ROOT, sourcefile: 'probe.js', loader: 'js' },
+    stdin: { contents, resolveDir: ROOT, sourcefile: 'probe.ts', loader: 'ts' },
     write: false,
     logLevel: 'silent',
   });
-  const file = join(dir, `probe-${plugins ? 'plugins' : 'plain'}.cjs`);
+  const file = join(dir, `probe-${plugins ? 'plugins' : 'plain'}-${contents.length}.cjs`);
   writeFileSync(file, out.outputFiles[0]?.contents ?? '');
   const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)}).run().then((r) => process.stdout.write(JSON.stringify(r)))`], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1' } });
   expect(child.stderr).toBe('');
@@ -85,5 +85,30 @@ describe('SDK errors from a bundle built with scripts/esbuild-plugins.cjs', () =
       sfnServerFault: { name: 'InternalError', message: 'oops', fault: 'server', status: 500 },
     });
     expect(withPlugins).toEqual(without);
+  });
+});
+
+/** Every lib/ module that declares a class, exported under its own name. */
+function classModules(): string[] {
+  const files = readdirSync(resolve(ROOT, 'lib'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  return files.filter((f) => /^export (abstract )?class /m.test(readFileSync(resolve(ROOT, 'lib', f), 'utf8'))).sort();
+}
+
+describe('class names in a bundle minified without keepNames', () => {
+  it("are our classes' own names, so errors keep the name the state machines' Retry/Catch match", async () => {
+    const modules = classModules();
+    expect(modules).toContain('errors.ts');
+    const entry = `${modules.map((f, i) => `import * as m${i} from './lib/${f.replace(/\.ts$/, '.js')}';`).join('\n')}
+import { ConfigError, PlanError } from './lib/errors.js';
+export const run = async () => {
+  const names: Record<string, string> = {};
+  for (const m of [${modules.map((_, i) => `m${i}`).join(', ')}] as Record<string, unknown>[])
+    for (const [k, v] of Object.entries(m)) if (typeof v === 'function' && /^class\\b/.test(Function.prototype.toString.call(v))) names[k] = v.name;
+  return { names, instances: [new ConfigError('input', ['x: bad']).name, new PlanError('no').name] };
+};`;
+    const result = (await bundled(true, entry)) as { names: Record<string, string>; instances: string[] };
+    expect(Object.keys(result.names).length).toBeGreaterThanOrEqual(15);
+    for (const [exported, name] of Object.entries(result.names)) expect(name, exported).toBe(exported);
+    expect(result.instances).toEqual(['ConfigError', 'PlanError']);
   });
 });
