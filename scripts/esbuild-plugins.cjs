@@ -22,11 +22,15 @@ const sdkSchemaKeys = {
       // `$fault` from the HTTP status and the response's fields (Message, ...) copied on
       // (@aws-sdk/core ProtocolLib.getErrorSchemaOrThrowBaseException). lib/ tells
       // errors apart by `error.name` only, never `instanceof` an SDK error class.
-      // An error whose awsQueryError code differs from its class name stays registered:
-      // on the Query protocol (Auto Scaling) the wire code `InstanceRefreshInProgress` is
-      // thrown as `InstanceRefreshInProgressFault`, and only the registration maps it.
+      // An error whose awsQueryError code differs from its class name stays registered when
+      // the client reads that code: on the Query protocols (Auto Scaling, EC2) and JSON with
+      // awsQueryCompatible, the wire code `InstanceRefreshInProgress` is thrown as
+      // `InstanceRefreshInProgressFault`, and only the registration maps it. Plain JSON
+      // clients (SSM) read the shape name from `__type` and never look at the trait.
+      const shared = await readFile(args.path.replace(/schemas[\\/]schemas_\d+\.js$/, 'runtimeConfig.shared.js'), 'utf8').catch(() => 'AwsQueryProtocol');
+      const readsQueryCodes = /AwsQueryProtocol|AwsEc2QueryProtocol|awsQueryCompatible/.test(shared);
       const renamed = new Set();
-      for (const m of source.matchAll(/^export var (\w+)\$ = \[-3, \w+, \w+,\s*\{([^}]*)\}/gm)) {
+      for (const m of readsQueryCodes ? source.matchAll(/^export var (\w+)\$ = \[-3, \w+, \w+,\s*\{([^}]*)\}/gm) : []) {
         const code = m[2].match(/\[_aQE\]: \[[`"]([^`"]+)[`"]/)?.[1];
         if (code !== undefined && code !== m[1]) renamed.add(m[1]);
       }

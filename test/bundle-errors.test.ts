@@ -28,6 +28,8 @@ const xmlError = (code, message) => '<ErrorResponse><Error><Type>Sender</Type><C
 const cases = {
   // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html (JSON 1.1, query compatible)
   ssmParameterNotFound: () => new SSMClient(base(answer(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-query-error': 'ParameterNotFound;Sender' }, JSON.stringify({ __type: 'ParameterNotFound', message: 'no such parameter' })))).send(new GetParameterCommand({ Name: '/x' })),
+  // A plain JSON client reads the class name from __type (SSM's awsQueryError code for this one is AutomationDefinitionNotApproved).
+  ssmRenamedInQuery: () => new SSMClient(base(answer(400, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: 'AutomationDefinitionNotApprovedException', Message: 'not approved' })))).send(new GetParameterCommand({ Name: '/x' })),
   ssmThrottling: () => new SSMClient(base(answer(400, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' })))).send(new GetParameterCommand({ Name: '/x' })),
   // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_StartInstanceRefresh.html (Query: wire code differs from the class name)
   asgRefreshInProgress: () => new AutoScalingClient(base(answer(400, { 'content-type': 'text/xml' }, xmlError('InstanceRefreshInProgress', 'An Instance Refresh is already in progress')))).send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'g' })),
@@ -77,6 +79,7 @@ describe('SDK errors from a bundle built with scripts/esbuild-plugins.cjs', () =
     const [withPlugins, without] = await Promise.all([bundled(true), bundled(false)]);
     expect(withPlugins).toEqual({
       ssmParameterNotFound: { name: 'ParameterNotFound', message: 'no such parameter', fault: 'client', status: 400 },
+      ssmRenamedInQuery: { name: 'AutomationDefinitionNotApprovedException', message: 'not approved', fault: 'client', status: 400 },
       ssmThrottling: { name: 'ThrottlingException', message: 'Rate exceeded', fault: 'client', status: 400 },
       asgRefreshInProgress: { name: 'InstanceRefreshInProgressFault', message: 'An Instance Refresh is already in progress', fault: 'client', status: 400 },
       asgValidationError: { name: 'ValidationError', message: 'No active Lifecycle Action found', fault: 'client', status: 400 },
