@@ -92,4 +92,21 @@ const ownClassNames = {
   },
 };
 
-module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames];
+// Sha256Node falls back to a pure-JavaScript SHA-256 (3 KB) when node:crypto cannot hash
+// sha256, which never happens on Lambda's Node.js runtimes: the fallback goes, and a Node
+// without it fails at load with a clear message instead of signing slowly.
+const nativeSha256 = {
+  name: 'sdk-native-sha256',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Node\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source
+        .replace('import { Sha256Js } from "./Sha256Js";', 'const Sha256Js = undefined;')
+        .replace(': Sha256Js;', ': (() => { throw new Error("node:crypto cannot hash sha256 (scripts/esbuild-plugins.cjs sdk-native-sha256)"); })();');
+      if (contents.includes('./Sha256Js') || !contents.includes('sdk-native-sha256')) throw new Error(`sdk-native-sha256: ${args.path} changed shape; update the rule`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames, nativeSha256];
