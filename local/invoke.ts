@@ -78,7 +78,8 @@ export function timeOf(event: unknown): string | undefined {
   return typeof t === 'string' && !Number.isNaN(Date.parse(t)) ? new Date(t).toISOString() : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the command; returns the exit code. `out` gets stdout's lines, `err` stderr's. */
+export async function main(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), err: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -88,10 +89,9 @@ async function main(argv: string[]): Promise<number> {
       notifications: { type: 'boolean', default: false },
     },
   });
-  const out = (line: string) => process.stdout.write(`${line}\n`);
   const file = positionals[0];
   if (!file || positionals.length > 1) {
-    process.stderr.write(`give exactly one event file, e.g. npm run invoke -- events/manual-run.json\n`);
+    err('give exactly one event file, e.g. npm run invoke -- events/manual-run.json');
     return 2;
   }
   let event: unknown;
@@ -101,12 +101,12 @@ async function main(argv: string[]): Promise<number> {
     scenario = loadScenario(values.scenario);
   } catch (error) {
     if (!(error instanceof ConfigError || error instanceof SyntaxError || (error instanceof Error && 'code' in error))) throw error;
-    process.stderr.write(`${error instanceof SyntaxError ? `${file}: not JSON: ` : ''}${error.message}\n`);
+    err(`${error instanceof SyntaxError ? `${file}: not JSON: ` : ''}${error.message}`);
     return 2;
   }
   const target = targetOf(event, Object.keys(functionHandlers()), values.function);
   if (typeof target === 'string') {
-    process.stderr.write(`${file}: ${target}\n`);
+    err(`${file}: ${target}`);
     return 2;
   }
   const start = timeOf(event) ?? scenario.start;
