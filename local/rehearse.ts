@@ -4,7 +4,8 @@ import { ConfigError } from '../lib/errors.js';
 import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
 import { loadScenario } from './scenario.js';
-import { summarize, type RehearsalSummary } from './summary.js';
+import { exitWhenWritten } from './exit.js';
+import { notificationsText, summarize, type RehearsalSummary } from './summary.js';
 
 /**
  * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
@@ -15,13 +16,14 @@ import { summarize, type RehearsalSummary } from './summary.js';
  */
 exitWithUsageIfAsked(
   process.argv.slice(2),
-  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs]
+  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs] [--notifications]
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
   --json           print the summary as JSON (key kubernetes: per node group workload figures)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
-  --logs           print the Lambdas' warnings and errors in the timeline`,
+  --logs           print the Lambdas' warnings and errors in the timeline
+  --notifications  print each notification in full (subject and text), as an admin receives it by e-mail`,
 );
 
 const { values } = parseArgs({
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     trace: { type: 'string' },
     logs: { type: 'boolean', default: false },
+    notifications: { type: 'boolean', default: false },
   },
 });
 
@@ -81,10 +84,12 @@ else {
       return g?.kind === 'managed' ? `${g.name} (managed)` : asg;
     };
     process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.map(label).join(', ') || '-'}\n`);
+    if (v.error) process.stdout.write(`    ${v.error.trimEnd().split('\n').join('\n    ')}\n`);
   }
   if (summary.kubernetes.length) process.stdout.write(`Workloads (${[...new Set(summary.kubernetes.map((k) => k.cluster))].join(', ')}):\n${summary.kubernetes.map(workloadLine).join('\n')}\n`);
   process.stdout.write(
     `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
   );
 }
-process.exit(report.status === 'SUCCEEDED' ? 0 : 1);
+if (values.notifications && !values.json) process.stdout.write(`\nNotifications in full:\n${notificationsText(report)}`);
+await exitWhenWritten(report.status === 'SUCCEEDED' ? 0 : 1);

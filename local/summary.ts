@@ -10,6 +10,8 @@ export interface RehearsalSummary {
   variants: {
     variant: string;
     status: 'SUCCEEDED' | 'FAILED';
+    /** A failed variant's error and whole cause, as its execution ended (`Error: Cause`); null when it succeeded. */
+    error: string | null;
     sourceAmi: string | null;
     amiId: string | null;
     patched: string[];
@@ -128,13 +130,14 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
     const kinds = groups.map((g) => ({ name: groupName(g), kind: g.managed ? ('managed' as const) : ('asg' as const), asgName: g.asgName }));
     if (output) {
       const truly = new Set(onAmi(report, groups.length ? groups : output.patched.map((asgName) => ({ asgName })), output.amiId));
-      return { variant: output.variantId, status: 'SUCCEEDED' as const, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped, nodeGroups: kinds };
+      return { variant: output.variantId, status: 'SUCCEEDED' as const, error: null, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped, nodeGroups: kinds };
     }
     const id = plan?.id ?? c.label;
     const amiId = plan?.amiId ?? builtAmi(report, id);
     return {
       variant: id,
       status: 'FAILED' as const,
+      error: c.error ? `${c.error.Error}: ${c.error.Cause}` : c.dataLimitExceeded ? `States.DataLimitExceeded: ${c.dataLimitExceeded}` : null,
       sourceAmi: plan?.sourceAmi ?? null,
       amiId,
       patched: onAmi(report, groups, amiId),
@@ -162,4 +165,14 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
     kubernetes: kubernetesSummary(report),
   };
+}
+
+/** Each notification in full, as an admin receives it by e-mail (SNS e-mail: the subject, then the message as sent). */
+export function notificationsText(report: Pick<RehearsalReport, 'notifications'>): string {
+  return report.notifications
+    .map((n, i) => {
+      const severity = (n.attributes?.severity as { StringValue?: string } | undefined)?.StringValue;
+      return `Notification ${i + 1} of ${report.notifications.length}, ${n.t}${severity ? `, severity ${severity}` : ''}\nSubject: ${n.subject ?? ''}\n\n${n.message.trimEnd()}\n`;
+    })
+    .join(`${'-'.repeat(72)}\n`);
 }

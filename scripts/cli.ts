@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executionName } from '../lib/names.js';
 import { STAGES } from '../lib/stages.js';
+import { loadDefinitions, stagesOf, type Stage } from './progress.js';
 import { exitWithUsageIfAsked } from './usage.js';
 
 /**
@@ -82,6 +83,25 @@ export function manualRunName(input: PatchInput, now = new Date()): string {
   return executionName(input.dryRun ? 'dry-run' : 'manual', stamp, ...(input.variants ?? []));
 }
 
+/** A problem the operator fixes (no stack, no credentials): printed as one line, exit 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/** The region `serverless deploy` uses without --region (serverless.yml provider.region: ${opt:region, 'us-west-2'}). */
+export const DEPLOY_DEFAULT_REGION = 'us-west-2';
+
+/** The one line an AWS failure of the operator's own calls deserves (credentials, access, throttling), or undefined for a bug. */
+export function awsProblem(error: unknown, region: string): string | undefined {
+  if (error instanceof CliError) return error.message;
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'CredentialsProviderError')
+    return `no AWS credentials found (${error.message}): run \`aws configure\` or \`aws sso login\`, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; --local works without them`;
+  // An AWS service error (it carries the response's metadata): its code and message say what to fix.
+  if ('$metadata' in error) return `${error.name} from Step Functions in ${region}: ${error.message.split('\n')[0]}`;
+  return undefined;
+}
+
 /** The patch-run state machine: given, from the environment, or found by its deployed name. */
 export async function stateMachineArn(client: SFNClient, o: Pick<CliOptions, 'state-machine-arn' | 'stage'>): Promise<string> {
   const given = o['state-machine-arn'] ?? process.env.PATCH_RUN_STATE_MACHINE_ARN;
@@ -94,7 +114,7 @@ export async function stateMachineArn(client: SFNClient, o: Pick<CliOptions, 'st
     if (hit?.stateMachineArn) return hit.stateMachineArn;
     nextToken = out.nextToken;
   } while (nextToken);
-  throw new Error(`no state machine ${wanted} in this region: deploy the stack, or pass --stage/--region or --state-machine-arn`);
+  throw new CliError(`no state machine ${wanted} in this region: deploy the stack, or pass --stage/--region or --state-machine-arn`);
 }
 
 /** Where one execution stands, for the progress display. */
@@ -106,29 +126,25 @@ export interface Progress {
   percent: number | null;
 }
 
-const STAGE_OF: [RegExp, string][] = [
-  [/^ValidateInput/, 'validating input'],
-  [/^(PlanRun|IsDryRun|IsAnotherRunActive|WaitForOtherRun)/, 'planning'],
-  [/^(NotifyDryRunPlan|DryRunDone)/, 'dry-run plan sent'],
-  [/^(NotifyRunStarted|PatchVariants)/, 'patching variants'],
-  [/^(SummarizeRun|NotifySummary|DidEveryVariantSucceed)/, 'summarizing'],
-  [/Image/, 'image build'],
-  [/FastLaunch/, 'fast launch'],
-  [/(Wave|LaunchTemplates|InstanceRefresh|RollOut)/, 'rollout'],
-  [/^(RecordSuccess|VariantSucceeded)/, 'done'],
-  [/(Failure|Failed|StoppedBeforeChanges)/, 'failed'],
-  [/Skipped/, 'skipped (another run is active)'],
-];
+/** Each state's stage, from the state machines' own structure (scripts/progress.ts). */
+const STAGE_OF = stagesOf(loadDefinitions());
 
 /** Turns state entries (from GetExecutionHistory, or the local timeline) into one progress line per execution. */
 export class ProgressTracker {
   private readonly byLabel = new Map<string, Progress>();
+  private readonly rank = new Map<string, number>();
+
+  constructor(private readonly stages: ReadonlyMap<string, Stage> = STAGE_OF) {}
 
   enter(label: string, state: string, waves?: number): void {
     const p = this.byLabel.get(label) ?? { label, stage: 'starting', wave: 0, waves: waves ?? 0, percent: null };
     if (waves !== undefined) p.waves = waves;
-    const stage = STAGE_OF.find(([re]) => re.test(state))?.[1];
-    if (stage) p.stage = stage;
+    // A stage never goes back: a state of an earlier stage (a shared check, a retry) leaves the line as it is.
+    const stage = this.stages.get(state);
+    if (stage && stage.rank >= (this.rank.get(label) ?? -1)) {
+      p.stage = stage.stage;
+      this.rank.set(label, stage.rank);
+    }
     if (state === 'UpdateLaunchTemplates') {
       p.wave++;
       p.percent = null; // known only from CheckWave's output (GetExecutionHistory)
@@ -222,13 +238,16 @@ export async function follow(
   }
 }
 
-/** One line per execution: the outcome a person needs (the Cause of a failure names what to fix). */
+/**
+ * One line per execution: the outcome a person needs. A failure's Cause names what to fix, so it is shown whole: its
+ * first line on the execution's line, each further line (one per bad field, say) indented below it.
+ */
 export function formatExecution(e: Pick<DescribeExecutionCommandOutput, 'name' | 'status' | 'startDate' | 'stopDate' | 'cause' | 'output'>): string {
   const when = `${e.startDate?.toISOString().slice(0, 16).replace('T', ' ') ?? '?'} UTC`;
   const took = e.stopDate && e.startDate ? ` (${Math.round((e.stopDate.getTime() - e.startDate.getTime()) / 60000)} min)` : '';
   const out = parseJson(e.output) as { dryRun?: unknown; proceed?: unknown } | unknown[] | undefined;
   const detail =
-    e.status === 'FAILED' ? ` - ${(e.cause ?? '').split('\n')[0]?.slice(0, 160)}`
+    e.status === 'FAILED' ? ` - ${(e.cause ?? '').trimEnd().split('\n').join('\n    ')}`
     : out && !Array.isArray(out) && out.dryRun === true ? ' - dry-run plan'
     : out && !Array.isArray(out) && out.proceed === 'skip' ? ' - skipped, nothing changed'
     : Array.isArray(out) ? ` - ${out.length} variant(s) patched` : '';
@@ -238,7 +257,7 @@ export function formatExecution(e: Pick<DescribeExecutionCommandOutput, 'name' |
 export async function listRuns(client: SFNClient, arn: string, max: number): Promise<string[]> {
   const out = await client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: max }));
   const lines: string[] = [];
-  for (const e of out.executions ?? []) lines.push(formatExecution(await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }))));
+  for (const e of out.executions ?? []) lines.push(...formatExecution(await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }))).split('\n'));
   return lines.length ? lines : ['no executions yet'];
 }
 
@@ -253,7 +272,7 @@ export const USAGE = `Usage:
                    [--ami-id AMI] [--base-ami AMI] [--skip-if-busy] [--name NAME]
                    [--stage dev] [--region R] [--state-machine-arn ARN] [--local [--scenario FILE]]
   npm run status -- [--max 10] [--stage dev] [--region R] [--state-machine-arn ARN] [--local [--scenario FILE]]
-patch starts a run on the deployed stack and follows it; status shows the latest runs. With --local, both work on
+--region defaults to us-west-2, as \`serverless deploy\` does. patch starts a run on the deployed stack and follows it; status shows the latest runs. With --local, both work on
 the simulated account instead (no AWS credentials). Operator IAM: states:ListStateMachines (only without
 --state-machine-arn), StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions.`;
 
@@ -269,9 +288,18 @@ export async function main(argv: string[], print: Print = (l) => process.stdout.
     return 2;
   }
   if (o.local) return runLocal(o, print);
-  const client = new SFNClient(o.region ? { region: o.region } : {});
-  const arn = await stateMachineArn(client, o);
-  return o.command === 'status' ? status(client, arn, o, print) : patch(client, arn, o, print, { history: true });
+  // The region as `serverless deploy` takes it: --region, else the stack's default (never "Region is missing").
+  const region = o.region ?? DEPLOY_DEFAULT_REGION;
+  const client = new SFNClient({ region });
+  try {
+    const arn = await stateMachineArn(client, o);
+    return await (o.command === 'status' ? status(client, arn, o, print) : patch(client, arn, o, print, { history: true }));
+  } catch (error) {
+    const line = awsProblem(error, region);
+    if (line === undefined) throw error;
+    print(line);
+    return 1;
+  }
 }
 
 export async function status(client: SFNClient, arn: string, o: CliOptions, print: Print): Promise<number> {

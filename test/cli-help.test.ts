@@ -6,6 +6,7 @@ const SCRIPTS: [string, string[]][] = [
   ['npm start', ['local/rehearse.ts', '--help']],
   ['npm run patch', ['scripts/cli.ts', 'patch', '--help']],
   ['npm run status', ['scripts/cli.ts', 'status', '-h']],
+  ['npm run invoke', ['local/invoke.ts', '--help']],
   ['npm run fuzz', ['bench/fuzz.ts', '--help']],
   ['npm run bench', ['bench/run.ts', '--help']],
 ];

@@ -167,6 +167,7 @@ export class SimulatedAccount {
   private seed(fleet: Fleet, now: number): void {
     const s = this.state;
     for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, ...(a.owner ? { owner: a.owner } : {}), createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
+    for (const a of fleet.amis) if (a.tags) s.tags[a.id] = { ...a.tags };
     // SSM User Guide, "Native parameter support for Amazon Machine Image IDs": */image_id parameters carry DataType
     // aws:ec2:image (the EKS optimized AMI parameters do).
     for (const [name, value] of Object.entries(fleet.ssmParameters)) {

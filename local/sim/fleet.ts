@@ -21,6 +21,8 @@ export const AmiSchema = z.strictObject({
   creationDate: z.iso.datetime().optional(),
   /** 'amazon' (rendered as Amazon's Windows AMI owner 801119661308, alias amazon), 'self' (this account) or a 12-digit account id; absent = 'amazon' for EKS_Optimized names, else the account. */
   owner: z.union([z.enum(['amazon', 'self']), z.string().regex(/^\d{12}$/)]).optional(),
+  /** The AMI's tags (e.g. eks-windows-patch:variant on an AMI an earlier run built, for a rollout-only run). */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
