@@ -16,17 +16,23 @@ import { summarize, type RehearsalSummary } from './summary.js';
  */
 exitWithUsageIfAsked(
   process.argv.slice(2),
-  `Usage: npm start -- [--scenario FILE | --config FILE] [--json] [--trace FILE] [--logs]
+  `Usage: npm start -- [--scenario FILE | --config [FILE]] [--json] [--trace FILE] [--logs]
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
-  --config FILE    rehearse this pipeline config (e.g. pipeline.config.yml) on a generated fleet that matches it
+  --config [FILE]  rehearse this pipeline config (default pipeline.config.yml) on a generated fleet that matches it
   --json           print the summary as JSON (key kubernetes: per node group workload figures)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
   --logs           print the Lambdas' warnings and errors in the timeline`,
 );
 
+// `--config` with no file rehearses the operator's own pipeline.config.yml.
+const argv = process.argv.slice(2);
+const bare = argv.indexOf('--config');
+if (bare !== -1 && (bare === argv.length - 1 || argv[bare + 1]?.startsWith('--'))) argv.splice(bare + 1, 0, 'pipeline.config.yml');
+
 const { values } = parseArgs({
+  args: argv,
   options: {
     scenario: { type: 'string' },
     config: { type: 'string' },
