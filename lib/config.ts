@@ -3,6 +3,10 @@ import { ConfigError } from './errors.js';
 import { describeIssues } from './issues.js';
 import { fastLaunchQuotaProblem } from './fastlaunch/quota.js';
 import { managedCluster } from './config/kubernetes.js';
+import { configImageIssues } from './config/images.js';
+import { scheduleExpressionProblem } from './config/schedule.js';
+import { explainUnknownKeys } from './config/unknown-keys.js';
+import { generatedNameProblems, type NameTarget } from './config/aws-names.js';
 
 /**
  * The operator's one config file (pipeline.config.yml), validated once.
@@ -66,6 +70,8 @@ export const CachedImageSchema = z
     ref: z.string().min(1),
     /** A manifest list that carries every Windows build; skips the tag-based build check. */
     multiPlatform: z.boolean().default(false),
+    /** The Windows Server version the image is built for, for tags that do not say it (semver, digests). */
+    windows: z.enum(windowsVersions, { message: 'use "2019", "2022" or "2025" (quoted): the Windows Server version the image is built for' }).optional(),
   })
   .strict();
 
@@ -77,7 +83,8 @@ export const VariantSchema = z
     windows: z.enum(windowsVersions, { message: 'use "2019", "2022" or "2025" (quoted)' }),
     edition: z.enum(editions, { message: 'use "Core" or "Full"' }),
     kubernetes: z
-      .string()
+      // YAML reads an unquoted 1.30 as the number 1.3.
+      .string({ error: (iss) => (typeof iss.input === 'number' ? `write the version in quotes, kubernetes: "${iss.input.toFixed(2)}" (unquoted, YAML reads it as the number ${iss.input})` : undefined) })
       .regex(/^1\.\d{2}$/, 'use the EKS minor version as a quoted string, e.g. "1.31"'),
     /** The EKS cluster of the variant's node groups (a node group's own `cluster` wins; absent: the ASG's cluster tags). */
     cluster: ClusterNameSchema.optional(),
@@ -167,7 +174,13 @@ export const FastLaunchSchema = z
 
 export const TriggersSchema = z
   .object({
-    detectSchedule: z.string().default('rate(1 hour)'),
+    detectSchedule: z
+      .string()
+      .superRefine((s, ctx) => {
+        const problem = scheduleExpressionProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('rate(1 hour)'),
     patchTuesdayOffsetDays: z.number().int().min(0).max(20).default(5),
     timeZone: z.string().refine(isTimeZone, 'use an IANA time zone such as "UTC" or "Europe/Berlin"').default('UTC'),
     subscribeToAwsTopic: z.boolean().default(false),
@@ -234,6 +247,7 @@ export const PipelineConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: `must be at most 100 above minHealthyPercentage (${min}): use ${min + 100} or less` });
     if (max === 100 && min === 100)
       ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: 'with minHealthyPercentage 100 it must be above 100 (e.g. 110), or no instance can be replaced' });
+    for (const issue of configImageIssues(cfg)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { hideValue: true } });
     const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
     if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();
@@ -272,8 +286,11 @@ export type Rollout = z.infer<typeof RolloutSchema>;
 export type KubernetesConfig = z.infer<typeof KubernetesSchema>;
 
 /** Per-group gate/drain/cluster answers: lib/config/kubernetes.ts (no zod, so Lambdas can import it). */
-export function parseConfig(raw: unknown, source = 'pipeline config'): PipelineConfig {
+/** With `target` (stage, region and functions of a deploy) the names the stack would generate are checked too. */
+export function parseConfig(raw: unknown, source = 'pipeline config', target?: Omit<NameTarget, 'variantIds'>): PipelineConfig {
   const result = PipelineConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues, raw));
+  if (!result.success) throw new ConfigError(source, [...new Set(describeIssues(explainUnknownKeys(result.error.issues, PipelineConfigSchema, raw), raw))]);
+  const names = target ? generatedNameProblems({ ...target, variantIds: result.data.variants.map((v) => v.id) }) : [];
+  if (names.length) throw new ConfigError(source, names);
   return result.data;
 }

@@ -214,12 +214,13 @@ export function checkImagesForVariant(images: CachedImage[], variant: Variant): 
       continue;
     }
     if (image.multiPlatform) continue;
-    const imageBuild = parsed.tag === undefined ? undefined : windowsBuildOfTag(parsed.tag);
+    // A declared `windows` (for tags like semver or digests that name no build) wins over the tag.
+    const imageBuild = image.windows !== undefined ? windowsBuildForVariant(image.windows) : parsed.tag === undefined ? undefined : windowsBuildOfTag(parsed.tag);
     if (imageBuild === undefined) {
       problems.push(
         `image ${image.ref}: its Windows build cannot be judged (${parsed.tag !== undefined ? `tag "${parsed.tag}" names no Windows build` : parsed.digest !== undefined ? 'only a digest, no tag' : 'no tag'}); ` +
           `variant ${variant.id} runs Windows Server ${variant.windows} (${hostBuild}): ` +
-          `use a tag that names the build (e.g. ltsc${variant.windows}) or set multiPlatform: true if the image is a manifest list`,
+          `use a tag that names the build (e.g. ltsc${variant.windows}), declare it with windows: "${variant.windows}" on the image, or set multiPlatform: true if the image is a manifest list`,
       );
     } else if (imageBuild !== hostBuild) {
       problems.push(

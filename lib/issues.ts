@@ -4,7 +4,8 @@ import type { $ZodIssue } from 'zod/v4/core';
 export function describeIssues(issues: readonly $ZodIssue[], root: unknown, prefix = ''): string[] {
   return issues.map((issue) => {
     const path = prefix + formatPath(issue.path);
-    const got = valueAt(root, issue.path);
+    // A custom issue with params.hideValue names the value itself (or it is a whole object): no "(got …)".
+    const got = issue.code === 'custom' && issue.params?.hideValue === true ? undefined : valueAt(root, issue.path);
     const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)?.slice(0, 80)})`;
     return `${path || '(root)'}: ${issue.message}${shown}`;
   });

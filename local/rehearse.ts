@@ -5,6 +5,7 @@ import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
 import { loadScenario } from './scenario.js';
 import { exitWhenWritten } from './exit.js';
+import { loadConfigScenario } from './from-config.js';
 import { notificationsText, summarize, type RehearsalSummary } from './summary.js';
 
 /**
@@ -16,19 +17,27 @@ import { notificationsText, summarize, type RehearsalSummary } from './summary.j
  */
 exitWithUsageIfAsked(
   process.argv.slice(2),
-  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs] [--notifications]
+  `Usage: npm start -- [--scenario FILE | --config [FILE]] [--json] [--trace FILE] [--logs] [--notifications]
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
+  --config [FILE]  rehearse this pipeline config (default pipeline.config.yml) on a generated fleet that matches it
   --json           print the summary as JSON (key kubernetes: per node group workload figures)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
   --logs           print the Lambdas' warnings and errors in the timeline
   --notifications  print each notification in full (subject and text), as an admin receives it by e-mail`,
 );
 
+// `--config` with no file rehearses the operator's own pipeline.config.yml.
+const argv = process.argv.slice(2);
+const bare = argv.indexOf('--config');
+if (bare !== -1 && (bare === argv.length - 1 || argv[bare + 1]?.startsWith('--'))) argv.splice(bare + 1, 0, 'pipeline.config.yml');
+
 const { values } = parseArgs({
+  args: argv,
   options: {
-    scenario: { type: 'string', default: 'local/scenarios/sample.yml' },
+    scenario: { type: 'string' },
+    config: { type: 'string' },
     json: { type: 'boolean', default: false },
     trace: { type: 'string' },
     logs: { type: 'boolean', default: false },
@@ -37,8 +46,13 @@ const { values } = parseArgs({
 });
 
 let scenario;
+if (values.scenario !== undefined && values.config !== undefined) {
+  process.stderr.write('give --scenario FILE or --config FILE, not both\n');
+  process.exit(2);
+}
+const rehearsed = values.config ?? values.scenario ?? 'local/scenarios/sample.yml';
 try {
-  scenario = loadScenario(values.scenario as string);
+  scenario = values.config !== undefined ? loadConfigScenario(values.config) : loadScenario(rehearsed);
 } catch (error) {
   if (!(error instanceof ConfigError) && !(error instanceof Error && 'code' in error)) throw error;
   process.stderr.write(`${error.message}\n`);
@@ -57,7 +71,7 @@ const print = (e: TimelineEntry) => {
 
 if (!values.json)
   process.stdout.write(
-    `Rehearsing ${values.scenario}${scenario.description ? `: ${scenario.description.trim()}` : ''}\nSimulated start ${scenario.start}\n\n${'time'.padEnd(9)}  ${'execution'.padEnd(17)} ${'node group'.padEnd(20)} what changed\n`,
+    `Rehearsing ${rehearsed}${scenario.description ? `: ${scenario.description.trim()}` : ''}\nSimulated start ${scenario.start}\n\n${'time'.padEnd(9)}  ${'execution'.padEnd(17)} ${'node group'.padEnd(20)} what changed\n`,
   );
 const report: RehearsalReport = await rehearse(scenario, {
   onTimeline: values.json ? undefined : print,

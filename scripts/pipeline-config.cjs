@@ -6,11 +6,52 @@ const { resolve } = require('node:path');
 const { parse } = require('yaml');
 const tsx = require('tsx/cjs/api');
 
+/** serverless.yml's service and function names: the names the stack generates are checked against AWS's limits. */
+function stackNames() {
+  const text = readFileSync(resolve(__dirname, '../serverless.yml'), 'utf8');
+  const service = /^service: *(\S+)/m.exec(text)?.[1] ?? 'eks-windows-patch';
+  const block = /^functions:\n([\s\S]*?)^\S/m.exec(text)?.[1] ?? '';
+  const functions = [...block.matchAll(/^ {2}([A-Za-z0-9_-]+):\s*$/gm)].map((m) => m[1]);
+  return { service, functions };
+}
+
+// One read per file, stage and region: three variable sources load the config, and a bad one is reported once.
+const loaded = new Map();
+
 async function load(resolveVariable) {
   const file = resolve(await resolveVariable('self:custom.configFile'));
-  const { parseConfig } = tsx.require('../lib/config.ts', __filename);
-  const raw = parse(readFileSync(file, 'utf8'));
-  return parseConfig(raw, file);
+  const stage = String(await resolveVariable('sls:stage'));
+  const region = String(await resolveVariable('self:provider.region'));
+  const key = `${file}|${stage}|${region}`;
+  if (!loaded.has(key))
+    loaded.set(
+      key,
+      (async () => {
+        const { parseConfig } = tsx.require('../lib/config.ts', __filename);
+        const raw = parse(readFileSync(file, 'utf8'));
+        try {
+          return parseConfig(raw, file, { ...stackNames(), stage, region });
+        } catch (error) {
+          // Serverless prints a variable source's rejection with its stack: the problems, one line each, are the whole story.
+          if (error instanceof Error && error.name === 'ConfigError') error.stack = error.message;
+          throw error;
+        }
+      })(),
+    );
+  return loaded.get(key);
+}
+
+/**
+ * For the sources other than `config`: a bad config is reported once, by `config` (custom.pipeline, which every
+ * stack resolves), so these give nothing rather than the same lines again.
+ */
+async function loadQuietly(resolveVariable) {
+  try {
+    return await load(resolveVariable);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConfigError') return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -105,8 +146,9 @@ module.exports.config = async ({ resolveVariable }) => {
 
 /** Each admin's e-mail subscriptions to the run notifications and to the alarms (CloudFormation has no loops). */
 module.exports.subscriptions = async ({ resolveVariable }) => {
-  const config = await load(resolveVariable);
+  const config = await loadQuietly(resolveVariable);
   const Resources = {};
+  if (!config) return { Resources };
   config.admins.forEach((email, i) => {
     for (const topic of ['AdminTopic', 'AlarmTopic'])
       Resources[`${topic}EmailSubscription${i}`] = {
@@ -126,8 +168,9 @@ const KUBERNETES_ROLES = ['PlanRun', 'StartInstanceRefreshes', 'CheckWave', 'Che
  * gets none: README says how to create it by hand.
  */
 module.exports.accessEntries = async ({ resolveVariable }) => {
-  const config = await load(resolveVariable);
+  const config = await loadQuietly(resolveVariable);
   const Resources = {};
+  if (!config) return { Resources };
   clustersOf(config).forEach((cluster, i) => {
     for (const role of KUBERNETES_ROLES)
       Resources[`${role}AccessEntry${i}`] = {

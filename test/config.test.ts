@@ -103,7 +103,7 @@ describe('the pipeline config', () => {
     const raw = sample();
     raw.rolout = { waveSize: 3 };
 
-    expect(problemsOf(raw)).toEqual([expect.stringMatching(/^\(root\): Unrecognized key: "rolout"/)]);
+    expect(problemsOf(raw)).toEqual(['rolout: unknown key: did you mean "rollout"?']);
   });
 });
 
@@ -162,7 +162,7 @@ describe('the kubernetes config', () => {
       expect.arrayContaining([
         expect.stringMatching(/^kubernetes\.vpc\.subnetIds\[0\]: use a subnet id like subnet-/),
         expect.stringMatching(/^kubernetes\.vpc\.securityGroupIds: list at least one security group/),
-        expect.stringMatching(/^kubernetes: Unrecognized key: "readinesGate"/),
+        'kubernetes.readinesGate: unknown key: did you mean "readinessGate"?',
       ]),
     );
   });

@@ -63,8 +63,20 @@ describe('one patched image per variant', () => {
 });
 
 describe('the plan refuses before anything is built', () => {
-  it('refuses an ltsc2019 image on a 2022 variant, naming the image and the variant', async () => {
-    const report = await rehearse(loadScenario('local/scenarios/ltsc-mismatch.yml'));
+  it('refuses an ltsc2019 image on a 2022 variant when the config is read, naming the field, the image and the variant', () => {
+    expect(() => loadScenario('local/scenarios/ltsc-mismatch.yml')).toThrow(
+      /variants\[0\]\.images\[0\]\.ref: mcr\.microsoft\.com\/windows\/servercore:ltsc2019 is built for Windows 10\.0\.17763, so it cannot run under process isolation on variant win2022-core-131 \(Windows Server 2022/,
+    );
+  });
+
+  it('refuses it again in the plan, for a config that reached the stack without the read-time check', async () => {
+    // The deployed config is inlined at package time; the plan does not trust that it was checked.
+    const scenario = loadScenario('local/scenarios/sample.yml');
+    const variant = scenario.config.variants.find((v) => v.id === 'win2022-core-131');
+    if (!variant) throw new Error('sample.yml has variant win2022-core-131');
+    variant.images = [{ ref: 'mcr.microsoft.com/windows/servercore:ltsc2019', multiPlatform: false }];
+
+    const report = await rehearse(scenario);
 
     expect(report.status).toBe('FAILED');
     const message = planFailure(report)?.message ?? '';

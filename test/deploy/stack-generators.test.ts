@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 
 /** scripts/pipeline-config.cjs, the Serverless variable source that turns the config into stack resources. */
 const generators = createRequire(import.meta.url)('../../scripts/pipeline-config.cjs') as Record<string, (arg: { resolveVariable: (v: string) => Promise<string> }) => Promise<Record<string, unknown>>>;
-const withConfig = (file: string) => ({ resolveVariable: async () => resolve(import.meta.dirname, '../fixtures', file) });
+/** What Serverless answers the generators: the config file, the stage and the region (`npx serverless package --stage ci`). */
+const resolver = (path: string, stage = 'ci', region = 'us-west-2') => ({
+  resolveVariable: async (v: string) => ({ 'self:custom.configFile': path, 'sls:stage': stage, 'self:provider.region': region })[v] ?? Promise.reject(new Error(`unexpected variable ${v}`)),
+});
+const withConfig = (file: string) => resolver(resolve(import.meta.dirname, '../fixtures', file));
 
 describe('the stack resources made from the config', () => {
   it('creates one EKS access entry per named cluster and Kubernetes-talking role, mapped to the RBAC group', async () => {
@@ -22,19 +26,19 @@ describe('the stack resources made from the config', () => {
   it('scopes our hook writes to the named groups, and to every group only when a tag selects some', async () => {
     const config = (await generators.config?.(withConfig('clusters.config.yml'))) as { groupArns: { 'Fn::Sub': string }[] };
     expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-batch', 'autoScalingGroupName/eks-win2022-canary', 'autoScalingGroupName/*']);
-    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { groupArns: { 'Fn::Sub': string }[] };
+    const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { groupArns: { 'Fn::Sub': string }[] };
     expect(ci.groupArns.some((a) => a['Fn::Sub'].endsWith('autoScalingGroupName/*'))).toBe(false);
   });
 
   it('creates no access entry when the config names no cluster', async () => {
-    const out = (await generators.accessEntries?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { Resources: object };
+    const out = (await generators.accessEntries?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { Resources: object };
     expect(out.Resources).toEqual({});
   });
 
   it('puts the Kubernetes-talking Lambdas in kubernetes.vpc only when it is set', async () => {
     const vpc = (await generators.config?.(withConfig('vpc.config.yml'))) as { kubernetesVpc: unknown };
     expect(vpc.kubernetesVpc).toEqual({ subnetIds: ['subnet-0123456789abcdef1'], securityGroupIds: ['sg-0123456789abcdef1'] });
-    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { kubernetesVpc: unknown };
+    const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { kubernetesVpc: unknown };
     expect(ci.kubernetesVpc).toBeNull();
   });
 
@@ -46,7 +50,7 @@ describe('the stack resources made from the config', () => {
     ]);
     expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-canary']);
     expect(config.eksClusterArns.map((a) => a['Fn::Sub'].split(':eks:')[1])).toEqual(['${AWS::Region}:${AWS::AccountId}:cluster/prod-eks']);
-    const ci = (await generators.config?.({ resolveVariable: async () => resolve(import.meta.dirname, '../../events/ci.config.yml') })) as { eksNodegroupArns: { 'Fn::Sub': string }[] };
+    const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { eksNodegroupArns: { 'Fn::Sub': string }[] };
     // No managed node group: a node group no cluster can have, since IAM refuses a statement without resources.
     expect(ci.eksNodegroupArns.map((a) => a['Fn::Sub'].split(':nodegroup/')[1])).toEqual(['-/-/*']);
   });
