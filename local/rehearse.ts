@@ -1,13 +1,15 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
 import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
+import { renderPicture } from '../lib/report/html.js';
+import { rehearsalPicture } from './report.js';
 import { loadScenario } from './scenario.js';
 import { summarize, type RehearsalSummary } from './summary.js';
 
 /**
- * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
+ * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs] [--report FILE.html]
  * Rehearses a full patch cycle offline: the real state machine and Lambda code
  * against a simulated AWS account on a simulated clock. --trace writes every AWS call
  * and every Lambda log line (retries included) as JSON lines; --logs prints the
@@ -15,13 +17,14 @@ import { summarize, type RehearsalSummary } from './summary.js';
  */
 exitWithUsageIfAsked(
   process.argv.slice(2),
-  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs]
+  `Usage: npm start -- [--scenario FILE] [--json] [--trace FILE] [--logs] [--report FILE.html]
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
   --json           print the summary as JSON (key kubernetes: per node group workload figures)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
-  --logs           print the Lambdas' warnings and errors in the timeline`,
+  --logs           print the Lambdas' warnings and errors in the timeline
+  --report FILE    write a picture of the run (one self-contained HTML page; README "A picture of the run")`,
 );
 
 const { values } = parseArgs({
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     trace: { type: 'string' },
     logs: { type: 'boolean', default: false },
+    report: { type: 'string' },
   },
 });
 
@@ -67,6 +71,11 @@ const report: RehearsalReport = await rehearse(scenario, {
 if (trace !== undefined) closeSync(trace);
 
 const summary = summarize(report);
+if (values.report) {
+  const title = `Patch run rehearsal: ${values.scenario}`;
+  writeFileSync(values.report, renderPicture(await rehearsalPicture(report, { title })));
+  if (!values.json) process.stdout.write(`Picture of the run written to ${values.report}\n`);
+}
 
 function workloadLine(k: RehearsalSummary['kubernetes'][number]): string {
   const deleted = k.podsDeletedWithoutEviction ? ` (${k.podsDeletedWithoutEvictionNames.join(', ')})` : '';
