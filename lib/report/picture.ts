@@ -80,6 +80,7 @@ const PHASE_OF: Record<string, BarKind> = {
   PublishImageParameterAfterCanary: 'rollout',
   NotifyWaveDone: 'rollout',
   WaveDone: 'rollout',
+  WaveFailed: 'rollout',
   RetireOldImages: 'retire',
   RecordSuccess: 'retire',
   'ShouldRestoreImageParameter?': 'recover',
