@@ -11,7 +11,7 @@ import { loadScenario, rehearse, rehearseFleet } from './support/rehearse.js';
 /** The page's structure read without a browser: rows (data-row), bars (data-kind), markers (data-marker). */
 function structure(html: string) {
   const rows = [...html.matchAll(/<div class="row level-(\w+)" data-row="([^"]+)"/g)].map((m) => ({ level: m[1], id: m[2] }));
-  const bars = [...html.matchAll(/<div class="bar k-(\w+)( failed)?" data-kind="\w+" data-row="([^"]+)"[^>]*data-tip="([^"]*)"/g)].map((m) => ({ kind: m[1], failed: m[2] !== undefined, row: m[3], tip: m[4] ?? '' }));
+  const bars = [...html.matchAll(/<div class="bar k-(\w+)( failed)?" data-kind="\w+" data-row="([^"]+)"[^>]*data-tip="([^"]*)"/g)].map((m) => ({ kind: m[1], failed: m[2] !== undefined, row: m[3] ?? '', tip: m[4] ?? '' }));
   const markers = [...html.matchAll(/data-marker="(\w+)"/g)].map((m) => m[1]);
   return { rows, bars, markers };
 }
