@@ -85,7 +85,9 @@ describe('npm run report (a deployed run)', () => {
 
     expect(code).toBe(0);
     expect(lines).toEqual([`Picture of monthly-2026-11-15 written to ${out}`]);
+
     const html = readFileSync(out, 'utf8');
+    expect(html).toContain('Deployed run FAILED, 1 variant(s), 3 node group(s)');
     const rows = [...html.matchAll(/data-row="([^"]+)" data-level/g)].map((m) => m[1]);
     expect(rows).toEqual(['run', 'variant:win2022-core-131', 'group:win2022-core-131:eks-canary', 'group:win2022-core-131:eks-web', 'group:win2022-core-131:c/ng']);
     const bars = (row: string) => [...html.matchAll(new RegExp(`class="bar k-(\\w+)( failed)?" data-kind="\\w+" data-row="${row}"`, 'g'))].map((m) => `${m[1]}${m[2] ? '!' : ''}`);

@@ -56,6 +56,7 @@ interface Parsed {
   start: number;
   end: number;
   failed: boolean;
+  ended: boolean;
   failedAt?: number;
   markers: Marker[];
   groups: PlannedGroupRef[];
@@ -70,6 +71,7 @@ function read(h: ExecutionHistory): Parsed {
   let label = h.executionArn.split(':').pop() ?? h.executionArn;
   let variant: string | undefined;
   let failed = false;
+  let ended = false;
   let failedAt: number | undefined;
   let last = '';
   for (const e of events) {
@@ -94,7 +96,9 @@ function read(h: ExecutionHistory): Parsed {
       const subject = (parse(scheduled.parameters) as { Subject?: unknown } | undefined)?.Subject;
       markers.push({ kind: 'notification', t, label: typeof subject === 'string' ? subject : `notification from ${last}` });
     }
+    if (e.type === 'ExecutionSucceeded') ended = true;
     if (e.type === 'ExecutionFailed' || e.type === 'ExecutionTimedOut' || e.type === 'ExecutionAborted') {
+      ended = true;
       failed = true;
       const d = e.executionFailedEventDetails;
       markers.push({ kind: 'failure', t, label: `${e.type}${d?.error ? `: ${d.error}` : ''}${d?.cause ? ` — ${d.cause}` : ''}` });
@@ -106,7 +110,7 @@ function read(h: ExecutionHistory): Parsed {
   }
   const start = time(events[0]?.timestamp);
   const end = time(events[events.length - 1]?.timestamp);
-  return { label, ...(variant ? { variant } : {}), entries, start, end, failed, ...(failedAt !== undefined ? { failedAt } : {}), markers, groups };
+  return { label, ...(variant ? { variant } : {}), entries, start, end, failed, ended, ...(failedAt !== undefined ? { failedAt } : {}), markers, groups };
 }
 
 /** The node groups a run's variant executions were planned with. */
@@ -132,7 +136,7 @@ export function historyPicture(histories: ExecutionHistory[], refreshes: Map<str
   const failed = parsed.some((p) => p.failed);
   return buildPicture({
     title: opts.title,
-    subtitle: `Deployed run ${failed ? 'FAILED' : run && run.end ? 'ended' : 'running'}, ${variants.length} variant(s), ${groups.length} node group(s), from its execution history`,
+    subtitle: `Deployed run ${run?.failed ? 'FAILED' : run?.ended ? 'SUCCEEDED' : 'RUNNING'}${failed && !run?.failed ? ' (a variant failed)' : ''}, ${variants.length} variant(s), ${groups.length} node group(s), from its execution history`,
     start,
     end,
     run: { bars: [], markers: run?.markers ?? [] },
