@@ -176,7 +176,7 @@ export function buildPicture(input: PictureInput): RunPicture {
         ...(refreshes.length ? [{ kind: 'refresh' as const, ...span, label: `${w.label}: refreshes of ${members.length} node group(s)`, ...(failed ? { failed: true } : {}) }] : []),
         ...members.flatMap((g) => g.bars.filter((b) => b.kind === 'rollback')),
       ];
-      rows.push({ id: `wave:${v.variant}:${i + 1}`, label: `${w.label} (${members.length} groups)`, level: 'wave', variant: v.variant, bars, markers: members.flatMap((g) => g.markers) });
+      rows.push({ id: `wave:${v.variant}:${i + 1}`, label: `${w.label}: ${members.length} group(s)`, level: 'wave', variant: v.variant, bars, markers: members.flatMap((g) => g.markers) });
     });
   }
   return { title: input.title, subtitle: input.subtitle, start: input.start, end: Math.max(input.end, input.start + 1000), rows, collapsed };
