@@ -3,7 +3,9 @@ import { checkFastLaunch, type FastLaunchState } from '../lib/fastlaunch/enable.
 import { logFor } from '../lib/logger.js';
 
 /** One look at Fast Launch: waiting, enabled, or failed (a warning or FastLaunchFailedError, per config). */
-export const handler = async (event: { fastLaunch: FastLaunchState; executionName: string; variantId: string }): Promise<FastLaunchState> => {
+export const handler = async (event: { fastLaunch: FastLaunchState; executionName: string; variantId: string }): Promise<FastLaunchState & { readyAt?: string }> => {
   logFor({ executionId: event.executionName, variant: event.variantId });
-  return checkFastLaunch(event.fastLaunch, loadConfig().fastLaunch);
+  const state = await checkFastLaunch(event.fastLaunch, loadConfig().fastLaunch);
+  // When the rollout may start (RecordSuccess measures the rollout from here).
+  return state.ready ? { ...state, readyAt: new Date().toISOString() } : state;
 };

@@ -1,6 +1,8 @@
 import { loadConfig } from '../lib/pipeline-config.js';
 import type { ExecutionInput } from '../lib/input.js';
 import { logFor, logger } from '../lib/logger.js';
+import { runStarted } from '../lib/metrics/points.js';
+import { publishMetrics } from '../lib/metrics/publish.js';
 import { planRun } from '../lib/plan/plan.js';
 import type { RunPlan } from '../lib/plan/types.js';
 import { settings } from '../lib/settings.js';
@@ -18,6 +20,7 @@ export const handler = async (event: Event): Promise<RunPlan> => {
   const { parameterPrefix, stateMachineArn, region, stage } = settings('parameterPrefix', 'stateMachineArn', 'region', 'stage');
   const execution = { executionArn: event.executionArn, startTime: event.startTime, stateMachineArn, region };
   const plan = await planRun(event.input, loadConfig(), { executionName: event.executionName, parameterPrefix, stage, execution });
+  publishMetrics(stage, runStarted(plan));
   logger.info('plan ready', { variants: plan.variants.map((v) => v.id), proceed: plan.proceed, warnings: plan.warnings.length });
   return plan;
 };

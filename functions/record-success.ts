@@ -1,4 +1,6 @@
 import { logFor, logger } from '../lib/logger.js';
+import { variantSucceeded } from '../lib/metrics/points.js';
+import { publishMetrics } from '../lib/metrics/publish.js';
 import { variantOutcome, type VariantOutcome } from '../lib/notify/summary.js';
 import type { VariantRun } from '../lib/plan/types.js';
 import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
@@ -6,8 +8,8 @@ import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 
 interface Event extends VariantRun {
-  image: { amiId: string };
-  fastLaunch?: { warning: string | null };
+  image: { amiId: string; readyAt?: string };
+  fastLaunch?: { warning: string | null; readyAt?: string };
   /** The RollOutWaves map's output: one entry per finished wave. */
   waves?: { groups: WaveOutcomeGroup[] }[];
 }
@@ -15,11 +17,13 @@ interface Event extends VariantRun {
 /** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */
 export const handler = async ({ state: event }: { state: Event }): Promise<VariantOutcome> => {
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
-  const { parameterPrefix } = settings('parameterPrefix');
+  const { parameterPrefix, stage } = settings('parameterPrefix', 'stage');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
   const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
   if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
+  const rolloutFrom = event.fastLaunch?.readyAt ?? event.image.readyAt;
+  publishMetrics(stage, variantSucceeded({ variant: event.variant.id, patched: outcome.patched.length, rollout: event.variant.stages.rollout, ...(rolloutFrom ? { rolloutFrom } : {}) }, Date.now()));
   logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
   return outcome;
 };

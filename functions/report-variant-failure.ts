@@ -1,5 +1,7 @@
 import { turnOffFastLaunchIfUnused, unusedImageLines } from '../lib/fastlaunch/unused.js';
 import { logFor } from '../lib/logger.js';
+import { variantFailed } from '../lib/metrics/points.js';
+import { publishMetrics } from '../lib/metrics/publish.js';
 import type { Notice } from '../lib/notice.js';
 import { describeVariantFailure, type VariantState } from '../lib/notify/failure.js';
 import { settings } from '../lib/settings.js';
@@ -10,7 +12,8 @@ import { settings } from '../lib/settings.js';
  */
 export const handler = async (event: { state: VariantState; executionArn: string }): Promise<{ notice: Notice; cause: string }> => {
   logFor({ executionId: event.state.run.executionName, variant: event.state.variant.id });
-  const { region, fastLaunchTemplateId } = settings('region', 'fastLaunchTemplateId');
+  const { region, fastLaunchTemplateId, stage } = settings('region', 'fastLaunchTemplateId', 'stage');
+  publishMetrics(stage, variantFailed(event.state.variant.id, event.state.error));
   const fastLaunch = await turnOffFastLaunchIfUnused(event.state, fastLaunchTemplateId);
   return describeVariantFailure(event.state, event.executionArn, region, unusedImageLines(fastLaunch));
 };

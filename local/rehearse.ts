@@ -1,15 +1,17 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/errors.js';
 import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
+import { renderPicture } from '../lib/report/html.js';
+import { rehearsalPicture } from './report.js';
 import { loadScenario } from './scenario.js';
 import { exitWhenWritten } from './exit.js';
 import { loadConfigScenario } from './from-config.js';
 import { notificationsText, summarize, type RehearsalSummary } from './summary.js';
 
 /**
- * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
+ * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs] [--report FILE.html]
  * Rehearses a full patch cycle offline: the real state machine and Lambda code
  * against a simulated AWS account on a simulated clock. --trace writes every AWS call
  * and every Lambda log line (retries included) as JSON lines; --logs prints the
@@ -17,7 +19,7 @@ import { notificationsText, summarize, type RehearsalSummary } from './summary.j
  */
 exitWithUsageIfAsked(
   process.argv.slice(2),
-  `Usage: npm start -- [--scenario FILE | --config [FILE]] [--json] [--trace FILE] [--logs] [--notifications]
+  `Usage: npm start -- [--scenario FILE | --config [FILE]] [--json] [--trace FILE] [--logs] [--notifications] [--report FILE.html]
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
@@ -25,7 +27,8 @@ cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 
   --json           print the summary as JSON (key kubernetes: per node group workload figures)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
   --logs           print the Lambdas' warnings and errors in the timeline
-  --notifications  print each notification in full (subject and text), as an admin receives it by e-mail`,
+  --notifications  print each notification in full (subject and text), as an admin receives it by e-mail
+  --report FILE    write a picture of the run (one self-contained HTML page; README "A picture of the run")`,
 );
 
 // `--config` with no file rehearses the operator's own pipeline.config.yml.
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     trace: { type: 'string' },
     logs: { type: 'boolean', default: false },
     notifications: { type: 'boolean', default: false },
+    report: { type: 'string' },
   },
 });
 
@@ -84,6 +88,11 @@ const report: RehearsalReport = await rehearse(scenario, {
 if (trace !== undefined) closeSync(trace);
 
 const summary = summarize(report);
+if (values.report) {
+  const title = `Patch run rehearsal: ${rehearsed}`;
+  writeFileSync(values.report, renderPicture(await rehearsalPicture(report, { title })));
+  if (!values.json) process.stdout.write(`Picture of the run written to ${values.report}\n`);
+}
 
 function workloadLine(k: RehearsalSummary['kubernetes'][number]): string {
   const deleted = k.podsDeletedWithoutEviction ? ` (${k.podsDeletedWithoutEvictionNames.join(', ')})` : '';

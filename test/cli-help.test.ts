@@ -9,6 +9,7 @@ const SCRIPTS: [string, string[]][] = [
   ['npm run invoke', ['local/invoke.ts', '--help']],
   ['npm run fuzz', ['bench/fuzz.ts', '--help']],
   ['npm run bench', ['bench/run.ts', '--help']],
+  ['npm run report', ['scripts/report.ts', '--help']],
 ];
 
 describe('--help', () => {

@@ -44,7 +44,9 @@ describe('npm start', () => {
     expect(code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(50);
-    for (const l of lines) {
+    // Lambda log lines are traced too: at log level SILENT only the metrics' EMF lines (README "Dashboard").
+    for (const l of lines.filter((x) => 'log' in x)) expect((l.log as Record<string, unknown>)._aws).toBeDefined();
+    for (const l of lines.filter((x) => !('log' in x))) {
       expect(Object.keys(l).filter((k) => k !== 'error').sort()).toEqual(['input', 'operation', 'service', 't']);
       expect(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN']).toContain(l.service);
       expect(String(l.t)).toMatch(/^2026-11-15T/);

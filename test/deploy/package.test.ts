@@ -72,6 +72,14 @@ describe('the packaged CloudFormation template', () => {
     expect(contains('process.env.PIPELINE_CONFIG'), 'no config read from the environment at run time').toBe(false);
     expect(statSync(join(outDir, 'planRun.zip')).size).toBeLessThan(1_000_000);
   });
+
+  it('holds the CloudWatch dashboard, its body resolved for the stage and region (README "Dashboard")', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards.map(([id, r]) => [id, r.Properties.DashboardName])).toEqual([['PipelineDashboard', 'eks-windows-patch-ci']]);
+    const body = JSON.parse(String(dashboards[0]?.[1].Properties.DashboardBody)) as { widgets: { properties: { region: string; metrics: { expression: string }[][] } }[] };
+    expect(body.widgets).toHaveLength(8);
+    expect(body.widgets.every((w) => w.properties.region === 'us-west-2' && w.properties.metrics.flat().every((m) => m.expression.includes('stage="ci"')))).toBe(true);
+  });
 });
 
 describe('an invalid config', () => {
