@@ -22,6 +22,7 @@ import { clusterProblems } from './cluster-checks.js';
 import { hookNames } from '../lifecycle/metadata.js';
 import { kubernetesVerdict, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import { describeNodegroups, managedLabel, managedVersionProblems, nodegroupVerdict, type ManagedRef, type NodegroupTemplate } from './managed.js';
+import { launchTemplateGrantProblems } from './iam.js';
 import { groupName, type NodeGroupPlan, type Proceed, type RunPlan, type VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -203,6 +204,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...shared.problems,
       ...(version && imageId ? groupAmiProblems(name, imageId, ami, variant) : []),
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
+      ...(version?.LaunchTemplateId ? launchTemplateGrantProblems(`ASG ${name}`, version.LaunchTemplateId, latest.tags.get(version.LaunchTemplateId) ?? {}, config.iam) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
     if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
@@ -226,6 +228,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...groupAmiProblems(m.template.asgName, imageId, ami, variant),
       ...rootVolumeProblems(m.template.asgName, m.version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB),
       ...processes.problems,
+      ...launchTemplateGrantProblems(`ASG ${m.template.asgName}`, m.template.launchTemplateId, latest.tags.get(m.template.launchTemplateId) ?? {}, config.iam),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${label}: ${p}`));
     warnings.push(

@@ -5,7 +5,7 @@ import { ec2Handlers } from './ec2.js';
 import { EksClusters, kubeletExtraArgs } from './eks.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
-import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
+import { buildEndsAt, imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshLaunches } from './refresh.js';
 import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
@@ -178,6 +178,8 @@ export class SimulatedAccount {
         if (v.imageId?.startsWith('resolve:ssm:') && !s.ssm[v.imageId.slice(12)]) throw new Error(`launch template ${lt.name}: SSM parameter ${v.imageId.slice(12)} is not in the fleet`);
       const id = this.ctx.nextId('lt-');
       if (lt.defaultVersion > lt.versions.length) throw new Error(`launch template ${lt.name}: defaultVersion ${lt.defaultVersion} does not exist`);
+      const ltTags = lt.tags ?? { 'eks-windows-patch:node-template': 'true' };
+      if (Object.keys(ltTags).length) s.tags[id] = { ...ltTags };
       s.launchTemplates[id] = {
         id,
         name: lt.name,
@@ -572,7 +574,7 @@ export class SimulatedAccount {
     return this.state.published.map(({ messageId: _id, ...p }) => structuredClone(p));
   }
 
-  images(): { arn: string; recipeArn: string; status: string; reason?: string; amiId?: string; parentAmi: string; createdAt: string }[] {
+  images(): { arn: string; recipeArn: string; status: string; reason?: string; amiId?: string; parentAmi: string; createdAt: string; buildMinutes: number }[] {
     return Object.values(this.state.images).map((img) => {
       const s = imageStatus(this.ctx, img);
       return {
@@ -583,6 +585,7 @@ export class SimulatedAccount {
         ...(s.status === 'AVAILABLE' ? { amiId: img.amiId } : {}),
         parentAmi: img.parentAmi,
         createdAt: new Date(img.createdAt).toISOString(),
+        buildMinutes: (buildEndsAt(this.ctx, img) - img.createdAt) / MINUTE,
       };
     });
   }

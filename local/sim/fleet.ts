@@ -49,6 +49,12 @@ export const LaunchTemplateVersionSpecSchema = z.strictObject({
 
 export const LaunchTemplateSpecSchema = z.strictObject({
   name: z.string().min(3).max(128),
+  /**
+   * The template's tags. Absent: the tag the stack's launch template writes are scoped to (config iam.launchTemplateTag's
+   * default, eks-windows-patch:node-template=true), as an operator who followed README "Least privilege" has it; `{}`
+   * shows the plan refusing the template.
+   */
+  tags: z.record(z.string(), z.string()).optional(),
   defaultVersion: z.number().int().positive().default(1),
   versions: z.array(LaunchTemplateVersionSpecSchema).min(1),
 });
