@@ -5,6 +5,7 @@ import { exitWithUsageIfAsked } from '../scripts/usage.js';
 import { rehearse, type RehearsalReport, type TimelineEntry } from './rehearsal.js';
 import { loadScenario } from './scenario.js';
 import { summarize, type RehearsalSummary } from './summary.js';
+import { formatCost } from '../lib/cost/model.js';
 
 /**
  * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs]
@@ -19,7 +20,7 @@ exitWithUsageIfAsked(
 Rehearses a full patch cycle offline: the real state machines and Lambda code against a simulated AWS account and
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
-  --json           print the summary as JSON (key kubernetes: per node group workload figures)
+  --json           print the summary as JSON (key kubernetes: per node group workload figures; key cost: the modelled cost)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
   --logs           print the Lambdas' warnings and errors in the timeline`,
 );
@@ -86,5 +87,6 @@ else {
   process.stdout.write(
     `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
   );
+  process.stdout.write(`Modelled cost of the run (README "What a run costs"):\n${formatCost(summary.cost).join('\n')}\n`);
 }
 process.exit(report.status === 'SUCCEEDED' ? 0 : 1);
