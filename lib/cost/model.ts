@@ -78,7 +78,7 @@ export function runCost(q: RunQuantities, prices: CostPrices, assumptions: CostA
   const newAmis = q.variants.filter((v) => v.newAmi).length;
   const fastLaunchHours = (fastLaunched * q.fastLaunchSnapshots * assumptions.fastLaunchMinutesPerSnapshot) / 60;
   const gbSeconds = (q.lambdaInvocations * assumptions.lambdaSecondsPerInvocation * q.lambdaMemoryMb) / 1024;
-  const line = (item: string, quantity: number, unit: string, unitPriceUsd: number): CostLine => ({ item, quantity: round(quantity, 3), unit, unitPriceUsd, usd: round(quantity * unitPriceUsd, 4) });
+  const line = (item: string, quantity: number, unit: string, unitPriceUsd: number): CostLine => ({ item, quantity: round(quantity, 3), unit, unitPriceUsd, usd: round(quantity * unitPriceUsd, 8) });
   const lines = [
     line(`Image Builder build instance (${q.buildInstanceType})`, buildHours, 'instance-hours', hourly(q.buildInstanceType)),
     line(`Fast Launch pre-provisioning launches (${q.fastLaunchInstanceType})`, fastLaunchHours, 'instance-hours', hourly(q.fastLaunchInstanceType)),
@@ -91,11 +91,21 @@ export function runCost(q: RunQuantities, prices: CostPrices, assumptions: CostA
   return { lines, totalUsd: round(lines.reduce((s, l) => s + l.usd, 0), 2), prices, assumptions, unpriced: [...unpriced].sort() };
 }
 
+/** Dollars with cents, or with two significant digits below a cent ($0.0000133), never in exponent notation. */
+export function usd(x: number): string {
+  if (x === 0 || x >= 0.01) return `$${x.toFixed(2)}`;
+  return `$${x.toFixed(Math.min(20, 1 - Math.floor(Math.log10(x))))}`;
+}
+
+/** A price as configured ($0.376, $0.000025), never in exponent notation. */
+function unitPrice(x: number): string {
+  return String(x).includes('e') ? `$${x.toFixed(Math.min(20, 1 - Math.floor(Math.log10(x))))}` : `$${x}`;
+}
+
 /** The summary's lines: one per item, the total, and each unpriced instance type with its fix. */
 export function formatCost(cost: RunCost): string[] {
-  const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`;
   return [
-    ...cost.lines.map((l) => `  ${l.item}: ${l.quantity} ${l.unit} x $${l.unitPriceUsd} = ${usd(l.usd)}`),
+    ...cost.lines.map((l) => `  ${l.item}: ${l.quantity} ${l.unit} x ${unitPrice(l.unitPriceUsd)} = ${usd(l.usd)}`),
     `  Total: ${usd(cost.totalUsd)} (prices: config costs)`,
     ...cost.unpriced.map((t) => `  No price for ${t}: counted at $0; set costs.instanceHourUsd.${t}`),
   ];
