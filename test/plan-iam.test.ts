@@ -36,6 +36,35 @@ describe('launch templates the stack may not write (issue 14 item 1)', () => {
 });
 
 describe('roles the stack may pass (issue 14 item 1)', () => {
+  it("refuses a group whose instance profile's role the stack may not pass, naming profile and role, and writes nothing", async () => {
+    const s = generateScenario({ variants: WIN2022, nodeGroups: 2, config: { iam: { nodeRoleNamePattern: 'eks-windows-node-*' } } });
+    s.fleet.instanceProfiles.push({ name: 'admin-profile', role: 'Admin' });
+    const lt = s.fleet.launchTemplates.find((l) => l.name === G1);
+    if (!lt?.versions[0]) throw new Error('no template');
+    lt.versions[0].instanceProfile = 'admin-profile';
+    const report = await rehearse(s);
+
+    expect(report.status).toBe('FAILED');
+    expect(planFailure(report)).toContain(`ASG ${G1} launches with instance profile admin-profile, whose role Admin does not match iam.nodeRoleNamePattern "eks-windows-node-*", so the stack may not pass it`);
+    expect(planFailure(report)).not.toContain('ng-win2022-core-131-0000 launches');
+    expect(touched(report)).toEqual([]);
+  });
+
+  it('passes the node role the pattern names: the run succeeds', async () => {
+    const report = await rehearse(generateScenario({ variants: WIN2022, nodeGroups: 2, config: { iam: { nodeRoleNamePattern: 'eks-windows-node-*' } } }));
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.calls.filter((c) => c.operation === 'GetInstanceProfile').map((c) => (c.input as { InstanceProfileName: string }).InstanceProfileName)).toEqual(['eks-windows-node']);
+  });
+
+  it('a profile that does not exist is refused by name', async () => {
+    const s = generateScenario({ variants: WIN2022, nodeGroups: 1, config: { iam: { nodeRoleArns: ['arn:aws:iam::111122223333:role/eks-windows-node-role'] } } });
+    const v = s.fleet.launchTemplates[0]?.versions[0];
+    if (!v) throw new Error('no template');
+    v.instanceProfile = 'gone';
+    const report = await rehearse(s);
+    expect(planFailure(report)).toContain('launches with instance profile gone, which has no role or does not exist');
+  });
+
   it("matches IAM's * and ? wildcards, literally otherwise", () => {
     expect(matchesRolePattern('eks-win-node-a', 'eks-win-node-*')).toBe(true);
     expect(matchesRolePattern('eks-win-nodeXa', 'eks-win-node.?')).toBe(false);

@@ -1,4 +1,9 @@
+import { GetInstanceProfileCommand } from '@aws-sdk/client-iam';
+import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import { iam } from '../aws/iam.js';
+import { withRetries } from '../aws/retry.js';
 import type { PipelineConfig } from '../config.js';
+import { mapLimit } from '../util.js';
 
 /**
  * What the stack's roles let it write (scripts/pipeline-config.cjs builds them from config.iam), checked per group
@@ -40,3 +45,31 @@ export function passRoleProblems(label: string, instanceProfile: string, roleArn
   if (iam.nodeRoleNamePattern === undefined || matchesRolePattern(name, iam.nodeRoleNamePattern)) return [];
   return [`${label} launches with instance profile ${instanceProfile}, whose role ${name} does not match iam.nodeRoleNamePattern "${iam.nodeRoleNamePattern}", so the stack may not pass it: widen the pattern or list the role in iam.nodeRoleArns and deploy`];
 }
+
+/**
+ * The role of each instance profile (GetInstanceProfile, read-only; IAM API Reference: NoSuchEntity for an unknown
+ * profile, which is then reported as having no role). A launch template names its profile by Name or by Arn (the
+ * name is the ARN's last path segment).
+ */
+export async function instanceProfileRoles(profiles: string[]): Promise<Map<string, string | undefined>> {
+  const names = [...new Set(profiles)];
+  const roles = await mapLimit(names, 4, async (name) => {
+    try {
+      const out = await withRetries(() => iam.send(new GetInstanceProfileCommand({ InstanceProfileName: profileName(name) })));
+      return out.InstanceProfile?.Roles?.[0]?.Arn;
+    } catch (e) {
+      if (e instanceof Error && e.name === 'NoSuchEntityException') return undefined;
+      throw e;
+    }
+  });
+  return new Map(names.map((n, i) => [n, roles[i]]));
+}
+
+export const profileName = (nameOrArn: string): string => nameOrArn.split('/').at(-1) as string;
+
+/** The instance profile a launch template version launches with (by Name, else Arn), if any. */
+export const instanceProfileOf = (version: LaunchTemplateVersion | undefined): string | undefined =>
+  version?.LaunchTemplateData?.IamInstanceProfile?.Name ?? version?.LaunchTemplateData?.IamInstanceProfile?.Arn;
+
+/** Whether the PassRole grant is narrowed at all (else any role may be passed, and the plan need not read IAM). */
+export const passRoleScoped = (config: PipelineConfig): boolean => config.iam.nodeRoleArns !== undefined || config.iam.nodeRoleNamePattern !== undefined;

@@ -23,6 +23,9 @@ export const AmiSchema = z.strictObject({
   owner: z.union([z.enum(['amazon', 'self']), z.string().regex(/^\d{12}$/)]).optional(),
 });
 
+/** The node instance profile of a simulated fleet's launch templates unless a version names another. */
+export const DEFAULT_INSTANCE_PROFILE = 'eks-windows-node';
+
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
   /**
    * Absent only for a managed node group of an AWS AMI type (EKS User Guide, "Customize managed nodes with launch templates":
@@ -34,6 +37,8 @@ export const LaunchTemplateVersionSpecSchema = z.strictObject({
   rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),
+  /** The version's instance profile (IamInstanceProfile.Name): absent, fleet's default node profile; null, none. */
+  instanceProfile: z.string().nullable().optional(),
   /**
    * What the EKS Windows bootstrap passes to the kubelet (Start-EKSBootstrap.ps1 -KubeletExtraArgs: --node-labels,
    * --register-with-taints), rendered into the version's UserData; nodes launched from it carry these.
@@ -148,6 +153,8 @@ export const ScenarioFleetSchema = z.strictObject({
   amis: z.array(AmiSchema).default([]),
   ssmParameters: z.record(z.string(), z.string()).default({}),
   launchTemplates: z.array(LaunchTemplateSpecSchema).default([]),
+  /** IAM instance profiles and their roles (role null: a profile without a role). Default: the node profile every template uses unless it names another. */
+  instanceProfiles: z.array(z.strictObject({ name: z.string().min(1).max(128), role: z.string().min(1).max(64).nullable() })).default([{ name: DEFAULT_INSTANCE_PROFILE, role: 'eks-windows-node-role' }]),
   autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
   clusters: z.array(ClusterSpecSchema).default([]),
   managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
@@ -234,7 +241,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
     /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN, EKS); absent = all. */
-    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS'])).optional(),
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM'])).optional(),
     /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
     fromMinute: z.number().min(0).optional(),
     forMinutes: z.number().positive().optional(),

@@ -12,7 +12,7 @@ import { templateIn, type Resource, type Template } from './package-app.js';
  * triggers), attribute each AWS call to the Lambda that made it, and compare with the
  * packaged template's per-function policies — no action missing, none extra.
  */
-const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states' };
+const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states', IAM: 'iam' };
 
 /** Actions AWS checks on the caller's behalf for a call (documented beside the statements in serverless.yml). */
 const COMPANIONS: Record<string, string[]> = {
@@ -108,6 +108,8 @@ beforeAll(async () => {
       },
     }),
   );
+  // PassRole scoped to node roles: the plan reads each template's instance profile (iam:GetInstanceProfile).
+  record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], config: { iam: { nodeRoleNamePattern: 'eks-windows-node-*' } } }));
   // A group whose cluster comes from its tags, a cluster the account does not have: the plan's DescribeCluster
   // is refused (ResourceNotFoundException), which still takes eks:DescribeCluster.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], asg: () => ({ tags: { 'kubernetes.io/cluster/prod': 'owned' } }) }));
