@@ -223,6 +223,48 @@ export const KubernetesSchema = z
   })
   .strict();
 
+/**
+ * What the stack may write (scripts/pipeline-config.cjs turns these into the roles' Resource and Condition; the plan
+ * verifies each group against them before any write). Launch template writes (CreateLaunchTemplateVersion,
+ * ModifyLaunchTemplate) support only the launch-template resource with aws:ResourceTag (Service Authorization
+ * Reference, Amazon EC2): by the ids in launchTemplateIds when given, else by launchTemplateTag on the template.
+ * iam:PassRole (the node groups' instance profiles, checked by Auto Scaling for StartInstanceRefresh) is limited
+ * to nodeRoleArns, or to roles whose name matches nodeRoleNamePattern (IAM wildcards * and ?).
+ */
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'use a role ARN like arn:aws:iam::123456789012:role/eks-windows-node');
+export const IamSchema = z
+  .object({
+    launchTemplateTag: z
+      .object({ key: z.string().min(1).max(127), value: z.string().max(255) })
+      .strict()
+      .default({ key: 'eks-windows-patch:node-template', value: 'true' }),
+    launchTemplateIds: z.array(z.string().regex(/^lt-[0-9a-f]{8,17}$/, 'use a launch template id like lt-0123456789abcdef0')).min(1).optional(),
+    nodeRoleArns: z.array(roleArn).min(1).optional(),
+    nodeRoleNamePattern: z.string().regex(/^[\w+=,.@*?-]{1,64}$/, 'use a role name with IAM wildcards, e.g. "eks-win-node-*" (letters, digits, +=,.@_- and * ?)').optional(),
+  })
+  .strict()
+  .refine((i) => !(i.nodeRoleArns && i.nodeRoleNamePattern), { message: 'give nodeRoleArns or nodeRoleNamePattern, not both', path: ['nodeRoleNamePattern'] });
+
+/**
+ * Prices of the run's modelled cost (lib/cost/model.ts), in USD, and the model's assumptions. Defaults: us-west-2
+ * On-Demand list prices (Amazon EC2 pricing: m6i.xlarge Windows $0.376/h; Amazon EBS pricing: snapshots standard
+ * $0.05/GB-month; AWS Step Functions pricing: Standard $0.025 per 1,000 state transitions; AWS Lambda pricing: arm64
+ * $0.0000133334 per GB-second, $0.20 per 1M requests). Override them for your region, instance types and discounts.
+ */
+const price = z.number().min(0, 'a price is 0 or more (USD)');
+export const CostsSchema = z
+  .object({
+    instanceHourUsd: z.record(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'key by instance type, e.g. m6i.xlarge'), price).default({ 'm6i.xlarge': 0.376 }),
+    snapshotGbMonthUsd: price.default(0.05),
+    stateTransitionUsd: price.default(0.000025),
+    lambdaGbSecondUsd: price.default(0.0000133334),
+    lambdaRequestUsd: price.default(0.0000002),
+    fastLaunchMinutesPerSnapshot: z.number().min(0).default(20),
+    amiMonthsKept: z.number().int().min(1).default(3),
+    lambdaSecondsPerInvocation: z.number().min(0).default(2),
+  })
+  .strict();
+
 export const PipelineConfigSchema = z
   .object({
     variants: z.array(VariantSchema).min(1, 'configure at least one variant'),
@@ -233,6 +275,8 @@ export const PipelineConfigSchema = z
     fastLaunch: FastLaunchSchema.default(FastLaunchSchema.parse({})),
     triggers: TriggersSchema.default(TriggersSchema.parse({})),
     kubernetes: KubernetesSchema.default(KubernetesSchema.parse({})),
+    iam: IamSchema.default(IamSchema.parse({})),
+    costs: CostsSchema.default(CostsSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -2,6 +2,7 @@ import { parseConfig } from '../lib/config.js';
 import { sourceParameter } from '../lib/parameters.js';
 import type { Scenario } from './scenario.js';
 import type { Durations, Fault, Fleet } from './sim/fleet.js';
+import { DEFAULT_INSTANCE_PROFILE } from './sim/fleet.js';
 
 /**
  * Generated fleets for tests and the benchmark: N node groups spread over variants,
@@ -84,7 +85,7 @@ export function generateScenario(spec: FleetSpec): Scenario {
     stage: 'rehearsal',
     input: spec.input ?? {},
     config,
-    fleet: { region: 'us-west-2', accountId: '111122223333', amis, ssmParameters, launchTemplates, autoScalingGroups, clusters: [], managedNodeGroups: [] },
+    fleet: { region: 'us-west-2', accountId: '111122223333', amis, ssmParameters, launchTemplates, autoScalingGroups, clusters: [], managedNodeGroups: [], instanceProfiles: [{ name: DEFAULT_INSTANCE_PROFILE, role: 'eks-windows-node-role' }] },
     faults: spec.faults ?? [],
     durations: spec.durations ?? {},
   };

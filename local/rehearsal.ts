@@ -1,5 +1,6 @@
 import { logger } from '../lib/logger.js';
 import { executionName } from '../lib/names.js';
+import type { PipelineConfig } from '../lib/config.js';
 import { installClock } from './clock.js';
 import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
 import type { Scenario } from './scenario.js';
@@ -38,6 +39,8 @@ export interface RehearsalReport {
   timeline: TimelineEntry[];
   account: SimulatedAccount;
   instancesReplaced: number;
+  /** The scenario's pipeline config (the cost model's prices and sizes). */
+  config: PipelineConfig;
   before: unknown;
   /** The Lambdas' log lines (level from POWERTOOLS_LOG_LEVEL or the `logLevel` option, INFO by default). */
   logs: LambdaLogLine[];
@@ -105,7 +108,7 @@ function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog
 /** What `serverless deploy` adds to the account: the dedicated Fast Launch template (no user data). */
 function withStackResources(scenario: Scenario, names: StackNames): Fleet {
   const anyAmi = scenario.fleet.amis[0]?.id ?? 'ami-00000000';
-  const template = { name: stackArns(names).fastLaunchTemplateName, defaultVersion: 1, versions: [{ imageId: anyAmi, userData: false, rootVolumeOverride: false, instanceType: scenario.config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge' }] };
+  const template = { name: stackArns(names).fastLaunchTemplateName, tags: {}, defaultVersion: 1, versions: [{ imageId: anyAmi, userData: false, rootVolumeOverride: false, instanceType: scenario.config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge' }] };
   return { ...scenario.fleet, launchTemplates: [...scenario.fleet.launchTemplates, template] };
 }
 
@@ -202,6 +205,7 @@ export async function rehearse(scenario: Scenario, opts: RehearsalOptions = {}):
         timeline,
         account,
         instancesReplaced: instancesAfter.filter((id) => !instancesBefore.has(id)).length,
+        config: scenario.config,
         before,
         logs,
         ...(startError !== undefined ? { startError } : {}),

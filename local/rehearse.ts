@@ -9,6 +9,7 @@ import { loadScenario } from './scenario.js';
 import { exitWhenWritten } from './exit.js';
 import { loadConfigScenario } from './from-config.js';
 import { notificationsText, summarize, type RehearsalSummary } from './summary.js';
+import { formatCost } from '../lib/cost/model.js';
 
 /**
  * npm start [-- --scenario FILE] [--json] [--trace FILE] [--logs] [--report FILE.html]
@@ -24,7 +25,7 @@ Rehearses a full patch cycle offline: the real state machines and Lambda code ag
 cluster, on a simulated clock. Exit 0 when the run succeeded, 1 when it failed, 2 for a bad scenario.
   --scenario FILE  the scenario to rehearse (default local/scenarios/sample.yml; see README "Scenario file format")
   --config [FILE]  rehearse this pipeline config (default pipeline.config.yml) on a generated fleet that matches it
-  --json           print the summary as JSON (key kubernetes: per node group workload figures)
+  --json           print the summary as JSON (key kubernetes: per node group workload figures; key cost: the modelled cost)
   --trace FILE     write every AWS and Kubernetes call and every Lambda log line as JSON lines
   --logs           print the Lambdas' warnings and errors in the timeline
   --notifications  print each notification in full (subject and text), as an admin receives it by e-mail
@@ -113,6 +114,7 @@ else {
   process.stdout.write(
     `Node groups patched: ${summary.nodeGroupsPatched}\nInstances replaced: ${summary.instancesReplaced}\nAWS calls retried: ${summary.retries}\nNotifications sent: ${summary.notifications.length}\n${summary.notifications.map((n) => `  [${n.severity}] ${n.subject}`).join('\n')}\nSimulated duration: ${summary.simulatedDuration}\nState transitions: ${summary.stateTransitions} (largest execution ${summary.largestExecutionTransitions}); Lambda invocations: ${summary.lambdaInvocations}; AWS calls: ${summary.awsCalls}\n`,
   );
+  process.stdout.write(`Modelled cost of the run (README "What a run costs"):\n${formatCost(summary.cost).join('\n')}\n`);
 }
 if (values.notifications && !values.json) process.stdout.write(`\nNotifications in full:\n${notificationsText(report)}`);
 await exitWhenWritten(report.status === 'SUCCEEDED' ? 0 : 1);

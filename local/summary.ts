@@ -1,3 +1,4 @@
+import { runCost, type RunCost } from '../lib/cost/model.js';
 import type { VariantOutcome } from '../lib/notify/summary.js';
 import { groupName, type VariantPlan } from '../lib/plan/types.js';
 import type { RehearsalReport } from './rehearsal.js';
@@ -32,6 +33,8 @@ export interface RehearsalSummary {
   retries: number;
   /** What happened to the workloads, per node group of a simulated cluster (empty without clusters). */
   kubernetes: KubernetesGroupSummary[];
+  /** The modelled cost of the run (lib/cost/model.ts) at config `costs` prices, with the prices and assumptions used. */
+  cost: RunCost;
 }
 
 /** One node group as its cluster saw the run. */
@@ -147,6 +150,38 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
   });
 }
 
+/** Lambda memory of every function (serverless.yml provider.memorySize; no function sets its own). */
+const LAMBDA_MEMORY_MB = 512;
+
+/**
+ * What this run used, from the simulated account: each Image Builder image the run created (its build minutes), each
+ * of our AMIs Fast Launch was enabled for (an EnableFastLaunch that EC2 accepted), the AMIs built, and the transitions
+ * and invocations the runner counted.
+ */
+export function runQuantities(report: RehearsalReport, transitions: number) {
+  const started = Date.parse(report.startedAt);
+  const built = report.account.images().filter((i) => Date.parse(i.createdAt) >= started);
+  const enabled = new Set(report.calls.filter((c) => c.operation === 'EnableFastLaunch' && (!c.error || c.tookEffect)).map((c) => String((c.input as { ImageId?: unknown }).ImageId)));
+  const { config } = report;
+  const variants = config.variants.flatMap((v) => {
+    const mine = built.filter((i) => i.recipeArn.includes(`-${v.id}-patched/`));
+    const amis = new Set(mine.flatMap((i) => (i.amiId ? [i.amiId] : [])));
+    const fastLaunch = [...enabled].some((a) => amis.has(a));
+    if (!mine.length && !fastLaunch) return [];
+    return [{ id: v.id, buildMinutes: mine.reduce((m, i) => m + i.buildMinutes, 0), fastLaunch, newAmi: amis.size > 0 }];
+  });
+  return {
+    variants,
+    buildInstanceType: config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge',
+    fastLaunchInstanceType: config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge',
+    rootVolumeGiB: config.imageBuilder.rootVolumeGiB,
+    fastLaunchSnapshots: config.fastLaunch.targetResourceCount,
+    stateTransitions: transitions,
+    lambdaInvocations: report.invocations,
+    lambdaMemoryMb: LAMBDA_MEMORY_MB,
+  };
+}
+
 export function summarize(report: RehearsalReport): RehearsalSummary {
   const variantsNow = variants(report);
   return {
@@ -164,6 +199,7 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     awsCalls: report.calls.length,
     retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
     kubernetes: kubernetesSummary(report),
+    cost: runCost(runQuantities(report, report.executions.reduce((n, e) => n + e.transitions, 0)), report.config.costs, report.config.costs),
   };
 }
 

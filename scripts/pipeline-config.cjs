@@ -70,17 +70,69 @@ function clustersOf(config) {
 
 const sub = (text) => ({ 'Fn::Sub': text });
 
+const asgArn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
+
 /**
- * The ASG ARNs our lifecycle-hook writes may touch: each group the config names. A group chosen by tag has no name
- * before the plan runs, so a config with tag selectors also gets every group of the account and region (issue 14
- * narrows that with a tag condition).
+ * The self-managed node groups' Auto Scaling writes (lifecycle hooks, StartInstanceRefresh, lifecycle actions, our
+ * verdict tag), as two statements' Resource and Condition. Auto Scaling's write actions take the autoScalingGroup
+ * resource (the group name is part of its ARN) and aws:ResourceTag (Service Authorization Reference, Amazon EC2 Auto
+ * Scaling). `named`: the groups config names by asgName. `tagged`: a group chosen by tag has no name before the
+ * plan runs, so every group of the account and region, on condition that it carries the selector's tag. IAM ANDs
+ * the keys of one condition, so the tag selectors must share one key (their values are ORed). A statement that has
+ * nothing to grant repeats the other; with neither (managed node groups or Karpenter only), a group name no run
+ * selects stands in ("-").
+ * A managed node group's ASG is EKS's: the run never writes on it, so it adds nothing.
  */
-function groupArns(config) {
-  const arn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
+function groupStatements(config) {
   const selectors = config.variants.flatMap((v) => v.nodeGroups);
   const names = [...new Set(selectors.filter((g) => g.asgName).map((g) => g.asgName))].sort();
-  // A managed node group's ASG is EKS's: the run never writes lifecycle hooks on it, so it adds no ARN.
-  return [...names.map(arn), ...(selectors.some((g) => g.tag) ? [arn('*')] : [])];
+  const tags = selectors.filter((g) => g.tag).map((g) => g.tag);
+  const keys = [...new Set(tags.map((t) => t.key))].sort();
+  if (keys.length > 1)
+    throw new Error(`variants[].nodeGroups[].tag: the tag selectors use the keys ${keys.join(', ')}; IAM can scope Auto Scaling writes to one tag key only: select every tagged group by the same key (values may differ)`);
+  // aws:ResourceAccount (global condition key) is this account for every group ARN above: a condition that names
+  // nothing more than the Resource does, so the two statements have the same shape.
+  const own = { StringEquals: { 'aws:ResourceAccount': sub('${AWS::AccountId}') } };
+  const named = names.length ? { Resource: names.map(asgArn), Condition: own } : undefined;
+  const tagged = keys.length ? { Resource: [asgArn('*')], Condition: { StringEquals: { [`aws:ResourceTag/${keys[0]}`]: [...new Set(tags.map((t) => t.value))].sort() } } } : undefined;
+  const none = { Resource: [asgArn('-')], Condition: own };
+  return { named: named ?? tagged ?? none, tagged: tagged ?? named ?? none };
+}
+
+/**
+ * Launch template writes (CreateLaunchTemplateVersion, ModifyLaunchTemplate: resource launch-template, condition
+ * aws:ResourceTag, Service Authorization Reference for Amazon EC2): the templates iam.launchTemplateIds names, else
+ * any template of the account and region that carries iam.launchTemplateTag (the plan refuses a group whose
+ * template does not).
+ */
+function launchTemplateStatement(config) {
+  const arn = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
+  const { launchTemplateIds: ids, launchTemplateTag: tag } = config.iam;
+  if (ids) return { Resource: ids.map(arn), Condition: { StringEquals: { 'aws:ResourceAccount': sub('${AWS::AccountId}') } } };
+  return { Resource: [arn('*')], Condition: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } } };
+}
+
+/**
+ * What RunInstances may launch when Auto Scaling checks the caller for StartInstanceRefresh: only from a launch
+ * template (ec2:LaunchTemplate, which every resource type of RunInstances supports: Service Authorization Reference
+ * for Amazon EC2; "Launch instances from a launch template" examples in the EC2 User Guide), the configured ones when
+ * iam.launchTemplateIds names them.
+ */
+function launchFromTemplates(config) {
+  const ids = config.iam.launchTemplateIds ?? ['*'];
+  return ids.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`));
+}
+
+/** The roles iam:PassRole may pass to EC2: iam.nodeRoleArns, else roles named like iam.nodeRoleNamePattern, else any role of the account. */
+function nodeRoleArns(config) {
+  const { nodeRoleArns: arns, nodeRoleNamePattern: pattern } = config.iam;
+  if (arns) return arns;
+  return [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${pattern ?? '*'}`)];
+}
+
+/** The AMIs this pipeline built: our variant tag with one of the configured variant ids (CreateTags in check-image puts it). */
+function ownImages(config) {
+  return { 'aws:ResourceTag/eks-windows-patch:variant': config.variants.map((v) => v.id) };
 }
 
 /**
@@ -130,7 +182,12 @@ module.exports.config = async ({ resolveVariable }) => {
   const config = await load(resolveVariable);
   return {
     ...config,
-    groupArns: groupArns(config),
+    groups: groupStatements(config),
+    launchTemplates: launchTemplateStatement(config),
+    launchFromTemplates: launchFromTemplates(config),
+    nodeRoleArns: nodeRoleArns(config),
+    ownImages: ownImages(config),
+    variantIds: config.variants.map((v) => v.id),
     // The Lambdas that talk to Kubernetes run in the cluster's VPC when its endpoint is private only.
     kubernetesVpc: config.kubernetes.vpc ? { subnetIds: config.kubernetes.vpc.subnetIds, securityGroupIds: config.kubernetes.vpc.securityGroupIds } : null,
     // Inlined into every bundle by esbuild's `define` (a JS string literal).

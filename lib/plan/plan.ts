@@ -22,6 +22,7 @@ import { clusterProblems } from './cluster-checks.js';
 import { hookNames } from '../lifecycle/metadata.js';
 import { kubernetesVerdict, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
 import { describeNodegroups, managedLabel, managedVersionProblems, nodegroupVerdict, type ManagedRef, type NodegroupTemplate } from './managed.js';
+import { instanceProfileOf, instanceProfileRoles, launchTemplateGrantProblems, passRoleProblems, passRoleScoped, profileName } from './iam.js';
 import { groupName, type NodeGroupPlan, type Proceed, type RunPlan, type VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -165,6 +166,8 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const versions = await describeVersions(refs.flatMap((r) => (r ? [r] : [])));
   const hooks = await terminationHooks(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
   const latest = await latestVersions([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
+  // iam:PassRole, checked by Auto Scaling for a self-managed group's refresh: the role of each template's instance profile.
+  const profileRoles = passRoleScoped(config) ? await instanceProfileRoles(versions.flatMap((v) => instanceProfileOf(v) ?? [])) : new Map<string, string | undefined>();
   const amis = await describeAmis([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
 
   const unpinned = config.rollout.allowUnpinnedVersions && refs.some((r) => r && isUnpinned(r.version));
@@ -203,6 +206,10 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...shared.problems,
       ...(version && imageId ? groupAmiProblems(name, imageId, ami, variant) : []),
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
+      ...(passRoleScoped(config) && instanceProfileOf(version) !== undefined
+        ? passRoleProblems(`ASG ${name}`, profileName(instanceProfileOf(version) as string), profileRoles.get(instanceProfileOf(version) as string), config.iam)
+        : []),
+      ...(version?.LaunchTemplateId ? launchTemplateGrantProblems(`ASG ${name}`, version.LaunchTemplateId, latest.tags.get(version.LaunchTemplateId) ?? {}, config.iam) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
     if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
@@ -226,6 +233,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...groupAmiProblems(m.template.asgName, imageId, ami, variant),
       ...rootVolumeProblems(m.template.asgName, m.version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB),
       ...processes.problems,
+      ...launchTemplateGrantProblems(`ASG ${m.template.asgName}`, m.template.launchTemplateId, latest.tags.get(m.template.launchTemplateId) ?? {}, config.iam),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${label}: ${p}`));
     warnings.push(

@@ -2,10 +2,12 @@ import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } fro
 import { refreshStoppers, warmPoolHandlers } from './suspended.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
+import { DEFAULT_INSTANCE_PROFILE } from './fleet.js';
+import { iamHandlers } from './iam.js';
 import { EksClusters, kubeletExtraArgs } from './eks.js';
 import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
-import { imagebuilderHandlers, imageStatus } from './imagebuilder.js';
+import { buildEndsAt, imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
 import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshLaunches } from './refresh.js';
 import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
@@ -15,7 +17,7 @@ import { nodegroupLaunches, seedNodegroups } from './nodegroups.js';
 import { ssmHandlers } from './ssm.js';
 import type { SimulatedCluster } from './kubernetes/index.js';
 
-export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS';
+export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS' | 'IAM';
 export type { StartedExecution, AutoScalingEvent, SimInstanceHistory };
 
 export interface LifecycleActionRecord {
@@ -112,6 +114,7 @@ export class SimulatedAccount {
       tags: {},
       ssm: {},
       launchTemplates: {},
+      instanceProfiles: {},
       asgs: {},
       nodegroups: {},
       refreshes: [],
@@ -150,6 +153,7 @@ export class SimulatedAccount {
       EC2: { ...ec2Handlers(this.ctx), ...fastLaunchHandlers(this.ctx) },
       AutoScaling: { ...autoscalingHandlers(this.ctx, (asg, input) => this.startRefresh(asg, input)), ...warmPoolHandlers(this.ctx) },
       Imagebuilder: imagebuilderHandlers(this.ctx),
+      IAM: iamHandlers(this.ctx),
       SSM: ssmHandlers(this.ctx),
       SNS: snsHandlers(this.ctx),
       SFN: sfnHandlers(this.ctx, () => this.starter),
@@ -174,11 +178,14 @@ export class SimulatedAccount {
       const dataType = name.endsWith('/image_id') ? 'aws:ec2:image' : 'text';
       s.ssm[name] = { value, type: 'String', dataType, version: 1, lastModified: now };
     }
+    for (const p of fleet.instanceProfiles) s.instanceProfiles[p.name] = { name: p.name, role: p.role };
     for (const lt of fleet.launchTemplates) {
       for (const v of lt.versions)
         if (v.imageId?.startsWith('resolve:ssm:') && !s.ssm[v.imageId.slice(12)]) throw new Error(`launch template ${lt.name}: SSM parameter ${v.imageId.slice(12)} is not in the fleet`);
       const id = this.ctx.nextId('lt-');
       if (lt.defaultVersion > lt.versions.length) throw new Error(`launch template ${lt.name}: defaultVersion ${lt.defaultVersion} does not exist`);
+      const ltTags = lt.tags ?? { 'eks-windows-patch:node-template': 'true' };
+      if (Object.keys(ltTags).length) s.tags[id] = { ...ltTags };
       s.launchTemplates[id] = {
         id,
         name: lt.name,
@@ -190,6 +197,8 @@ export class SimulatedAccount {
           data: {
             ...(v.imageId !== undefined ? { ImageId: v.imageId } : {}),
             InstanceType: v.instanceType,
+            // EC2 API Reference, LaunchTemplateIamInstanceProfileSpecification: the node role, by name.
+            ...(v.instanceProfile !== null ? { IamInstanceProfile: { Name: v.instanceProfile ?? DEFAULT_INSTANCE_PROFILE } } : {}),
             // EC2 User Guide, "Configure the instance metadata options": IMDSv2 required, hop limit 2 (EKS nodes' usual settings).
             MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
             ...(v.userData ? { UserData: B64(`<powershell>\n& $env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1 -EKSClusterName ${lt.name}${v.kubelet ? kubeletExtraArgs(v.kubelet) : ''}\n</powershell>\n`) } : {}),
@@ -573,7 +582,7 @@ export class SimulatedAccount {
     return this.state.published.map(({ messageId: _id, ...p }) => structuredClone(p));
   }
 
-  images(): { arn: string; recipeArn: string; status: string; reason?: string; amiId?: string; parentAmi: string; createdAt: string }[] {
+  images(): { arn: string; recipeArn: string; status: string; reason?: string; amiId?: string; parentAmi: string; createdAt: string; buildMinutes: number }[] {
     return Object.values(this.state.images).map((img) => {
       const s = imageStatus(this.ctx, img);
       return {
@@ -584,6 +593,7 @@ export class SimulatedAccount {
         ...(s.status === 'AVAILABLE' ? { amiId: img.amiId } : {}),
         parentAmi: img.parentAmi,
         createdAt: new Date(img.createdAt).toISOString(),
+        buildMinutes: (buildEndsAt(this.ctx, img) - img.createdAt) / MINUTE,
       };
     });
   }

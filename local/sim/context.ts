@@ -223,6 +223,8 @@ export interface SimState {
   tags: Record<string, Record<string, string>>;
   ssm: Record<string, { value: string; type: string; dataType: string; version: number; lastModified: number }>;
   launchTemplates: Record<string, LtRec>;
+  /** IAM instance profiles by name and the role each holds (null: none). */
+  instanceProfiles: Record<string, { name: string; role: string | null }>;
   asgs: Record<string, AsgRec>;
   /** EKS managed node groups by `<cluster>/<name>`. */
   nodegroups: Record<string, NodegroupRec>;

@@ -107,13 +107,15 @@ function renderVersion(lt: LtRec, v: LtVersionRec): Record<string, unknown> {
   };
 }
 
-function renderLt(lt: LtRec): Record<string, unknown> {
+// EC2 API Reference, LaunchTemplate: Tags, "The tags for the launch template".
+function renderLt(ctx: Ctx, lt: LtRec): Record<string, unknown> {
   return {
     LaunchTemplateId: lt.id,
     LaunchTemplateName: lt.name,
     CreateTime: new Date(lt.createTime),
     DefaultVersionNumber: lt.defaultVersion,
     LatestVersionNumber: latestVersion(lt),
+    Tags: Object.entries(ctx.state.tags[lt.id] ?? {}).map(([Key, Value]) => ({ Key, Value })),
   };
 }
 
@@ -171,7 +173,7 @@ export function ec2Handlers(ctx: Ctx): Handlers {
         ids.length + names.length === 0
           ? Object.values(ctx.state.launchTemplates)
           : [...ids.map((id) => findLt(ctx, { id })), ...names.map((name) => findLt(ctx, { name }))];
-      return { LaunchTemplates: lts.map(renderLt) };
+      return { LaunchTemplates: lts.map((lt) => renderLt(ctx, lt)) };
     },
     DescribeLaunchTemplateVersions(input: Input) {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
@@ -206,7 +208,7 @@ export function ec2Handlers(ctx: Ctx): Handlers {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
       // EC2 API Reference, ModifyLaunchTemplate: DefaultVersion must name an existing version.
       if (input.DefaultVersion !== undefined) lt.defaultVersion = findVersion(lt, str(input.DefaultVersion) ?? String(input.DefaultVersion)).versionNumber;
-      return { LaunchTemplate: renderLt(lt) };
+      return { LaunchTemplate: renderLt(ctx, lt) };
     },
   };
 }

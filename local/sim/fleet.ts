@@ -25,6 +25,9 @@ export const AmiSchema = z.strictObject({
   tags: z.record(z.string(), z.string()).optional(),
 });
 
+/** The node instance profile of a simulated fleet's launch templates unless a version names another. */
+export const DEFAULT_INSTANCE_PROFILE = 'eks-windows-node';
+
 export const LaunchTemplateVersionSpecSchema = z.strictObject({
   /**
    * Absent only for a managed node group of an AWS AMI type (EKS User Guide, "Customize managed nodes with launch templates":
@@ -36,6 +39,8 @@ export const LaunchTemplateVersionSpecSchema = z.strictObject({
   rootVolumeGiB: z.number().int().min(1).max(16384).optional(),
   userData: z.boolean().default(true),
   instanceType: z.string().default('m5.large'),
+  /** The version's instance profile (IamInstanceProfile.Name): absent, fleet's default node profile; null, none. */
+  instanceProfile: z.string().nullable().optional(),
   /**
    * What the EKS Windows bootstrap passes to the kubelet (Start-EKSBootstrap.ps1 -KubeletExtraArgs: --node-labels,
    * --register-with-taints), rendered into the version's UserData; nodes launched from it carry these.
@@ -51,6 +56,12 @@ export const LaunchTemplateVersionSpecSchema = z.strictObject({
 
 export const LaunchTemplateSpecSchema = z.strictObject({
   name: z.string().min(3).max(128),
+  /**
+   * The template's tags. Absent: the tag the stack's launch template writes are scoped to (config iam.launchTemplateTag's
+   * default, eks-windows-patch:node-template=true), as an operator who followed README "Least privilege" has it; `{}`
+   * shows the plan refusing the template.
+   */
+  tags: z.record(z.string(), z.string()).optional(),
   defaultVersion: z.number().int().positive().default(1),
   versions: z.array(LaunchTemplateVersionSpecSchema).min(1),
 });
@@ -144,6 +155,8 @@ export const ScenarioFleetSchema = z.strictObject({
   amis: z.array(AmiSchema).default([]),
   ssmParameters: z.record(z.string(), z.string()).default({}),
   launchTemplates: z.array(LaunchTemplateSpecSchema).default([]),
+  /** IAM instance profiles and their roles (role null: a profile without a role). Default: the node profile every template uses unless it names another. */
+  instanceProfiles: z.array(z.strictObject({ name: z.string().min(1).max(128), role: z.string().min(1).max(64).nullable() })).default([{ name: DEFAULT_INSTANCE_PROFILE, role: 'eks-windows-node-role' }]),
   autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
   clusters: z.array(ClusterSpecSchema).default([]),
   managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
@@ -230,7 +243,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
     /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN, EKS); absent = all. */
-    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS'])).optional(),
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM'])).optional(),
     /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
     fromMinute: z.number().min(0).optional(),
     forMinutes: z.number().positive().optional(),

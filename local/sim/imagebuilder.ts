@@ -35,6 +35,22 @@ export function imageStatus(ctx: Ctx, img: ImageRec, now = ctx.now()): { status:
   return { status: 'AVAILABLE' };
 }
 
+/**
+ * When the image's build stopped running instances (the cost model's build instance hours): its end (AVAILABLE), its
+ * cancellation, or its failure (halfway through the failing phase, as imageStatus); now while it runs.
+ */
+export function buildEndsAt(ctx: Ctx, img: ImageRec, now = ctx.now()): number {
+  const total = ctx.durations.imageBuild * MINUTE;
+  let t = img.createdAt;
+  for (const [phase, share] of PHASES) {
+    const end = t + share * total;
+    if (img.cancelledAt !== undefined && img.cancelledAt < end) return Math.min(now, img.cancelledAt);
+    if (img.failure?.at === phase) return Math.min(now, t + (end - t) / 2);
+    t = end;
+  }
+  return Math.min(now, t);
+}
+
 // Image Builder API Reference, GetImage "outputResources": the AMI exists (and is listed) only once the image is
 // AVAILABLE; the simulation hides it from DescribeImages until then (the stricter reading).
 export function builtAmis(ctx: Ctx): AmiView[] {

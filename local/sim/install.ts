@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -43,6 +44,8 @@ const THROTTLE: Record<ServiceName, [string, number]> = {
   SNS: ['Throttled', 429],
   SFN: ['ThrottlingException', 400],
   EKS: ['ThrottlingException', 400],
+  // IAM API Reference, "Common Errors": Throttling, 400.
+  IAM: ['Throttling', 400],
 };
 
 /** Command classes are named `<Operation>Command`; `send` receives the command instance. */
@@ -100,6 +103,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     ['SNS', SNSClient],
     ['SFN', SFNClient],
     ['EKS', EKSClient],
+    ['IAM', IAMClient],
   ];
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client);

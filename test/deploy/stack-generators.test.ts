@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 /** scripts/pipeline-config.cjs, the Serverless variable source that turns the config into stack resources. */
@@ -23,11 +26,27 @@ describe('the stack resources made from the config', () => {
     expect(entries.every((e) => JSON.stringify(e.Properties.KubernetesGroups) === '["eks-windows-patch"]' && e.Properties.Type === 'STANDARD')).toBe(true);
   });
 
-  it('scopes our hook writes to the named groups, and to every group only when a tag selects some', async () => {
-    const config = (await generators.config?.(withConfig('clusters.config.yml'))) as { groupArns: { 'Fn::Sub': string }[] };
-    expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-batch', 'autoScalingGroupName/eks-win2022-canary', 'autoScalingGroupName/*']);
-    const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { groupArns: { 'Fn::Sub': string }[] };
-    expect(ci.groupArns.some((a) => a['Fn::Sub'].endsWith('autoScalingGroupName/*'))).toBe(false);
+  type GroupStatement = { Resource: { 'Fn::Sub': string }[]; Condition: Record<string, Record<string, unknown>> };
+  type Groups = { groups: { named: GroupStatement; tagged: GroupStatement } };
+  const names = (s: GroupStatement) => s.Resource.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1]);
+
+  it('scopes our Auto Scaling writes to the named groups, and tag-selected groups by an aws:ResourceTag condition', async () => {
+    const config = (await generators.config?.(withConfig('clusters.config.yml'))) as Groups;
+    expect(names(config.groups.named)).toEqual(['autoScalingGroupName/eks-win2022-batch', 'autoScalingGroupName/eks-win2022-canary']);
+    expect(names(config.groups.tagged)).toEqual(['autoScalingGroupName/*']);
+    expect(Object.keys(config.groups.tagged.Condition.StringEquals ?? {})).toEqual([expect.stringMatching(/^aws:ResourceTag\//)]);
+    const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as Groups;
+    // No tag selector: the tagged statement repeats the named one, never every group.
+    expect(ci.groups.tagged).toEqual(ci.groups.named);
+    expect(names(ci.groups.named).some((n) => n?.endsWith('/*'))).toBe(false);
+  });
+
+  it('refuses tag selectors with two keys, which IAM cannot scope in one statement', async () => {
+    const file = resolve(tmpdir(), `two-keys-${process.pid}.yml`);
+    const raw = parse(readFileSync(resolve(import.meta.dirname, '../fixtures/clusters.config.yml'), 'utf8')) as { variants: { nodeGroups: unknown[] }[] };
+    raw.variants[0]?.nodeGroups.push({ tag: { key: 'other-key', value: 'x' } }, { tag: { key: 'team', value: 'y' } });
+    writeFileSync(file, stringify(raw));
+    await expect(generators.config?.(resolver(file))).rejects.toThrow(/variants\[\]\.nodeGroups\[\]\.tag: the tag selectors use the keys .*select every tagged group by the same key/);
   });
 
   it('creates no access entry when the config names no cluster', async () => {
@@ -43,12 +62,12 @@ describe('the stack resources made from the config', () => {
   });
 
   it('lets the plan describe exactly the configured managed node groups, and adds no ASG or cluster ARN for them', async () => {
-    const config = (await generators.config?.(withConfig('managed.config.yml'))) as Record<'eksNodegroupArns' | 'groupArns' | 'eksClusterArns', { 'Fn::Sub': string }[]>;
+    const config = (await generators.config?.(withConfig('managed.config.yml'))) as Record<'eksNodegroupArns' | 'eksClusterArns', { 'Fn::Sub': string }[]> & Groups;
     expect(config.eksNodegroupArns.map((a) => a['Fn::Sub'])).toEqual([
       'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:nodegroup/batch-eks/win-batch/*',
       'arn:${AWS::Partition}:eks:${AWS::Region}:${AWS::AccountId}:nodegroup/prod-eks/win-apps/*',
     ]);
-    expect(config.groupArns.map((a) => a['Fn::Sub'].split(':autoScalingGroup:*:')[1])).toEqual(['autoScalingGroupName/eks-win2022-canary']);
+    expect(names(config.groups.named)).toEqual(['autoScalingGroupName/eks-win2022-canary']);
     expect(config.eksClusterArns.map((a) => a['Fn::Sub'].split(':eks:')[1])).toEqual(['${AWS::Region}:${AWS::AccountId}:cluster/prod-eks']);
     const ci = (await generators.config?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { eksNodegroupArns: { 'Fn::Sub': string }[] };
     // No managed node group: a node group no cluster can have, since IAM refuses a statement without resources.
