@@ -4,12 +4,16 @@ import type { VariantRun } from '../lib/plan/types.js';
 import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
+import { loadConfig } from '../lib/pipeline-config.js';
+import { outcomeLines, type RetentionOutcome } from '../lib/retention/apply.js';
 
 interface Event extends VariantRun {
   image: { amiId: string };
   fastLaunch?: { warning: string | null };
   /** The RollOutWaves map's output: one entry per finished wave. */
   waves?: { groups: WaveOutcomeGroup[] }[];
+  /** ApplyRetention's result (absent after a failure there: see retentionError). */
+  retention?: RetentionOutcome | { skipped: string };
 }
 
 /** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */
@@ -18,6 +22,7 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   const { parameterPrefix } = settings('parameterPrefix');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
+  if (event.retention && 'kept' in event.retention) outcome.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
   const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
   if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
