@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRetention } from '../../lib/retention/run.js';
+import { retentionCommand } from '../../lib/retention/command.js';
 import type { RetentionOutcome } from '../../lib/retention/apply.js';
 import { summarize } from '../../local/summary.js';
 import { callsOf, generateScenario, rehearse, type RehearsalReport, type Scenario } from '../support/rehearse.js';
@@ -26,7 +26,6 @@ function fleet(config: Record<string, unknown> = {}, faults: Scenario['faults'] 
 }
 
 const nextMonth = () => new Promise((resolve) => setTimeout(resolve, 28 * DAY));
-const scope = (variantId: string, keepImages: number) => ({ stage: 'rehearsal', variantId, keepImages, parameterPrefix: '/eks-windows-patch/rehearsal', fastLaunchTemplateId: process.env.FAST_LAUNCH_TEMPLATE_ID as string });
 
 /** Our built AMIs per variant still registered at the end (DescribeImages answers for registered ones only). */
 async function registeredBuilt(report: RehearsalReport): Promise<Record<string, string[]>> {
@@ -50,6 +49,7 @@ describe('retention over four monthly runs', () => {
     let dry: RetentionOutcome[] = [];
     let applied: RetentionOutcome[] = [];
     let unchanged = false;
+    const printed: string[] = [];
     const report = await rehearse(scenario, {
       start: async (runner) => {
         await runner.startRun('month-0', {});
@@ -61,10 +61,10 @@ describe('retention over four monthly runs', () => {
         await nextMonth();
         const account = (runner as unknown as { account: { snapshot(): unknown } }).account;
         const before = JSON.stringify(account.snapshot());
-        dry = await Promise.all(IDS.map(async (id) => (await runRetention(scope(id, 1), true)).outcome));
+        // What `npm run retention -- --keep 1` and then `… --apply` do.
+        dry = await retentionCommand({ config: scenario.config, stage: 'rehearsal', variants: [], keepImages: 1, apply: false }, (line) => printed.push(line));
         unchanged = JSON.stringify(account.snapshot()) === before;
-        applied = [];
-        for (const id of IDS) applied.push((await runRetention(scope(id, 1), false)).outcome);
+        applied = await retentionCommand({ config: scenario.config, stage: 'rehearsal', variants: [], keepImages: 1, apply: true }, () => undefined);
       },
     });
 
@@ -94,6 +94,8 @@ describe('retention over four monthly runs', () => {
 
     // The dry run listed exactly what the real one then deleted, and changed nothing.
     expect(unchanged).toBe(true);
+    expect(printed).toContain('win2022-core-131 (dry run: nothing changed):');
+    expect(printed.filter((l) => /^ {2}would delete ami-/.test(l))).toHaveLength(2);
     const lists = (o: RetentionOutcome) => ({ amis: o.deregistered, snapshots: o.snapshotsDeleted, images: o.images, recipes: o.recipes, components: o.components, versions: o.launchTemplateVersions });
     expect(dry.map(lists)).toEqual(applied.map(lists));
     expect(applied.every((o) => o.skipped.length === 0 && o.pending.length === 0)).toBe(true);
@@ -158,4 +160,12 @@ describe('a group still on the oldest AMI', () => {
     expect(last?.retention).toContainEqual(expect.stringMatching(new RegExp(`^kept ${firstBuild}: .*in use by node group ${failing}`)));
     expect(last?.retention).toContainEqual(`deleted ${monthOneBuild} (Fast Launch off first)`);
   }, 120_000);
+});
+
+describe('npm run retention', () => {
+  it('refuses an unknown variant and a keep below 1 in one line each, before any AWS call', async () => {
+    const { config } = fleet();
+    await expect(retentionCommand({ config, stage: 'prod', variants: ['win2016'], apply: false }, () => undefined)).rejects.toThrow(/--variant is invalid:\n {2}- no variant "win2016" in the config: use one of win2022-core-131, win2019-core-131$/);
+    await expect(retentionCommand({ config, stage: 'prod', variants: [], keepImages: 0, apply: false }, () => undefined)).rejects.toThrow(/--keep is invalid:\n {2}- 0 is not a whole number of at least 1/);
+  });
 });
