@@ -14,6 +14,8 @@ interface Event extends VariantRun {
   waves?: { groups: WaveOutcomeGroup[] }[];
   /** ApplyRetention's result (absent after a failure there: see retentionError). */
   retention?: RetentionOutcome | { skipped: string };
+  /** ApplyRetention's error after its retries (Catch ResultPath). */
+  retentionError?: { Error?: string; Cause?: string };
 }
 
 /** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */
@@ -23,6 +25,7 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
   if (event.retention && 'kept' in event.retention) outcome.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
+  if (event.retentionError) outcome.retention = [`retention did not finish (nothing else is affected; the next run tries again): ${event.retentionError.Error}: ${event.retentionError.Cause ?? ''}`.trim()];
   const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
   if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });

@@ -101,7 +101,9 @@ export async function applyRetention(plan: RetentionPlan): Promise<RetentionOutc
     if (blocked.has(arn)) continue;
     await imageBuilderDelete(arn, () => imageBuilder.send(new DeleteImageCommand({ imageBuildVersionArn: arn })), out.images, skip);
   }
-  for (const arn of plan.recipes) await imageBuilderDelete(arn, () => imageBuilder.send(new DeleteImageRecipeCommand({ imageRecipeArn: arn })), out.recipes, skip);
+  // A recipe whose image stays (its AMI could not go yet) still has it: Image Builder would refuse (ResourceDependencyException).
+  const blockedRecipes = new Set([...blocked].map((arn) => arn.replace(':image/', ':image-recipe/').replace(/\/\d+$/, '')));
+  for (const arn of plan.recipes.filter((r) => !blockedRecipes.has(r))) await imageBuilderDelete(arn, () => imageBuilder.send(new DeleteImageRecipeCommand({ imageRecipeArn: arn })), out.recipes, skip);
   for (const arn of plan.components) await imageBuilderDelete(arn, () => imageBuilder.send(new DeleteComponentCommand({ componentBuildVersionArn: arn })), out.components, skip);
   for (const t of plan.launchTemplateVersions) {
     const done: number[] = [];

@@ -155,6 +155,10 @@ describe('a group still on the oldest AMI', () => {
     // Month 1's AMI: no group runs it (the failed group rolled back), nor is it a rollback target: deleted.
     const monthOneBuild = report.account.images().sort((a, b) => a.createdAt.localeCompare(b.createdAt))[1]?.amiId;
     expect(deregistered).toEqual([monthOneBuild]);
+    // Runs limited to some groups retire no Fast Launch: retention turned it off itself, and deregistered once it was off.
+    const byRetention = report.calls.filter((c) => c.fn === 'applyRetention' && !c.error && c.operation === 'DisableFastLaunch').map((c) => (c.input as { ImageId: string }).ImageId);
+    expect(byRetention).toEqual([monthOneBuild]);
+    expect(report.calls.filter((c) => c.fn === 'applyRetention' && c.operation === 'DeregisterImage' && c.error)).toEqual([]);
     // The rehearsal summary of the last month says why it stayed.
     const last = summarize(report).variants.at(-1);
     expect(last?.retention).toContainEqual(expect.stringMatching(new RegExp(`^kept ${firstBuild}: .*in use by node group ${failing}`)));
@@ -168,4 +172,40 @@ describe('npm run retention', () => {
     await expect(retentionCommand({ config, stage: 'prod', variants: ['win2016'], apply: false }, () => undefined)).rejects.toThrow(/--variant is invalid:\n {2}- no variant "win2016" in the config: use one of win2022-core-131, win2019-core-131$/);
     await expect(retentionCommand({ config, stage: 'prod', variants: [], keepImages: 0, apply: false }, () => undefined)).rejects.toThrow(/--keep is invalid:\n {2}- 0 is not a whole number of at least 1/);
   });
+});
+
+/** Three months of one variant with keepImages 1 and the given faults. */
+async function threeMonths(faults: Scenario['faults']): Promise<RehearsalReport> {
+  return rehearse(fleet({ retention: { keepImages: 1 } }, faults), {
+    start: async (runner) => {
+      await runner.startRun('month-0', { variants: [IDS[0]] });
+      for (const m of [1, 2]) {
+        await nextMonth();
+        await runner.startRun(`month-${m}`, { variants: [IDS[0]], baseAmi: awsAmi(0, m) });
+      }
+    },
+  });
+}
+
+describe('retention that cannot finish', () => {
+  it('reports what AWS refused and leaves it for the next run; the variant succeeds', async () => {
+    const report = await threeMonths([{ kind: 'throttle', rate: 1, operations: ['DeregisterImage'] }]);
+
+    const variants = summarize(report).variants;
+    expect(variants.map((v) => v.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const [monthZero] = report.account.images().sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    expect(variants.at(-1)?.retention).toContain(`left ${monthZero?.amiId}: RequestLimitExceeded: Rate exceeded`);
+    // Its snapshot, image and recipe stay with it: nothing of it was touched.
+    expect(report.calls.filter((c) => c.fn === 'applyRetention' && /^Delete(Snapshot|Image|ImageRecipe)$/.test(c.operation))).toEqual([]);
+    expect(Object.values(await registeredBuilt(report)).flat()).toHaveLength(3);
+  }, 120_000);
+
+  it('never fails the variant when retention itself fails: the outcome says so', async () => {
+    const report = await threeMonths([{ kind: 'throttle', rate: 1, operations: ['ListImages'] }]);
+
+    const variants = summarize(report).variants;
+    expect(variants.map((v) => v.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(variants.at(-1)?.retention).toEqual([expect.stringMatching(/^retention did not finish \(nothing else is affected; the next run tries again\): TooManyRequestsException/)]);
+    expect(callsOf(report, 'DeregisterImage')).toEqual([]);
+  }, 120_000);
 });
