@@ -25,7 +25,10 @@ function fleet(config: Record<string, unknown> = {}, faults: Scenario['faults'] 
   return scenario;
 }
 
-const nextMonth = () => new Promise((resolve) => setTimeout(resolve, 28 * DAY));
+/** 28 days on the simulated clock, in two waits: a timer longer than 2^31-1 ms (24.8 days) fires at once, as in Node. */
+const nextMonth = async () => {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 14 * DAY));
+};
 
 /** Our built AMIs per variant still registered at the end (DescribeImages answers for registered ones only). */
 async function registeredBuilt(report: RehearsalReport): Promise<Record<string, string[]>> {
@@ -163,6 +166,10 @@ describe('a group still on the oldest AMI', () => {
     const last = summarize(report).variants.at(-1);
     expect(last?.retention).toContainEqual(expect.stringMatching(new RegExp(`^kept ${firstBuild}: .*in use by node group ${failing}`)));
     expect(last?.retention).toContainEqual(`deleted ${monthOneBuild} (Fast Launch off first)`);
+    // The launch template versions made for month 1's AMI went with it (the failed group's too: it rolled back off it).
+    const deletedVersions = callsOf(report, 'DeleteLaunchTemplateVersions').map((c) => `${String(c.LaunchTemplateId)}:${(c.Versions as string[]).join(',')}`);
+    expect(deletedVersions).toHaveLength(2);
+    for (const g of scenario.fleet.autoScalingGroups) expect(report.account.launchTemplateVersions(g.name).some((v) => v.data.ImageId === monthOneBuild), g.name).toBe(false);
   }, 120_000);
 });
 
