@@ -5,7 +5,7 @@ import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 import { loadConfig } from '../lib/pipeline-config.js';
-import { outcomeLines, type RetentionOutcome } from '../lib/retention/apply.js';
+import { outcomeLines, type RetentionOutcome } from '../lib/retention/outcome.js';
 
 interface Event extends VariantRun {
   image: { amiId: string };

@@ -3,7 +3,7 @@ import { ec2 } from '../aws/ec2.js';
 import { withRetries } from '../aws/retry.js';
 import type { PipelineConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { outcomeLines, type RetentionOutcome } from './apply.js';
+import { outcomeLines, type RetentionOutcome } from './outcome.js';
 import { runRetention } from './run.js';
 
 export interface RetentionCommand {
