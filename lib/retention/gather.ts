@@ -210,15 +210,17 @@ async function launchTemplateUsage(): Promise<Usage> {
     m.set(amiId, list);
   };
   const use = (v: LaunchTemplateVersion, why: string) => {
-    const key = `${v.LaunchTemplateId}:${v.VersionNumber}`;
-    (versionsInUse[key] ??= []).includes(why) || versionsInUse[key].push(why);
+    const list = (versionsInUse[`${v.LaunchTemplateId}:${v.VersionNumber}`] ??= []);
+    if (!list.includes(why)) list.push(why);
   };
   for (const asg of groups) {
     const name = asg.AutoScalingGroupName ?? '';
     const { own, instances } = specsOf(asg);
+    const launches = new Set<string | undefined>();
     for (const s of own) {
       const v = resolve(s);
       if (!v) continue;
+      launches.add(v.LaunchTemplateData?.ImageId);
       use(v, `${name} launches from it`);
       note(launchedBy, v.LaunchTemplateData?.ImageId, name);
       // Rollback target: the newest older version with another AMI, when the pipeline made the one in use.
@@ -235,7 +237,8 @@ async function launchTemplateUsage(): Promise<Usage> {
       const v = resolve(s);
       if (!v) continue;
       use(v, `instances of ${name} were launched from it`);
-      note(runningOn, v.LaunchTemplateData?.ImageId, name);
+      // Said once: a group's instances on the AMI it launches from add nothing to "in use by".
+      if (!launches.has(v.LaunchTemplateData?.ImageId)) note(runningOn, v.LaunchTemplateData?.ImageId, name);
     }
   }
   const versions: LtVersionFacts[] = [...byTemplate.values()].flat().map((v) => ({
