@@ -8,6 +8,7 @@ const SCRIPTS: [string, string[]][] = [
   ['npm run status', ['scripts/cli.ts', 'status', '-h']],
   ['npm run fuzz', ['bench/fuzz.ts', '--help']],
   ['npm run bench', ['bench/run.ts', '--help']],
+  ['npm run retention', ['scripts/retention.ts', '--help']],
 ];
 
 describe('--help', () => {
