@@ -6,12 +6,18 @@ import type { VariantRun } from '../lib/plan/types.js';
 import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
+import { loadConfig } from '../lib/pipeline-config.js';
+import { outcomeLines, type RetentionOutcome } from '../lib/retention/outcome.js';
 
 interface Event extends VariantRun {
   image: { amiId: string; readyAt?: string };
   fastLaunch?: { warning: string | null; readyAt?: string };
   /** The RollOutWaves map's output: one entry per finished wave. */
   waves?: { groups: WaveOutcomeGroup[] }[];
+  /** ApplyRetention's result (absent after a failure there: see retentionError). */
+  retention?: RetentionOutcome | { skipped: string };
+  /** ApplyRetention's error after its retries (Catch ResultPath). */
+  retentionError?: { Error?: string; Cause?: string };
 }
 
 /** Remembers the source AMI this variant was built from (detect-release compares with it) and returns the variant's outcome. */
@@ -20,6 +26,8 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   const { parameterPrefix, stage } = settings('parameterPrefix', 'stage');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
   const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
+  if (event.retention && 'kept' in event.retention) outcome.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
+  if (event.retentionError) outcome.retention = [`retention did not finish (nothing else is affected; the next run tries again): ${event.retentionError.Error}: ${event.retentionError.Cause ?? ''}`.trim()];
   const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
   if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   const rolloutFrom = event.fastLaunch?.readyAt ?? event.image.readyAt;

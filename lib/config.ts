@@ -188,6 +188,15 @@ export const TriggersSchema = z
   })
   .strict();
 
+/** How many patched AMIs per variant outlive retention, besides every one still referenced (README "Retention"). */
+export const RetentionSchema = z
+  .object({
+    keepImages: z.number().int().min(1, 'keep at least 1: the AMI the node groups run').max(100).default(3),
+    /** false: nothing is deleted at the end of a run (the retention CLI still lists what it would delete). */
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'use a subnet id like subnet-0123456789abcdef0');
 const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'use a security group id like sg-0123456789abcdef0');
 
@@ -277,6 +286,7 @@ export const PipelineConfigSchema = z
     kubernetes: KubernetesSchema.default(KubernetesSchema.parse({})),
     iam: IamSchema.default(IamSchema.parse({})),
     costs: CostsSchema.default(CostsSchema.parse({})),
+    retention: RetentionSchema.default(RetentionSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -30,3 +30,5 @@ export class ImageBuildTimedOutError extends PipelineError {}
 export class AmiTaggingFailedError extends PipelineError {}
 export class FastLaunchFailedError extends PipelineError {}
 export class LaunchTemplateError extends PipelineError {}
+/** Retention turned Fast Launch off on AMIs it deletes: they are deregistered once its snapshots are gone (the state machine retries). */
+export class RetentionPendingError extends PipelineError {}

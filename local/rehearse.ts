@@ -109,6 +109,7 @@ else {
     };
     process.stdout.write(`  ${v.variant}: ${v.status}${v.amiId ? `, AMI ${v.amiId} from ${v.sourceAmi}` : ''}; patched ${v.patched.length}: ${v.patched.map(label).join(', ') || '-'}\n`);
     if (v.error) process.stdout.write(`    ${v.error.trimEnd().split('\n').join('\n    ')}\n`);
+    for (const line of v.retention) process.stdout.write(`    ${line}\n`);
   }
   if (summary.kubernetes.length) process.stdout.write(`Workloads (${[...new Set(summary.kubernetes.map((k) => k.cluster))].join(', ')}):\n${summary.kubernetes.map(workloadLine).join('\n')}\n`);
   process.stdout.write(

@@ -19,6 +19,8 @@ export interface RehearsalSummary {
     skipped: string[];
     /** Each planned node group: its name (an ASG's, or cluster/nodegroup), kind, and own ASG. */
     nodeGroups: { name: string; kind: 'asg' | 'managed'; asgName: string }[];
+    /** What retention kept (and why) and deleted at the end of the variant; empty when it did not run. */
+    retention: string[];
   }[];
   nodeGroupsPatched: number;
   instancesReplaced: number;
@@ -133,7 +135,7 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
     const kinds = groups.map((g) => ({ name: groupName(g), kind: g.managed ? ('managed' as const) : ('asg' as const), asgName: g.asgName }));
     if (output) {
       const truly = new Set(onAmi(report, groups.length ? groups : output.patched.map((asgName) => ({ asgName })), output.amiId));
-      return { variant: output.variantId, status: 'SUCCEEDED' as const, error: null, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped, nodeGroups: kinds };
+      return { variant: output.variantId, status: 'SUCCEEDED' as const, error: null, sourceAmi: output.sourceAmi, amiId: output.amiId, patched: output.patched.filter((g) => truly.has(g)), skipped: output.skipped, nodeGroups: kinds, retention: output.retention ?? [] };
     }
     const id = plan?.id ?? c.label;
     const amiId = plan?.amiId ?? builtAmi(report, id);
@@ -146,6 +148,7 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
       patched: onAmi(report, groups, amiId),
       skipped: [],
       nodeGroups: kinds,
+      retention: [],
     };
   });
 }

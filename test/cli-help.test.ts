@@ -10,6 +10,7 @@ const SCRIPTS: [string, string[]][] = [
   ['npm run fuzz', ['bench/fuzz.ts', '--help']],
   ['npm run bench', ['bench/run.ts', '--help']],
   ['npm run report', ['scripts/report.ts', '--help']],
+  ['npm run retention', ['scripts/retention.ts', '--help']],
 ];
 
 describe('--help', () => {

@@ -14,6 +14,8 @@ export interface VariantOutcome {
   /** Refreshed, but instances still on the old AMI (names with the instance ids). Absent in outputs of older runs. */
   partial?: string[];
   warnings: string[];
+  /** What retention kept (and why) and deleted at the end of the variant (lib/retention). Absent when it did not run. */
+  retention?: string[];
 }
 
 export function variantOutcome(variantId: string, sourceAmi: string, amiId: string, waves: { groups: Pick<GroupProgress, 'asgName' | 'state' | 'reason'>[] }[], warnings: string[]): VariantOutcome {

@@ -45,6 +45,8 @@ export interface LtRec {
   defaultVersion: number;
   createTime: number;
   versions: LtVersionRec[];
+  /** The highest version number ever created (set once a version was deleted): numbers are not reused. */
+  highestVersion?: number;
 }
 /** A MixedInstancesPolicy as Auto Scaling stores it, minus the group's own LaunchTemplateSpecification (that is ltId/version). */
 export interface MixedPolicyRec {
@@ -194,6 +196,8 @@ export interface ImageRec {
   distributionConfigurationArn?: string;
   failure?: { at: 'BUILDING' | 'TESTING'; reason: string };
   cancelledAt?: number;
+  /** DeleteImage: the image resource is gone; its AMI is not (Image Builder API Reference, DeleteImage). */
+  deletedAt?: number;
 }
 export interface PublishRec {
   t: string;
@@ -233,6 +237,12 @@ export interface SimState {
   components: Record<string, ComponentRec>;
   recipes: Record<string, RecipeRec>;
   images: Record<string, ImageRec>;
+  /** DeregisterImage: AMI id → when. The AMI is gone from DescribeImages; its snapshots stay until DeleteSnapshot. */
+  deregistered: Record<string, number>;
+  /** DeleteSnapshot: snapshot id → when. */
+  deletedSnapshots: Record<string, number>;
+  /** DeleteImageRecipe / DeleteComponent: ARN → when (the records stay so that outputs can still be explained). */
+  deletedImageBuilder: Record<string, number>;
   tokens: Record<string, { hash: string; result: Output }>;
   faultUses: Record<string, number>;
   published: PublishRec[];

@@ -1,5 +1,6 @@
 import { awsError, arr, iso, obj, str, type Ctx, type Handlers, type Input, type LtRec, type LtVersionRec, idempotent } from './context.js';
 import { builtAmis } from './imagebuilder.js';
+import { fastLaunchState } from './fastlaunch.js';
 
 export interface AmiView {
   id: string;
@@ -8,7 +9,19 @@ export interface AmiView {
   createdAt: number;
   /** 'amazon', 'self' or an account id; absent = 'amazon' for EKS_Optimized names, else this account. */
   owner?: string;
+  /** Size of the root snapshot; absent = 50 GiB (the stock EKS-optimized Windows root volume). */
+  rootGiB?: number;
+  /** The Image Builder image that made it. */
+  imageBuilderArn?: string;
 }
+
+/**
+ * The root snapshot of an AMI: one per AMI, its id derived from the AMI's (EC2 User Guide, "Amazon EBS-backed AMIs":
+ * an EBS-backed AMI's root device is a snapshot, listed in the image's BlockDeviceMappings). Knowingly simplified: one
+ * device per AMI.
+ */
+export const rootSnapshotOf = (amiId: string): string => `snap-${amiId.slice(4)}`;
+const SNAP_RE = /^snap-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /** Amazon's account for its Windows AMIs (EKS-optimized Windows included): the owner of the ec2-windows-ami-update topic. */
 export const AMAZON_WINDOWS_OWNER = '801119661308';
@@ -34,14 +47,31 @@ const LT_RE = /^lt-([0-9a-f]{8}|[0-9a-f]{17})$/;
 export function allAmis(ctx: Ctx): Map<string, AmiView> {
   const m = new Map<string, AmiView>(Object.values(ctx.state.amis).map((a) => [a.id, a]));
   for (const a of builtAmis(ctx)) m.set(a.id, a);
+  for (const id of Object.keys(ctx.state.deregistered)) m.delete(id);
   return m;
 }
 
 export function requireAmi(ctx: Ctx, id: unknown): AmiView {
   if (typeof id !== 'string' || !AMI_RE.test(id)) throw awsError('InvalidAMIID.Malformed', `Invalid id: "${String(id)}"`);
+  // "Error codes for the Amazon EC2 API": InvalidAMIID.Unavailable, "The specified AMI has been deregistered".
+  if (ctx.state.deregistered[id] !== undefined) throw awsError('InvalidAMIID.Unavailable', `The image id '[${id}]' is no longer available`);
   const a = allAmis(ctx).get(id);
   if (!a) throw awsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
   return a;
+}
+
+/** The snapshots of this account: the root snapshot of each AMI it owns, until DeleteSnapshot. */
+function ownSnapshots(ctx: Ctx): Map<string, { snapshotId: string; amiId: string; sizeGiB: number; registered: boolean }> {
+  const amis = new Map<string, AmiView>(Object.values(ctx.state.amis).map((a) => [a.id, a]));
+  for (const a of builtAmis(ctx)) amis.set(a.id, a);
+  const out = new Map<string, { snapshotId: string; amiId: string; sizeGiB: number; registered: boolean }>();
+  for (const a of amis.values()) {
+    if (ownerOf(ctx, a).OwnerId !== ctx.accountId) continue;
+    const snapshotId = rootSnapshotOf(a.id);
+    if (ctx.state.deletedSnapshots[snapshotId] !== undefined) continue;
+    out.set(snapshotId, { snapshotId, amiId: a.id, sizeGiB: a.rootGiB ?? 50, registered: ctx.state.deregistered[a.id] === undefined });
+  }
+  return out;
 }
 
 // EC2 API Reference, DescribeLaunchTemplateVersions / CreateLaunchTemplateVersion: "You must specify either the launch
@@ -76,9 +106,11 @@ export function findVersion(lt: LtRec, version: string | number | undefined): Lt
 }
 
 // EC2 API Reference, "Image" data type: Platform is "windows" for Windows AMIs and absent otherwise; PlatformDetails.
-// Knowingly simplified: State is always available, x86_64, EBS root /dev/sda1; no BlockDeviceMappings are rendered.
+// Knowingly simplified: State is always available, x86_64, one EBS root /dev/sda1 (its snapshot: rootSnapshotOf).
 function renderImage(ctx: Ctx, a: AmiView): Record<string, unknown> {
-  const tags = ctx.state.tags[a.id] ?? {};
+  // Image Builder User Guide, "Tag Image Builder output resources": output AMIs get CreatedBy and Ec2ImageBuilderArn.
+  const builder = a.imageBuilderArn ? { CreatedBy: 'EC2 Image Builder', Ec2ImageBuilderArn: a.imageBuilderArn } : {};
+  const tags = { ...builder, ...(ctx.state.tags[a.id] ?? {}) };
   return {
     ImageId: a.id,
     Name: a.name,
@@ -89,6 +121,7 @@ function renderImage(ctx: Ctx, a: AmiView): Record<string, unknown> {
     ImageType: 'machine',
     RootDeviceType: 'ebs',
     RootDeviceName: '/dev/sda1',
+    BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: { SnapshotId: rootSnapshotOf(a.id), VolumeSize: a.rootGiB ?? 50, VolumeType: 'gp3', DeleteOnTermination: true, Encrypted: false } }],
     VirtualizationType: 'hvm',
     ...(a.platform === 'windows' ? { Platform: 'windows', PlatformDetails: 'Windows' } : { PlatformDetails: 'Linux/UNIX' }),
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
@@ -194,7 +227,8 @@ export function ec2Handlers(ctx: Ctx): Handlers {
         // Without SourceVersion the new version holds only what is given; with it, given top-level keys override the source.
         const source = input.SourceVersion === undefined ? {} : findVersion(lt, str(input.SourceVersion)).data;
         const rec: LtVersionRec = {
-          versionNumber: latestVersion(lt) + 1,
+          // Version numbers are never reused, even after DeleteLaunchTemplateVersions took the latest (the stricter reading).
+          versionNumber: Math.max(latestVersion(lt), lt.highestVersion ?? 0) + 1,
           ...(typeof input.VersionDescription === 'string' ? { description: input.VersionDescription } : {}),
           createTime: ctx.now(),
           data: { ...structuredClone(source), ...structuredClone(data) },
@@ -203,6 +237,57 @@ export function ec2Handlers(ctx: Ctx): Handlers {
         return rec.versionNumber;
       });
       return { LaunchTemplateVersion: renderVersion(lt, findVersion(lt, number)) };
+    },
+    // EC2 API Reference, DeregisterImage: "you can't use it to launch new instances"; snapshots stay ("By default,
+    // deregistering an AMI also has no effect on any snapshots": EC2 User Guide, "Deregister an AMI"). Only the owner
+    // may deregister (the stricter reading: AuthFailure for anyone else's). With Windows Fast Launch on, or still being
+    // turned off, AWS documents no behaviour: the stricter reading refuses (IncorrectState) until DisableFastLaunch has
+    // removed the pre-provisioned snapshots.
+    DeregisterImage(input: Input) {
+      const ami = requireAmi(ctx, input.ImageId);
+      if (ownerOf(ctx, ami).OwnerId !== ctx.accountId) throw awsError('AuthFailure', `Not authorized for image:${ami.id}`);
+      const fl = ctx.state.fastLaunch[ami.id];
+      const flState = fl ? fastLaunchState(ctx, fl)?.state : undefined;
+      if (flState) throw awsError('IncorrectState', `Image ${ami.id} has Windows fast launch ${flState}: disable it and wait for its pre-provisioned snapshots to be removed first.`);
+      ctx.state.deregistered[ami.id] = ctx.now();
+      return { Return: true };
+    },
+    // EC2 API Reference, DeleteSnapshot: "You cannot delete a snapshot of the root device of an EBS volume used by a
+    // registered AMI" (InvalidSnapshot.InUse); unknown: InvalidSnapshot.NotFound; bad id: InvalidSnapshotID.Malformed
+    // ("Error codes for the Amazon EC2 API").
+    DeleteSnapshot(input: Input) {
+      const id = input.SnapshotId;
+      if (typeof id !== 'string' || !SNAP_RE.test(id)) throw awsError('InvalidSnapshotID.Malformed', `Invalid id: "${String(id)}"`);
+      const snap = ownSnapshots(ctx).get(id);
+      if (!snap) throw awsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
+      if (snap.registered) throw awsError('InvalidSnapshot.InUse', `The snapshot ${id} is currently in use by ${snap.amiId}`);
+      ctx.state.deletedSnapshots[id] = ctx.now();
+      return { Return: true };
+    },
+    // EC2 API Reference, DeleteLaunchTemplateVersions: up to 200 versions a request; "You can't delete the default
+    // version"; each refused version comes back in UnsuccessfullyDeletedLaunchTemplateVersions with a ResponseError
+    // (LaunchTemplateErrorCode: launchTemplateVersionDoesNotExist, unexpectedError, …). AWS does not check whether an
+    // Auto Scaling group still uses the version (the pipeline must): neither does the simulation.
+    DeleteLaunchTemplateVersions(input: Input) {
+      const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });
+      const versions = arr(input.Versions).map((v) => String(v));
+      if (versions.length === 0) throw awsError('MissingParameter', 'The request must contain the parameter LaunchTemplateVersion');
+      if (versions.length > 200) throw awsError('InvalidParameterValue', 'You can delete up to 200 launch template versions in a single request.');
+      const ok: Record<string, unknown>[] = [];
+      const failed: Record<string, unknown>[] = [];
+      for (const v of versions) {
+        const n = Number(v);
+        const item = { LaunchTemplateId: lt.id, LaunchTemplateName: lt.name, VersionNumber: n };
+        const index = lt.versions.findIndex((x) => x.versionNumber === n);
+        if (index < 0) failed.push({ ...item, ResponseError: { Code: 'launchTemplateVersionDoesNotExist', Message: 'The launch template version does not exist.' } });
+        else if (n === lt.defaultVersion) failed.push({ ...item, ResponseError: { Code: 'unexpectedError', Message: 'You cannot delete the default version of a launch template.' } });
+        else {
+          lt.highestVersion = Math.max(lt.highestVersion ?? 0, latestVersion(lt));
+          lt.versions.splice(index, 1);
+          ok.push(item);
+        }
+      }
+      return { SuccessfullyDeletedLaunchTemplateVersions: ok, UnsuccessfullyDeletedLaunchTemplateVersions: failed };
     },
     ModifyLaunchTemplate(input: Input) {
       const lt = findLt(ctx, { id: input.LaunchTemplateId, name: input.LaunchTemplateName });

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { awsError, arr, iso, idempotent, MINUTE, obj, type Ctx, type Handlers, type ImageRec, type Input } from './context.js';
+import { awsError, arr, iso, idempotent, MINUTE, obj, type Ctx, type Handlers, type ImageRec, type Input, type RecipeRec } from './context.js';
 import { allAmis, type AmiView } from './ec2.js';
 import { ssmValue } from './ssm.js';
 
@@ -57,7 +57,23 @@ export function builtAmis(ctx: Ctx): AmiView[] {
   const now = ctx.now();
   return Object.values(ctx.state.images)
     .filter((img) => imageStatus(ctx, img, now).status === 'AVAILABLE')
-    .map((img) => ({ id: img.amiId, name: img.amiName, platform: img.platform, owner: 'self', createdAt: img.createdAt + ctx.durations.imageBuild * MINUTE }));
+    .map((img) => ({ id: img.amiId, name: img.amiName, platform: img.platform, owner: 'self', createdAt: img.createdAt + ctx.durations.imageBuild * MINUTE, rootGiB: recipeRootGiB(ctx.state.recipes[img.recipeArn]), imageBuilderArn: img.arn }));
+}
+
+/** The recipe's /dev/sda1 volume size: the size of the output AMI's root snapshot (50 GiB when the recipe names none). */
+function recipeRootGiB(recipe: RecipeRec | undefined): number {
+  const root = arr(recipe?.raw.blockDeviceMappings).map((m) => obj(m) ?? {}).find((m) => m.deviceName === '/dev/sda1');
+  const size = obj(root?.ebs)?.volumeSize;
+  return typeof size === 'number' ? size : 50;
+}
+
+// Image Builder API Reference, ListImages / ListImageRecipes / ListComponents: filters by `name` (and others, not
+// modelled: the stricter reading refuses them), owner Self by default. Not paginated here (knowingly simplified).
+function nameFilter(input: Input): (name: string) => boolean {
+  const filters = arr(input.filters).map((f) => obj(f) ?? {});
+  for (const f of filters) if (f.name !== 'name') throw awsError('InvalidParameterValueException', `The filter ${String(f.name)} is not supported here.`);
+  const names = filters.flatMap((f) => arr(f.values).map(String));
+  return (name) => names.length === 0 || names.includes(name);
 }
 
 function checkNameAndVersion(input: Input): { name: string; version: string } {
@@ -80,7 +96,7 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
     // Image Builder User Guide, "Semantic versioning in Image Builder": x.x.x selects the newest version; an unknown
     // component ARN is ResourceNotFoundException (Image Builder API Reference, "Common Errors").
     if (m[1] === 'aws') return; // Amazon-managed components (update-windows/x.x.x) always exist.
-    const found = Object.values(ctx.state.components).some((c) => arnName(c.name) === m[2] && (m[3] === 'x.x.x' || c.version === m[3]));
+    const found = Object.values(ctx.state.components).some((c) => ctx.state.deletedImageBuilder[c.arn] === undefined && arnName(c.name) === m[2] && (m[3] === 'x.x.x' || c.version === m[3]));
     if (!found) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
   };
   return {
@@ -128,7 +144,7 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
           throw awsError('InvalidParameterValueException', `The value supplied for parameter 'parentImage' is not valid: ${parent} does not exist.`);
         const arn = `${base}:image-recipe/${arnName(name)}/${version}`;
         if (ctx.state.recipes[arn]) throw awsError('ResourceAlreadyExistsException', `The resource ARN '${arn}' already exists.`);
-        ctx.state.recipes[arn] = { arn, name, version, parentImage: parent, components: structuredClone(components), createdAt: ctx.now(), raw: {} };
+        ctx.state.recipes[arn] = { arn, name, version, parentImage: parent, components: structuredClone(components), createdAt: ctx.now(), raw: input.blockDeviceMappings ? { blockDeviceMappings: structuredClone(input.blockDeviceMappings) } : {} };
         return arn;
       });
       return { requestId: ctx.requestId(), clientToken: input.clientToken, imageRecipeArn: arn };
@@ -172,7 +188,7 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
     },
     GetImage(input: Input) {
       const img = ctx.state.images[String(input.imageBuildVersionArn)];
-      if (!img) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
+      if (!img || img.deletedAt !== undefined) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
       const recipe = ctx.state.recipes[img.recipeArn];
       const state = imageStatus(ctx, img);
       return {
@@ -195,6 +211,102 @@ export function imagebuilderHandlers(ctx: Ctx): Handlers {
           imageSource: 'CUSTOM',
         },
       };
+    },
+    ListImages(input: Input) {
+      const match = nameFilter(input);
+      const versions = new Map<string, Record<string, unknown>>();
+      for (const img of Object.values(ctx.state.images)) {
+        const recipe = ctx.state.recipes[img.recipeArn];
+        if (img.deletedAt !== undefined || !recipe || !match(recipe.name)) continue;
+        const arn = `${base}:image/${arnName(recipe.name)}/${recipe.version}`;
+        if (!versions.has(arn)) versions.set(arn, { arn, name: recipe.name, type: 'AMI', version: recipe.version, platform: 'Windows', owner: ctx.accountId, dateCreated: iso(img.createdAt) });
+      }
+      return { requestId: ctx.requestId(), imageVersionList: [...versions.values()] };
+    },
+    // Image Builder API Reference, ListImageBuildVersions: the builds of one image version (imageVersionArn required).
+    ListImageBuildVersions(input: Input) {
+      const versionArn = String(input.imageVersionArn ?? '');
+      if (!/:image\/[a-z0-9-_]+\/\d+\.\d+\.\d+$/.test(versionArn)) throw awsError('InvalidParameterValueException', `The value supplied for parameter 'imageVersionArn' is not valid: ${versionArn}`);
+      const summaries = Object.values(ctx.state.images)
+        .filter((img) => img.deletedAt === undefined && img.arn.startsWith(`${versionArn}/`))
+        .map((img) => {
+          const state = imageStatus(ctx, img);
+          return {
+            arn: img.arn,
+            name: ctx.state.recipes[img.recipeArn]?.name,
+            type: 'AMI',
+            version: img.arn.split('/').slice(-2).join('/'),
+            state,
+            dateCreated: iso(img.createdAt),
+            outputResources: { amis: state.status === 'AVAILABLE' ? [{ region: ctx.region, image: img.amiId, name: img.amiName, accountId: ctx.accountId }] : [] },
+          };
+        });
+      return { requestId: ctx.requestId(), imageSummaryList: summaries };
+    },
+    ListImageRecipes(input: Input) {
+      const match = nameFilter(input);
+      const list = Object.values(ctx.state.recipes)
+        .filter((r) => ctx.state.deletedImageBuilder[r.arn] === undefined && match(r.name))
+        .map((r) => ({ arn: r.arn, name: r.name, platform: 'Windows', owner: ctx.accountId, parentImage: r.parentImage, dateCreated: iso(r.createdAt) }));
+      return { requestId: ctx.requestId(), imageRecipeSummaryList: list };
+    },
+    ListComponents(input: Input) {
+      const match = nameFilter(input);
+      const list = Object.values(ctx.state.components)
+        .filter((c) => ctx.state.deletedImageBuilder[c.arn] === undefined && match(c.name))
+        .map((c) => ({ arn: c.arn.replace(/\/\d+$/, ''), name: c.name, version: c.version, platform: c.platform, type: 'BUILD', owner: ctx.accountId, dateCreated: iso(c.createdAt) }));
+      return { requestId: ctx.requestId(), componentVersionList: list };
+    },
+    // Image Builder API Reference, GetImageRecipe: the recipe with its components; unknown: ResourceNotFoundException.
+    GetImageRecipe(input: Input) {
+      const arn = String(input.imageRecipeArn);
+      const r = ctx.state.recipes[arn];
+      if (!r || ctx.state.deletedImageBuilder[arn] !== undefined) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
+      return { requestId: ctx.requestId(), imageRecipe: { arn: r.arn, name: r.name, version: r.version, platform: 'Windows', owner: ctx.accountId, parentImage: r.parentImage, components: structuredClone(r.components), dateCreated: iso(r.createdAt) } };
+    },
+    // Image Builder API Reference, ListComponentBuildVersions: the builds of one component version.
+    ListComponentBuildVersions(input: Input) {
+      const versionArn = String(input.componentVersionArn ?? '');
+      const list = Object.values(ctx.state.components)
+        .filter((c) => ctx.state.deletedImageBuilder[c.arn] === undefined && c.arn.startsWith(`${versionArn}/`))
+        .map((c) => ({ arn: c.arn, name: c.name, version: c.version, platform: c.platform, type: 'BUILD', owner: ctx.accountId, dateCreated: iso(c.createdAt) }));
+      return { requestId: ctx.requestId(), componentSummaryList: list };
+    },
+    // Image Builder API Reference, DeleteImage: "does not delete any EC2 AMIs or ECR container images that are created
+    // during the image build process"; unknown: ResourceNotFoundException. An image still building cannot be deleted
+    // (the stricter reading: ResourceDependencyException, as Image Builder names a resource another one depends on).
+    DeleteImage(input: Input) {
+      const img = ctx.state.images[String(input.imageBuildVersionArn)];
+      if (!img || img.deletedAt !== undefined) throw awsError('ResourceNotFoundException', `The resource ARN '${String(input.imageBuildVersionArn)}' does not exist.`);
+      if (!TERMINAL.has(imageStatus(ctx, img).status)) throw awsError('ResourceDependencyException', `The image ${img.arn} is still being built.`);
+      img.deletedAt = ctx.now();
+      return { requestId: ctx.requestId(), imageBuildVersionArn: img.arn };
+    },
+    // Image Builder API Reference, DeleteImageRecipe: ResourceDependencyException "You have attempted to mutate or
+    // delete a resource with a dependency that prohibits this action" — the stricter reading: any image of the recipe
+    // that is not deleted yet.
+    DeleteImageRecipe(input: Input) {
+      const arn = String(input.imageRecipeArn);
+      const recipe = ctx.state.recipes[arn];
+      if (!recipe || ctx.state.deletedImageBuilder[arn] !== undefined) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
+      const users = Object.values(ctx.state.images).filter((i) => i.recipeArn === arn && i.deletedAt === undefined);
+      if (users.length) throw awsError('ResourceDependencyException', `Resource dependency error: The resource ARN '${arn}' has other resources depended on it (${users[0]?.arn}).`);
+      ctx.state.deletedImageBuilder[arn] = ctx.now();
+      return { requestId: ctx.requestId(), imageRecipeArn: arn };
+    },
+    // Image Builder API Reference, DeleteComponent (componentBuildVersionArn): ResourceDependencyException while a
+    // recipe that is not deleted lists the component (the stricter reading).
+    DeleteComponent(input: Input) {
+      const arn = String(input.componentBuildVersionArn);
+      const component = ctx.state.components[arn];
+      if (!component || ctx.state.deletedImageBuilder[arn] !== undefined) throw awsError('ResourceNotFoundException', `The resource ARN '${arn}' does not exist.`);
+      const versionArn = arn.replace(/\/\d+$/, '');
+      const users = Object.values(ctx.state.recipes).filter(
+        (r) => ctx.state.deletedImageBuilder[r.arn] === undefined && r.components.some((c) => c.componentArn === arn || c.componentArn === versionArn),
+      );
+      if (users.length) throw awsError('ResourceDependencyException', `Resource dependency error: The resource ARN '${arn}' has other resources depended on it (${users[0]?.arn}).`);
+      ctx.state.deletedImageBuilder[arn] = ctx.now();
+      return { requestId: ctx.requestId(), componentBuildVersionArn: arn };
     },
     CancelImageCreation(input: Input) {
       const img = ctx.state.images[String(input.imageBuildVersionArn)];

@@ -110,6 +110,20 @@ beforeAll(async () => {
   );
   // PassRole scoped to node roles: the plan reads each template's instance profile (iam:GetInstanceProfile).
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], config: { iam: { nodeRoleNamePattern: 'eks-windows-node-*' } } }));
+  // Retention deleting for real (keepImages 1, cached images so there are components): a group's refresh fails in
+  // month 1, months 2 and 3 patch the others; retention turns Fast Launch off itself on the AMI nobody uses any more.
+  const retained = generateScenario({ nodeGroups: 2, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 1, config: { retention: { keepImages: 1 }, images: [{ ref: 'mcr.microsoft.com/oss/kubernetes/pause:3.9', multiPlatform: true }] } });
+  for (const m of [1, 2, 3]) retained.fleet.amis.push({ id: `ami-0c${m}00000000000001`, name: `Windows_Server-2022-English-Core-EKS_Optimized-1.31-2027.0${m}.10`, platform: 'windows' });
+  record(
+    await rehearse(retained, {
+      start: async (runner) => {
+        await runner.startRun('month-0', {});
+        retained.faults.push({ kind: 'refreshFailure', asgName: 'ng-win2022-core-131-0001', atPercent: 50, reason: 'health checks failed', times: 1 });
+        await runner.startRun('month-1', { variants: ['win2022-core-131'], baseAmi: 'ami-0c100000000000001' });
+        for (const m of [2, 3]) await runner.startRun(`month-${m}`, { variants: ['win2022-core-131'], baseAmi: `ami-0c${m}00000000000001`, nodeGroups: ['ng-win2022-core-131-0000'] });
+      },
+    }),
+  );
   // A group whose cluster comes from its tags, a cluster the account does not have: the plan's DescribeCluster
   // is refused (ResourceNotFoundException), which still takes eks:DescribeCluster.
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], asg: () => ({ tags: { 'kubernetes.io/cluster/prod': 'owned' } }) }));
@@ -164,7 +178,7 @@ describe('each function role', () => {
 
   it('was exercised: every function made at least one rehearsed call or needs none', () => {
     expect([...called.keys()].sort()).toEqual(
-      ['buildImage', 'checkFastLaunch', 'checkImage', 'checkNewNode', 'checkWave', 'drainOldNode', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
+      ['applyRetention', 'buildImage', 'checkFastLaunch', 'checkImage', 'checkNewNode', 'checkWave', 'drainOldNode', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
     );
   });
 });
