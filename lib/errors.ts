@@ -30,3 +30,6 @@ export class ImageBuildTimedOutError extends PipelineError {}
 export class AmiTaggingFailedError extends PipelineError {}
 export class FastLaunchFailedError extends PipelineError {}
 export class LaunchTemplateError extends PipelineError {}
+
+/** The run's stored plan or wave outcome is missing or unreadable (lib/store/run-store.ts). */
+export class RunStoreError extends PipelineError {}

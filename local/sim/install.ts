@@ -5,6 +5,7 @@ import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ServiceName, SimulatedAccount } from './account.js';
 import type { Fault } from './fleet.js';
@@ -43,6 +44,8 @@ const THROTTLE: Record<ServiceName, [string, number]> = {
   SNS: ['Throttled', 429],
   SFN: ['ThrottlingException', 400],
   EKS: ['ThrottlingException', 400],
+  // Amazon S3 API Reference, "Error responses": SlowDown, 503 ("Reduce your request rate").
+  S3: ['SlowDown', 503],
 };
 
 /** Command classes are named `<Operation>Command`; `send` receives the command instance. */
@@ -100,6 +103,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     ['SNS', SNSClient],
     ['SFN', SFNClient],
     ['EKS', EKSClient],
+    ['S3', S3Client],
   ];
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client);
