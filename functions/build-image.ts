@@ -3,7 +3,7 @@ import { startImageBuild } from '../lib/imagebuilder/build.js';
 import type { ImageState } from '../lib/imagebuilder/status.js';
 import { logFor } from '../lib/logger.js';
 import type { VariantRun } from '../lib/plan/types.js';
-import { variantForWave, type VariantHeader } from '../lib/store/plan-store.js';
+import { variantForWave, type VariantHeader } from '../lib/store/header.js';
 import { settings } from '../lib/settings.js';
 
 /** Creates the variant's cache component, recipe and image build (idempotent per execution and variant). */

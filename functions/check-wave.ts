@@ -4,7 +4,7 @@ import { loadConfig } from '../lib/pipeline-config.js';
 import { logFor } from '../lib/logger.js';
 import { checkWave, type WaveCheck, type WaveCheckRequest } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
-import { variantForWave, type VariantHeader } from '../lib/store/plan-store.js';
+import { variantForWave, type VariantHeader } from '../lib/store/header.js';
 
 /** One poll of a whole wave's instance refreshes (one call however many groups), judged by the cluster where it is known. */
 export const handler = async ({ variant, ...rest }: Omit<WaveCheckRequest, 'region' | 'variant'> & { variant: VariantHeader }): Promise<WaveCheck> => {

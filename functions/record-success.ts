@@ -4,7 +4,7 @@ import type { VariantRun } from '../lib/plan/types.js';
 import { recordSuccessfulSource, releaseRolledOut } from '../lib/record.js';
 import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
-import type { VariantHeader } from '../lib/store/plan-store.js';
+import type { VariantHeader } from '../lib/store/header.js';
 import { compactOutcome, loadOutcomes } from '../lib/store/outcomes.js';
 
 interface Event {

@@ -1,6 +1,6 @@
 import type { VariantOutcome } from '../notify/summary.js';
 import type { WaveOutcomeGroup } from '../rollout/check-wave.js';
-import type { VariantHeader } from './plan-store.js';
+import type { VariantHeader } from './header.js';
 import { getAll, outcomeKey, putJson, resultKey } from './run-store.js';
 
 /** Each finished wave's outcome, in wave order (the state machine's PutWaveOutcome wrote them). */
