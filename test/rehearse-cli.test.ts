@@ -46,7 +46,7 @@ describe('npm start', () => {
     expect(lines.length).toBeGreaterThan(50);
     for (const l of lines) {
       expect(Object.keys(l).filter((k) => k !== 'error').sort()).toEqual(['input', 'operation', 'service', 't']);
-      expect(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN']).toContain(l.service);
+      expect(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'S3']).toContain(l.service);
       expect(String(l.t)).toMatch(/^2026-11-15T/);
     }
     const publish = lines.find((l) => l.operation === 'Publish');

@@ -23,7 +23,7 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
 }
 
 /** A dry run's plan stays in its output while the whole plan is this small (Step Functions allows 256 KB in a state). */
-export const DRY_RUN_INLINE_BYTES = 128 * 1024;
+export const DRY_RUN_INLINE_BYTES = 192 * 1024;
 
 export const GROUP_LIST_BYTES = 4096;
 
