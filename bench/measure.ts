@@ -1,4 +1,7 @@
 import { installClock } from '../local/clock.js';
+import { storedVariant } from '../local/stored.js';
+import type { NodeGroupPlan } from '../lib/plan/types.js';
+import type { StoreRef } from '../lib/store/keys.js';
 import { rehearse, type RehearsalReport } from '../local/rehearsal.js';
 import type { Scenario } from '../local/scenario.js';
 import { criticalPath, overheadRatio, type VariantWork } from './critical-path.js';
@@ -35,7 +38,7 @@ export interface FleetMetrics {
 const THROTTLE_ERRORS = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'Throttled', 'ThrottledException']);
 
 interface ChildInput {
-  variant: { id: string; waves: { asgName: string }[][] };
+  variant: { id: string; waves?: NodeGroupPlan[][]; store?: StoreRef };
 }
 
 export async function measureFleet(label: string, scenario: Scenario): Promise<FleetMetrics> {
@@ -63,7 +66,11 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     if (done?.StartTime && done.EndTime) refreshSecondsByGroup[name] = (done.EndTime.getTime() - done.StartTime.getTime()) / 1000;
   }
 
-  const children = account.executions.filter((e) => e.stateMachineArn.endsWith('patch-variant')).map((e) => JSON.parse(e.input) as ChildInput);
+  // A child's input carries its variant's header; the plan with every group is in the run-state bucket.
+  const children = account.executions
+    .filter((e) => e.stateMachineArn.endsWith('patch-variant'))
+    .map((e) => JSON.parse(e.input) as ChildInput)
+    .map((c) => ({ variant: { id: c.variant.id, waves: storedVariant(account, c.variant)?.waves ?? [] } }));
   const work: VariantWork[] = children.map((c) => ({
     variantId: c.variant.id,
     buildSeconds: account.durations.imageBuild * 60,

@@ -5,9 +5,11 @@ import { imageBuilt } from '../lib/metrics/points.js';
 import { publishMetrics } from '../lib/metrics/publish.js';
 import type { VariantRun } from '../lib/plan/types.js';
 import { settings } from '../lib/settings.js';
+import { variantForWave, type VariantHeader } from '../lib/store/header.js';
 
 /** One look at the image build: waiting (with the next interval), ready (AMI tagged), or a named failure. */
-export const handler = async (event: VariantRun & { image: ImageState; executionArn: string }): Promise<ImageState & { readyAt?: string }> => {
+export const handler = async ({ variant, ...rest }: Omit<VariantRun, 'variant'> & { variant: VariantHeader; image: ImageState; executionArn: string }): Promise<ImageState & { readyAt?: string }> => {
+  const event = { ...rest, variant: variantForWave(variant, -1, []) };
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
   const { region, stage } = settings('region', 'stage');
   const { timeoutMinutes, pollSeconds } = loadConfig().imageBuilder;

@@ -4,7 +4,7 @@ import { logFor, logger } from '../lib/logger.js';
 import { runStarted } from '../lib/metrics/points.js';
 import { publishMetrics } from '../lib/metrics/publish.js';
 import { planRun } from '../lib/plan/plan.js';
-import type { RunPlan } from '../lib/plan/types.js';
+import { storePlan, type StoredRunPlan } from '../lib/store/plan-store.js';
 import { settings } from '../lib/settings.js';
 
 interface Event {
@@ -14,13 +14,14 @@ interface Event {
   startTime: string;
 }
 
-/** Reads the account and decides the whole run (variants, source AMIs, waves, other active runs, warnings). Writes nothing. */
-export const handler = async (event: Event): Promise<RunPlan> => {
+/** Reads the account and decides the whole run (variants, source AMIs, waves, other active runs, warnings). Writes nothing but the plan itself, to the run-state bucket (not in a dry run). */
+export const handler = async (event: Event): Promise<StoredRunPlan> => {
   logFor({ executionId: event.executionName });
-  const { parameterPrefix, stateMachineArn, region, stage } = settings('parameterPrefix', 'stateMachineArn', 'region', 'stage');
+  const { parameterPrefix, stateMachineArn, region, stage, runStateBucket } = settings('parameterPrefix', 'stateMachineArn', 'region', 'stage', 'runStateBucket');
   const execution = { executionArn: event.executionArn, startTime: event.startTime, stateMachineArn, region };
   const plan = await planRun(event.input, loadConfig(), { executionName: event.executionName, parameterPrefix, stage, execution });
   publishMetrics(stage, runStarted(plan));
   logger.info('plan ready', { variants: plan.variants.map((v) => v.id), proceed: plan.proceed, warnings: plan.warnings.length });
-  return plan;
+  // The node groups go to the run-state bucket; the state keeps each variant's header (Step Functions' 256 KB).
+  return storePlan(plan, runStateBucket);
 };

@@ -8,12 +8,14 @@ import type { WaveOutcomeGroup } from '../lib/rollout/check-wave.js';
 import { settings } from '../lib/settings.js';
 import { loadConfig } from '../lib/pipeline-config.js';
 import { outcomeLines, type RetentionOutcome } from '../lib/retention/outcome.js';
+import type { VariantHeader } from '../lib/store/header.js';
+import { compactOutcome, loadOutcomes } from '../lib/store/outcomes.js';
 
-interface Event extends VariantRun {
+interface Event {
+  run: VariantRun['run'];
+  variant: VariantHeader;
   image: { amiId: string; readyAt?: string };
   fastLaunch?: { warning: string | null; readyAt?: string };
-  /** The RollOutWaves map's output: one entry per finished wave. */
-  waves?: { groups: WaveOutcomeGroup[] }[];
   /** ApplyRetention's result (absent after a failure there: see retentionError). */
   retention?: RetentionOutcome | { skipped: string };
   /** ApplyRetention's error after its retries (Catch ResultPath). */
@@ -25,13 +27,16 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
   const { parameterPrefix, stage } = settings('parameterPrefix', 'stage');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
-  const outcome = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, event.waves ?? [], warnings);
-  if (event.retention && 'kept' in event.retention) outcome.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
-  if (event.retentionError) outcome.retention = [`retention did not finish (nothing else is affected; the next run tries again): ${event.retentionError.Error}: ${event.retentionError.Cause ?? ''}`.trim()];
-  const karpenterOnly = event.variant.waves.length === 0 && event.variant.nodeGroupsLimited !== true;
-  if (releaseRolledOut(event.variant.stages, outcome, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
+  // Every wave's outcome from the run-state bucket (a variant without node groups has none, and no stored plan to read).
+  const waves: { groups: WaveOutcomeGroup[] }[] = event.variant.waveCount ? await loadOutcomes(event.variant) : [];
+  const full = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, waves, warnings);
+  if (event.retention && 'kept' in event.retention) full.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
+  if (event.retentionError) full.retention = [`retention did not finish (nothing else is affected; the next run tries again): ${event.retentionError.Error}: ${event.retentionError.Cause ?? ''}`.trim()];
+  const outcome = await compactOutcome(event.variant, full);
+  const karpenterOnly = event.variant.waveCount === 0 && event.variant.nodeGroupsLimited !== true;
+  if (releaseRolledOut(event.variant.stages, full, karpenterOnly)) await recordSuccessfulSource(parameterPrefix, event.variant.id, event.variant.sourceAmi);
   const rolloutFrom = event.fastLaunch?.readyAt ?? event.image.readyAt;
-  publishMetrics(stage, variantSucceeded({ variant: event.variant.id, patched: outcome.patched.length, rollout: event.variant.stages.rollout, ...(rolloutFrom ? { rolloutFrom } : {}) }, Date.now()));
-  logger.info('variant done', { amiId: outcome.amiId, patched: outcome.patched.length, skipped: outcome.skipped.length });
+  publishMetrics(stage, variantSucceeded({ variant: event.variant.id, patched: full.patched.length, rollout: event.variant.stages.rollout, ...(rolloutFrom ? { rolloutFrom } : {}) }, Date.now()));
+  logger.info('variant done', { amiId: outcome.amiId, patched: full.patched.length, skipped: full.skipped.length });
   return outcome;
 };

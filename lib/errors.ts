@@ -32,3 +32,6 @@ export class FastLaunchFailedError extends PipelineError {}
 export class LaunchTemplateError extends PipelineError {}
 /** Retention turned Fast Launch off on AMIs it deletes: they are deregistered once its snapshots are gone (the state machine retries). */
 export class RetentionPendingError extends PipelineError {}
+
+/** The run's stored plan or wave outcome is missing or unreadable (lib/store/run-store.ts). */
+export class RunStoreError extends PipelineError {}

@@ -12,6 +12,8 @@ export interface Settings {
   stateMachineArn: string;
   infrastructureConfigurationArn: string;
   fastLaunchTemplateId: string;
+  /** The run-state bucket (resources/stack.yml RunStateBucket): plans and wave outcomes too big for a state. */
+  runStateBucket: string;
 }
 
 const variables: Record<keyof Settings, string> = {
@@ -22,6 +24,7 @@ const variables: Record<keyof Settings, string> = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   infrastructureConfigurationArn: 'INFRASTRUCTURE_CONFIGURATION_ARN',
   fastLaunchTemplateId: 'FAST_LAUNCH_TEMPLATE_ID',
+  runStateBucket: 'RUN_STATE_BUCKET',
 };
 
 /** Returns the named settings; throws one ConfigError listing every missing variable. */

@@ -16,6 +16,8 @@ export interface FleetSpec {
   /** Instances of group i (default 2 + i mod 4). */
   instances?: (i: number) => number;
   waveSize?: number;
+  /** Node group (ASG and launch template) names padded to this many characters, like eksctl's long generated names. */
+  nameLength?: number;
   faults?: Fault[];
   durations?: Partial<Durations>;
   /** Overrides for individual ASGs, by index. */
@@ -49,6 +51,12 @@ export function variantId(v: { windows: string; edition: string; kubernetes: str
   return `win${v.windows}-${v.edition.toLowerCase()}-${v.kubernetes.replace('.', '')}`;
 }
 
+/** eksctl-style: the short name, then a stack-like suffix up to `length` characters (ASG names allow 255). */
+function longName(base: string, length: number | undefined): string {
+  if (!length || base.length >= length) return base;
+  return `${base}-${'nodegroup-eksctl-cluster-workers-'.repeat(8)}`.slice(0, length).replace(/-$/, 'x');
+}
+
 export function generateScenario(spec: FleetSpec): Scenario {
   const variants = spec.variants ?? DEFAULT_VARIANTS.slice(0, 2);
   const canaries = spec.canariesPerVariant ?? 1;
@@ -66,7 +74,7 @@ export function generateScenario(spec: FleetSpec): Scenario {
   const selectors: { asgName: string; canary: boolean }[][] = variants.map(() => []);
   for (let i = 0; i < spec.nodeGroups; i++) {
     const v = i % variants.length;
-    const name = `ng-${variantId(variants[v] as (typeof variants)[number])}-${String(i).padStart(4, '0')}`;
+    const name = longName(`ng-${variantId(variants[v] as (typeof variants)[number])}-${String(i).padStart(4, '0')}`, spec.nameLength);
     launchTemplates.push({ name, defaultVersion: 1, versions: [{ imageId: ami(0xb0, v + 1), rootVolumeOverride: false, userData: true, instanceType: 'm6i.xlarge' }] });
     autoScalingGroups.push({ name, launchTemplate: name, version: '1', mixedInstancesPolicy: false, instances: spec.instances?.(i) ?? 2 + (i % 4), tags: {}, terminationHook: true, ...spec.asg?.(i) });
     const list = selectors[v] as { asgName: string; canary: boolean }[];

@@ -1,6 +1,7 @@
 import './polyfill.js';
 import './map-fail-fast.js';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -23,6 +24,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 const START_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
 const SDK_SSM = 'arn:aws:states:::aws-sdk:ssm:';
+const SDK_S3 = 'arn:aws:states:::aws-sdk:s3:';
 /** Step Functions' limit on a state's input or output, and on an execution's input. */
 const STATE_DATA_LIMIT = 262_144;
 
@@ -49,6 +51,8 @@ export function stackArns(s: StackNames) {
     alarmTopic: `arn:aws:sns:${s.region}:${s.accountId}:${prefix}-AlarmTopic`,
     infrastructure: `arn:aws:imagebuilder:${s.region}:${s.accountId}:infrastructure-configuration/${prefix}`,
     fastLaunchTemplateName: `${prefix}-fast-launch`,
+    /** RunStateBucket (resources/stack.yml): CloudFormation generates its name; this one stands for it. */
+    runStateBucket: `${prefix}-runstatebucket-${s.accountId}`,
   };
 }
 
@@ -81,6 +85,7 @@ function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): 
   }
   if (typeof o.Ref === 'string') {
     if (o.Ref === 'AdminTopic') return arns.topic;
+    if (o.Ref === 'RunStateBucket') return arns.runStateBucket;
     if (o.Ref.endsWith('StateMachine')) {
       const key = o.Ref.slice(0, -'StateMachine'.length);
       return arns.stateMachine(key.replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase()));
@@ -151,6 +156,19 @@ const SSM_ACTIONS: Record<string, (ssm: SSMClient, p: never) => Promise<{ $metad
   putParameter: (ssm, p) => ssm.send(new PutParameterCommand(p)),
   deleteParameter: (ssm, p) => ssm.send(new DeleteParameterCommand(p)),
 };
+/**
+ * Step Functions Developer Guide, "Learning to use AWS service SDK integrations in Step Functions": S3 GetObject's Body
+ * comes back as text in the task's result (so the object must be UTF-8 and the result within the state's 256 KB);
+ * PutObject takes a string Body.
+ */
+const S3_ACTIONS: Record<string, (s3: S3Client, p: never) => Promise<{ $metadata?: unknown }>> = {
+  getObject: async (s3, p) => {
+    const out = await s3.send(new GetObjectCommand(p));
+    const { Body, ...rest } = out;
+    return { ...rest, Body: (await Body?.transformToString('utf-8')) ?? '' };
+  },
+  putObject: (s3, p) => s3.send(new PutObjectCommand(p)),
+};
 async function sdkIntegration(service: string, call: () => Promise<{ $metadata?: unknown }>): Promise<Json> {
   try {
     const { $metadata: _, ...out } = await call();
@@ -217,6 +235,7 @@ export class LocalStepFunctions {
   ) {
     this.arns = stackArns(names);
     this.alarms = new ExecutionAlarms(account, names, this.arns.alarmTopic);
+    account.createBucket(this.arns.runStateBucket);
     this.machines.set(this.arns.stateMachine('patch-run'), loadDefinition('patch-run.asl.json', this.arns));
     this.machines.set(this.arns.stateMachine('patch-variant'), loadDefinition('patch-variant.asl.json', this.arns));
     this.machines.set(this.arns.stateMachine('lifecycle-action'), loadDefinition('lifecycle-action.asl.json', this.arns));
@@ -261,6 +280,7 @@ export class LocalStepFunctions {
       STATE_MACHINE_ARN: this.arns.stateMachine('patch-run'),
       INFRASTRUCTURE_CONFIGURATION_ARN: this.arns.infrastructure,
       FAST_LAUNCH_TEMPLATE_ID: fastLaunchTemplateId,
+      RUN_STATE_BUCKET: this.arns.runStateBucket,
       PIPELINE_CONFIG: configJson,
       // Lambda hands each function its role's credentials in these variables; the EKS token is signed with them.
       AWS_ACCESS_KEY_ID: 'ASIASIMULATEDROLE01',
@@ -405,6 +425,11 @@ export class LocalStepFunctions {
       const call = SSM_ACTIONS[resource.slice(SDK_SSM.length)];
       if (!call) throw new Error(`the local runner does not route Task resource ${resource}`);
       return (params) => sdkIntegration('Ssm', () => call(new SSMClient({ region: this.names.region }), params as never));
+    }
+    if (resource.startsWith(SDK_S3)) {
+      const call = S3_ACTIONS[resource.slice(SDK_S3.length)];
+      if (!call) throw new Error(`the local runner does not route Task resource ${resource}`);
+      return (params) => sdkIntegration('S3', () => call(new S3Client({ region: this.names.region }), params as never));
     }
     if (resource.startsWith('arn:aws:lambda:')) return (input) => this.invokeArn(resource, input) as Promise<Json>;
     throw new Error(`the local runner does not route Task resource ${resource}`);

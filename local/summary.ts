@@ -1,6 +1,7 @@
 import { runCost, type RunCost } from '../lib/cost/model.js';
 import type { VariantOutcome } from '../lib/notify/summary.js';
-import { groupName, type VariantPlan } from '../lib/plan/types.js';
+import { storedOutcome, storedVariant } from './stored.js';
+import { groupName } from '../lib/plan/types.js';
 import type { RehearsalReport } from './rehearsal.js';
 import { pdbName } from './sim/kubernetes/index.js';
 
@@ -129,9 +130,10 @@ function variants(report: RehearsalReport): RehearsalSummary['variants'] {
   const children = report.executions.filter((e) => e.stateMachine.endsWith('patch-variant'));
   return children.map((c) => {
     const started = report.account.executions.find((e) => e.executionArn === c.executionArn);
-    const plan = (JSON.parse(started?.input ?? '{}') as { variant?: VariantPlan }).variant;
+    const header = (JSON.parse(started?.input ?? '{}') as { variant?: Parameters<typeof storedVariant>[1] }).variant;
+    const plan = storedVariant(report.account, header);
     const groups = plan?.waves.flat() ?? [];
-    const output = c.status === 'SUCCEEDED' ? (c.output as VariantOutcome) : undefined;
+    const output = c.status === 'SUCCEEDED' ? storedOutcome(report.account, header, c.output as VariantOutcome) : undefined;
     const kinds = groups.map((g) => ({ name: groupName(g), kind: g.managed ? ('managed' as const) : ('asg' as const), asgName: g.asgName }));
     if (output) {
       const truly = new Set(onAmi(report, groups.length ? groups : output.patched.map((asgName) => ({ asgName })), output.amiId));

@@ -175,8 +175,10 @@ export function readHistory(tracker: ProgressTracker, label: string, events: His
   let current = '';
   for (const e of events) {
     if (e.type === 'ExecutionStarted') {
-      const input = parseJson(e.executionStartedEventDetails?.input) as { variant?: { waves?: unknown[] } } | undefined;
-      if (input?.variant?.waves) tracker.enter(label, 'ExecutionStarted', input.variant.waves.length);
+      // A child's input carries its variant's header (waveCount); a dry run's or an older run's plan, its waves.
+      const input = parseJson(e.executionStartedEventDetails?.input) as { variant?: { waveCount?: number; waves?: unknown[] } } | undefined;
+      const waves = input?.variant?.waveCount ?? input?.variant?.waves?.length;
+      if (waves !== undefined) tracker.enter(label, 'ExecutionStarted', waves);
     }
     const entered = e.stateEnteredEventDetails?.name;
     if (entered) {

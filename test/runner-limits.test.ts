@@ -1,19 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { rehearseFleet } from './support/rehearse.js';
+import type { VariantOutcome } from '../lib/notify/summary.js';
+import { generateScenario, rehearse } from './support/rehearse.js';
+
+const ONE = [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] as const;
+const LIMIT = 262_144;
 
 describe('the local runner', () => {
   it("fails an execution whose state data exceeds Step Functions' 256 KB, as AWS does (States.DataLimitExceeded)", async () => {
-    const report = await rehearseFleet({ nodeGroups: 3000, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 100, input: { dryRun: true } });
+    // The operator's own input is the one thing a state carries whole: 3,100 node groups named in input.nodeGroups
+    // (80 characters each) fit StartExecution's 256 KB, but not next to the plan.
+    const scenario = generateScenario({ nodeGroups: 3100, nameLength: 80, variants: [...ONE], waveSize: 100 });
+    const names = scenario.fleet.autoScalingGroups.map((g) => g.name);
+    scenario.input = { dryRun: true, nodeGroups: names };
+    expect(Buffer.byteLength(JSON.stringify(scenario.input))).toBeLessThan(LIMIT);
+
+    const report = await rehearse(scenario);
 
     expect(report.status).toBe('FAILED');
     expect(report.run.error?.Error).toBe('States.DataLimitExceeded');
     expect(report.run.error?.Cause).toMatch(/over the 262144-byte limit/);
   }, 120_000);
 
-  it('fits a run of 1,000 node groups in one variant within those 256 KB, wave outcomes kept small', async () => {
-    const report = await rehearseFleet({ nodeGroups: 1000, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], waveSize: 100 });
+  it('rehearses 1,000 node groups with 80-character names end to end and succeeds', async () => {
+    const scenario = generateScenario({ nodeGroups: 1000, nameLength: 80, variants: [...ONE], waveSize: 100 });
+    expect(new Set(scenario.fleet.autoScalingGroups.map((g) => g.name.length))).toEqual(new Set([80]));
+
+    const report = await rehearse(scenario);
 
     expect(report.status).toBe('SUCCEEDED');
-    for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(262_144);
-  }, 120_000);
+    const [result] = report.run.output as { variantId: string; output: VariantOutcome }[];
+    expect(result?.output.counts?.patched).toBe(1000);
+    // Every group's every instance runs the new AMI: the rollout really happened, not just its bookkeeping.
+    const amiId = result?.output.amiId as string;
+    for (const g of scenario.fleet.autoScalingGroups) expect(report.account.instances(g.name).every((i) => i.imageId === amiId), g.name).toBe(true);
+    expect(report.notifications.at(-1)?.message).toContain('patched (1000): ');
+    for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(LIMIT);
+  }, 180_000);
 });

@@ -16,7 +16,14 @@ export interface VariantOutcome {
   warnings: string[];
   /** What retention kept (and why) and deleted at the end of the variant (lib/retention). Absent when it did not run. */
   retention?: string[];
+  /** The lists' full lengths when they were cut to their first names (lib/store/outcomes.ts); absent: the lists are whole. */
+  counts?: { patched: number; current: number; skipped: number; partial: number; warnings: number };
+  /** Where the whole outcome is (the run-state bucket). */
+  fullOutcome?: string;
 }
+
+/** How many a list holds, counting the names left out of the execution's output. */
+const countOf = (o: VariantOutcome, list: 'patched' | 'current' | 'skipped' | 'partial' | 'warnings') => o.counts?.[list] ?? o[list]?.length ?? 0;
 
 export function variantOutcome(variantId: string, sourceAmi: string, amiId: string, waves: { groups: Pick<GroupProgress, 'asgName' | 'state' | 'reason'>[] }[], warnings: string[]): VariantOutcome {
   const groups = waves.flatMap((w) => w.groups);
@@ -49,8 +56,8 @@ export function duration(fromIso: string, toIso: string): string {
 /** Past a few dozen node groups a list of every name buries the point (and the message must stay small): counts, then a sample. */
 const NAMES_LISTED = 20;
 const FULL_LIST = 'every group: the execution output';
-const sample = (names: string[], sep: string) =>
-  names.length > NAMES_LISTED ? `${names.slice(0, NAMES_LISTED).join(sep)}${sep}… and ${names.length - NAMES_LISTED} more (${FULL_LIST})` : names.join(sep);
+const sample = (names: string[], sep: string, total = names.length, where = FULL_LIST) =>
+  total > Math.min(names.length, NAMES_LISTED) ? `${names.slice(0, NAMES_LISTED).join(sep)}${sep}… and ${total - Math.min(names.length, NAMES_LISTED)} more (${where})` : names.join(sep);
 
 export function runSummary(
   executionName: string,
@@ -61,26 +68,28 @@ export function runSummary(
 ): { succeeded: boolean; notice: Notice } {
   const failed = results.filter((r) => !r.output);
   const done = results.flatMap((r) => (r.output ? [r.output] : []));
-  const patched = done.reduce((n, o) => n + o.patched.length, 0);
-  const skipped = done.reduce((n, o) => n + o.skipped.length, 0);
-  const partial = done.reduce((n, o) => n + (o.partial?.length ?? 0), 0);
+  const patched = done.reduce((n, o) => n + countOf(o, 'patched'), 0);
+  const skipped = done.reduce((n, o) => n + countOf(o, 'skipped'), 0);
+  const partial = done.reduce((n, o) => n + countOf(o, 'partial'), 0);
   const lines = [`Run ${executionName} finished: ${done.length} of ${results.length} variant(s) succeeded.`];
   if (timing) lines.push(`Started ${timing.startTime}, finished ${timing.endTime} (${duration(timing.startTime, timing.endTime)}).`);
   lines.push('');
   for (const o of done) {
     lines.push(`${o.variantId}: AMI ${o.amiId} (from ${o.sourceAmi})`, `  ${links(region).ami(o.amiId)}`);
-    lines.push(`  patched (${o.patched.length}): ${sample(o.patched, ', ') || 'none'}`);
-    if (o.current.length) lines.push(`  already current (${o.current.length}): ${sample(o.current, ', ')}`);
+    const where = o.fullOutcome ? `every group: ${o.fullOutcome}` : FULL_LIST;
+    const n = (list: 'patched' | 'current' | 'skipped' | 'partial' | 'warnings') => countOf(o, list);
+    lines.push(`  patched (${n('patched')}): ${sample(o.patched, ', ', n('patched'), where) || 'none'}`);
+    if (n('current')) lines.push(`  already current (${n('current')}): ${sample(o.current, ', ', n('current'), where)}`);
     // Skipped groups are what the operator acts on: name them first.
-    if (o.skipped.length) lines.push(`  skipped (${o.skipped.length}): ${sample(o.skipped, '; ')}`);
-    if (o.partial?.length) lines.push(`  NOT fully patched (${o.partial.length}): ${sample(o.partial, '; ')}`);
+    if (n('skipped')) lines.push(`  skipped (${n('skipped')}): ${sample(o.skipped, '; ', n('skipped'), where)}`);
+    if (n('partial')) lines.push(`  NOT fully patched (${n('partial')}): ${sample(o.partial ?? [], '; ', n('partial'), where)}`);
     for (const w of o.warnings.slice(0, NAMES_LISTED)) lines.push(`  warning: ${w}`);
-    if (o.warnings.length > NAMES_LISTED) lines.push(`  … and ${o.warnings.length - NAMES_LISTED} more warning(s) (${FULL_LIST})`);
+    if (n('warnings') > NAMES_LISTED) lines.push(`  … and ${n('warnings') - NAMES_LISTED} more warning(s) (${where})`);
   }
   for (const r of failed) lines.push(`${r.variantId}: FAILED - ${r.error ? causeText(r.error).split('\n')[0] : 'unknown'} (its failure message says where each node group stands)`);
   lines.push('', failed.length ? 'What to do: see the failure message of each failed variant.' : partial ? 'What to do: each group listed as NOT fully patched says why (instances still on the old AMI: remove their scale-in protection or take them out of Standby; pods that went without eviction: fix the budget that held them); then start a new run (it treats these groups as not patched).' : skipped ? 'What to do: start a run for the skipped groups once their other refresh is over.' : 'Nothing to do: every targeted node group was refreshed to the patched AMI (instances with scale-in protection or in Standby are left as rollout.scaleInProtectedInstances / standbyInstances say).');
   lines.push(`Execution: ${links(region).execution(executionArn)}`);
-  const current = done.reduce((n, o) => n + o.current.length, 0);
+  const current = done.reduce((n, o) => n + countOf(o, 'current'), 0);
   return {
     succeeded: failed.length === 0,
     notice: {

@@ -12,6 +12,7 @@ import { skippedNotice, startNotice } from '../notify/messages.js';
 import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { splitIntoWaves } from '../rollout/waves.js';
+import { fitWavesToState } from '../store/wave-budget.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -101,7 +102,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       stages: Object.fromEntries(STAGES.map((s) => [s, input.stages.includes(s) && (s !== 'fastLaunch' || config.fastLaunch.enabled)])) as VariantPlan['stages'],
       images: refs,
       imagesDigest: imagesDigest(refs),
-      waves: splitIntoWaves(groups.groups, config.rollout.waveSize),
+      waves: fitWavesToState(variant.id, splitIntoWaves(groups.groups, config.rollout.waveSize)),
       nodeGroupsLimited: groups.limited,
       warnings: groups.warnings,
       childName: makeName(ctx.executionName, variant.id),

@@ -15,9 +15,10 @@ import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js'
 import { snsHandlers } from './sns.js';
 import { nodegroupLaunches, seedNodegroups } from './nodegroups.js';
 import { ssmHandlers } from './ssm.js';
+import { s3Handlers, type S3ObjectRec } from './s3.js';
 import type { SimulatedCluster } from './kubernetes/index.js';
 
-export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS' | 'IAM';
+export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS' | 'IAM' | 'S3';
 export type { StartedExecution, AutoScalingEvent, SimInstanceHistory };
 
 export interface LifecycleActionRecord {
@@ -93,6 +94,9 @@ export class SimulatedAccount {
   /** Tokens whose wait-state event was delivered (not state: delivery is an effect, not a fact of the account). */
   private readonly delivered = new Set<string>();
   private timer: unknown;
+  /** The stack's buckets (created with the stack) and their objects by `<bucket>/<key>`. */
+  private readonly buckets = new Set<string>();
+  readonly objects = new Map<string, S3ObjectRec>();
 
   constructor(opts: SimulatedAccountOptions) {
     const { fleet } = opts;
@@ -161,6 +165,7 @@ export class SimulatedAccount {
       SNS: snsHandlers(this.ctx),
       SFN: sfnHandlers(this.ctx, () => this.starter),
       EKS: {},
+      S3: s3Handlers(this.ctx, this.buckets, this.objects),
     };
     // The cluster learns of instances from the Auto Scaling history (times in ms for its arithmetic).
     const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
@@ -545,6 +550,11 @@ export class SimulatedAccount {
   }
 
   /** Deep copy of every mutable fact; statuses are derived from these on read, so reads never change it. */
+  /** A bucket the stack creates (CloudFormation's, not a call the pipeline makes). */
+  createBucket(name: string): void {
+    this.buckets.add(name);
+  }
+
   snapshot(): unknown {
     return JSON.parse(JSON.stringify(this.state)) as unknown;
   }

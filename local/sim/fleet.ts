@@ -243,7 +243,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
     /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN, EKS); absent = all. */
-    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM'])).optional(),
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM', 'S3'])).optional(),
     /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
     fromMinute: z.number().min(0).optional(),
     forMinutes: z.number().positive().optional(),

@@ -6,6 +6,7 @@ import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ServiceName, SimulatedAccount } from './account.js';
 import type { Fault } from './fleet.js';
@@ -46,6 +47,8 @@ const THROTTLE: Record<ServiceName, [string, number]> = {
   EKS: ['ThrottlingException', 400],
   // IAM API Reference, "Common Errors": Throttling, 400.
   IAM: ['Throttling', 400],
+  // Amazon S3 API Reference, "Error responses": SlowDown, 503 ("Reduce your request rate").
+  S3: ['SlowDown', 503],
 };
 
 /** Command classes are named `<Operation>Command`; `send` receives the command instance. */
@@ -104,6 +107,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     ['SFN', SFNClient],
     ['EKS', EKSClient],
     ['IAM', IAMClient],
+    ['S3', S3Client],
   ];
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client);

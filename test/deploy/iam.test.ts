@@ -12,7 +12,7 @@ import { templateIn, type Resource, type Template } from './package-app.js';
  * triggers), attribute each AWS call to the Lambda that made it, and compare with the
  * packaged template's per-function policies — no action missing, none extra.
  */
-const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states', IAM: 'iam' };
+const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states', IAM: 'iam', S3: 's3' };
 
 /** Actions AWS checks on the caller's behalf for a call (documented beside the statements in serverless.yml). */
 const COMPANIONS: Record<string, string[]> = {

@@ -15,6 +15,8 @@ async function runWithFailingReport() {
   const definition = loadDefinition('patch-variant.asl.json', arns) as unknown as StateMachineDefinition;
   const published: Record<string, unknown>[] = [];
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
+    // The wave's groups, as the aws-sdk:s3:getObject task returns the object PlanRun wrote (Body as text).
+    ReadWave: async () => ({ Body: JSON.stringify([{ asgName: 'ng-a' }]) }),
     UpdateLaunchTemplates: async () => {
       throw lambdaError('LaunchTemplateError', 'ASG ng-a was not found any more');
     },
@@ -35,7 +37,8 @@ async function runWithFailingReport() {
   };
   const input = {
     run: { executionName: 'monthly-2026-11', startTime: '2026-11-15T08:00:05.000Z', reason: '' },
-    variant: { id: 'win2022-core-131', amiId: 'ami-0c2022c0000000042', stages: { build: false, fastLaunch: false, rollout: true }, waves: [[{ asgName: 'ng-a' }]] },
+    variant: { id: 'win2022-core-131', amiId: 'ami-0c2022c0000000042', stages: { build: false, fastLaunch: false, rollout: true },
+      store: { bucket: arns.runStateBucket, prefix: 'runs/monthly-2026-11/win2022-core-131/' }, waveCount: 1, waveIndexes: [0], groupCount: 1, groupList: '["ng-a"]' },
   };
   const sm = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: false } });
   const run = sm.run(input, {

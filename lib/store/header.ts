@@ -1,0 +1,69 @@
+import type { NodeGroupPlan, RunPlan, VariantPlan } from '../plan/types.js';
+import { planKey, type StoreRef } from './keys.js';
+
+/**
+ * A variant as its execution's state carries it: everything but the node groups, which stay in the run-state bucket
+ * (plan.json, wave-<i>.json). Its size does not grow with the fleet.
+ */
+export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
+  store: StoreRef;
+  waveCount: number;
+  groupCount: number;
+  /** 0 … waveCount-1: what the RollOutWaves Map iterates over. */
+  waveIndexes: number[];
+  /** The first wave holds the canary groups. */
+  canaryFirst: boolean;
+  /**
+   * The plan's group names for the failure notice the state machine builds itself when the full report fails: all of
+   * them as a JSON list while they fit in GROUP_LIST_BYTES, else the first ones, how many more, and where all are.
+   */
+  groupList: string;
+  /** A dry run's plan, whole, when it fits DRY_RUN_INLINE_BYTES (a dry run writes nothing, not even to the bucket). */
+  waves?: NodeGroupPlan[][];
+}
+
+/** A dry run's plan stays in its output while the whole plan is this small (Step Functions allows 256 KB in a state). */
+export const DRY_RUN_INLINE_BYTES = 192 * 1024;
+
+export const GROUP_LIST_BYTES = 4096;
+
+export function groupList(names: readonly string[], where: string): string {
+  const all = JSON.stringify(names);
+  if (Buffer.byteLength(all) <= GROUP_LIST_BYTES) return all;
+  const first: string[] = [];
+  for (const n of names) {
+    if (Buffer.byteLength(JSON.stringify([...first, n])) > GROUP_LIST_BYTES - 200) break;
+    first.push(n);
+  }
+  return `${JSON.stringify(first)} and ${names.length - first.length} more (every one: ${where})`;
+}
+
+export interface StoredRunPlan extends Omit<RunPlan, 'variants'> {
+  variants: VariantHeader[];
+}
+
+export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
+  const { waves, ...rest } = v;
+  const names = waves.flat().map((g) => g.asgName);
+  return {
+    ...rest,
+    store,
+    waveCount: waves.length,
+    groupCount: names.length,
+    waveIndexes: waves.map((_, i) => i),
+    canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
+    groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
+  };
+}
+
+/**
+ * The variant as lib/'s messages and guards read it during one wave: the number of waves, and that wave's groups by
+ * name and canary flag (wave-guard.ts and waveNotice read no more). The other waves are empty: nothing that takes this
+ * reads them.
+ */
+export function variantForWave(header: VariantHeader, index: number, groups: Pick<NodeGroupPlan, 'asgName' | 'canary'>[]): VariantPlan {
+  const { store: _s, waveCount, groupCount: _g, waveIndexes: _w, canaryFirst: _c, groupList: _l, waves: _v, ...rest } = header;
+  // Only asgName and canary are read of these groups (see above).
+  const wave = groups as NodeGroupPlan[];
+  return { ...rest, waves: Array.from({ length: waveCount }, (_, i) => (i === index ? wave : [])) };
+}

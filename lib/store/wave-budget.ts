@@ -1,0 +1,40 @@
+import { PlanError } from '../errors.js';
+import type { NodeGroupPlan } from '../plan/types.js';
+import { chunk } from '../util.js';
+
+/**
+ * A wave is the one part of a variant's execution state that grows with its number of groups: while it runs, the
+ * state holds each group's progress (its target version, refresh id, status, reason). Step Functions fails an execution
+ * whose state passes 256 KB (States.DataLimitExceeded, which no Catch handles), so a wave holds at most what fits in
+ * WAVE_STATE_BUDGET, leaving the rest for the variant's header, the clusters' endpoints and the wave's notice.
+ */
+export const WAVE_STATE_BUDGET = 160 * 1024;
+
+/**
+ * A group's progress, estimated from its plan entry: the progress repeats the entry's name, template and cluster
+ * and adds about 400 bytes (refresh id, status, percent, a reason of up to 200 characters); twice the entry covers
+ * the copy of its mixed instances policy a target may carry. Measured: 600 bytes a group with 80-character names.
+ */
+export function groupStateBytes(g: NodeGroupPlan): number {
+  return 2 * Buffer.byteLength(JSON.stringify(g)) + 400;
+}
+
+export const waveStateBytes = (wave: readonly NodeGroupPlan[]) => wave.reduce((n, g) => n + groupStateBytes(g), 0);
+
+/**
+ * The waves as sized (lib/rollout/waves.ts), each one that would not fit its state cut into equal consecutive parts
+ * that do, in the same order. The canary wave is never cut (a second canary wave would not be one): too many canaries
+ * for one state is a PlanError naming the variant and the fix.
+ */
+export function fitWavesToState(variantId: string, waves: readonly NodeGroupPlan[][]): NodeGroupPlan[][] {
+  return waves.flatMap((wave, i) => {
+    const bytes = waveStateBytes(wave);
+    if (bytes <= WAVE_STATE_BUDGET) return [wave];
+    if (i === 0 && wave.some((g) => g.canary))
+      throw new PlanError(
+        `variants.${variantId}.nodeGroups: ${wave.length} canary groups make a first wave of about ${Math.ceil(bytes / 1024)} KB of state, over the ${WAVE_STATE_BUDGET / 1024} KB a wave may hold: mark fewer groups canary: true`,
+      );
+    const parts = Math.ceil(bytes / WAVE_STATE_BUDGET);
+    return chunk(wave, Math.ceil(wave.length / parts));
+  });
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { PlanError } from '../../lib/errors.js';
+import type { NodeGroupPlan } from '../../lib/plan/types.js';
+import { fitWavesToState, WAVE_STATE_BUDGET, waveStateBytes } from '../../lib/store/wave-budget.js';
+
+const group = (i: number, canary = false): NodeGroupPlan => ({
+  asgName: `eksctl-prod-cluster-nodegroup-windows-workers-${String(i).padStart(5, '0')}-NodeGroup-0123456789AB`.slice(0, 80),
+  launchTemplateId: 'lt-0123456789abcdef0',
+  version: '12',
+  canary,
+  imageId: 'ami-0b2022c0000000001',
+});
+const groups = (n: number, canary = false) => Array.from({ length: n }, (_, i) => group(i, canary));
+
+describe('waves cut to fit a Step Functions state', () => {
+  it('leaves waves that fit alone, and cuts a larger one into equal consecutive parts that fit, in order', () => {
+    const small = groups(10);
+    const big = groups(600).map((g, i) => ({ ...g, asgName: `${g.asgName.slice(0, 74)}-${String(i).padStart(5, '0')}` }));
+    expect(waveStateBytes(big)).toBeGreaterThan(WAVE_STATE_BUDGET);
+
+    const fitted = fitWavesToState('win2022-core-131', [small, big]);
+
+    expect(fitted[0]).toBe(small);
+    expect(fitted.slice(1).flat()).toEqual(big);
+    for (const w of fitted) expect(waveStateBytes(w)).toBeLessThanOrEqual(WAVE_STATE_BUDGET);
+    const sizes = fitted.slice(1).map((w) => w.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(sizes.length);
+  });
+
+  it('never cuts the canary wave: too many canaries for one state is a plan error naming the variant and the fix', () => {
+    expect(() => fitWavesToState('win2022-core-131', [groups(600, true)])).toThrow(PlanError);
+    expect(() => fitWavesToState('win2022-core-131', [groups(600, true)])).toThrow(/^variants\.win2022-core-131\.nodeGroups: 600 canary groups make a first wave of about \d+ KB of state, over the 160 KB a wave may hold: mark fewer groups canary: true$/);
+  });
+});
