@@ -29,13 +29,21 @@ export interface FleetMetrics {
   patchedGroups: number;
   amisPerVariant: Record<string, string[]>;
   refreshSecondsByGroup: Record<string, number>;
+  /** From the run's start to the last targeted group's refresh end (the last node on the new AMI). */
+  lastNodeSeconds: number;
+  /** Per variant: its canaries' slowest refresh, and its slowest other refresh, seconds. */
+  canarySecondsByVariant: Record<string, number>;
+  longestSecondsByVariant: Record<string, number>;
+  /** Waves per variant and the largest wave, as planned. */
+  wavesPerVariant: Record<string, number[]>;
+  instances: number;
   wallMs: number;
 }
 
 const THROTTLE_ERRORS = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'Throttled', 'ThrottledException']);
 
 interface ChildInput {
-  variant: { id: string; waves: { asgName: string }[][] };
+  variant: { id: string; waves: { asgName: string; canary?: boolean }[][] };
 }
 
 export async function measureFleet(label: string, scenario: Scenario): Promise<FleetMetrics> {
@@ -55,12 +63,16 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
   const { account } = report;
   const groups = scenario.fleet.autoScalingGroups.map((g) => g.name);
   const refreshSecondsByGroup: Record<string, number> = {};
+  let lastEnd = Date.parse(report.startedAt);
   for (const name of groups) {
     const out = (await account.call('AutoScaling', 'DescribeInstanceRefreshes', { AutoScalingGroupName: name })) as {
       InstanceRefreshes?: { Status?: string; StartTime?: Date; EndTime?: Date }[];
     };
     const done = (out.InstanceRefreshes ?? []).find((r) => r.Status === 'Successful' && r.StartTime && r.EndTime);
-    if (done?.StartTime && done.EndTime) refreshSecondsByGroup[name] = (done.EndTime.getTime() - done.StartTime.getTime()) / 1000;
+    if (done?.StartTime && done.EndTime) {
+      refreshSecondsByGroup[name] = (done.EndTime.getTime() - done.StartTime.getTime()) / 1000;
+      lastEnd = Math.max(lastEnd, done.EndTime.getTime());
+    }
   }
 
   const children = account.executions.filter((e) => e.stateMachineArn.endsWith('patch-variant')).map((e) => JSON.parse(e.input) as ChildInput);
@@ -71,6 +83,10 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     waves: c.variant.waves.map((w) => w.map((g) => refreshSecondsByGroup[g.asgName] ?? 0)),
   }));
   const critical = criticalPath(work);
+  const secondsOf = (gs: { asgName: string }[]) => Math.max(0, ...gs.map((g) => refreshSecondsByGroup[g.asgName] ?? 0));
+  const canarySecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => g.canary))]));
+  const longestSecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => !g.canary))]));
+  const wavesPerVariant = Object.fromEntries(children.map((c) => [c.variant.id, c.variant.waves.map((w) => w.length)]));
 
   const largest = report.executions.reduce((a, b) => (b.transitions > a.transitions ? b : a));
   const callsByOperation: Record<string, number> = {};
@@ -116,6 +132,11 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     patchedGroups,
     amisPerVariant,
     refreshSecondsByGroup,
+    lastNodeSeconds: (lastEnd - Date.parse(report.startedAt)) / 1000,
+    canarySecondsByVariant,
+    longestSecondsByVariant,
+    wavesPerVariant,
+    instances: scenario.fleet.autoScalingGroups.reduce((n, g) => n + g.instances, 0),
   };
 }
 
