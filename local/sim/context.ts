@@ -235,8 +235,8 @@ export interface SimState {
   faultUses: Record<string, number>;
   published: PublishRec[];
   executions: ExecRec[];
-  /** EC2's RunInstances resource token bucket as a theoretical arrival time (ms; local/sim/ec2-limits.ts). */
-  launchTat?: number;
+  /** Instances launched per second (epoch seconds): EC2's RunInstances resource token bucket (local/sim/ec2-limits.ts). */
+  launches?: Record<number, number>;
 }
 
 export interface Ctx {
