@@ -84,15 +84,18 @@ export function exposureTable(runs: readonly ExposureRun[]): string {
       setting,
       `${m.status}${m.failure ? ` (${m.failure})` : ''}`,
       wavesOf(m),
-      m.status === 'SUCCEEDED' ? hm(e.windowSeconds) : 'n/a',
-      `${hm(e.boundSeconds)}${e.ceilingSeconds > e.boundSeconds / 2 ? ' (launch rate)' : ''}`,
-      m.status === 'SUCCEEDED' ? e.ratio.toFixed(3) : 'n/a',
+      // A run that failed after every group was patched (e.g. a state over 256 KB in the summary) still shows its window, marked.
+      allPatched(m) ? `${hm(e.windowSeconds)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
+      `${hm(e.boundSeconds)}${e.ceilingSeconds >= e.boundSeconds / 2 ? ' (launch rate)' : ''}`,
+      allPatched(m) ? `${e.ratio.toFixed(3)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
       `${m.maxTransitions} (${m.maxTransitionsExecution.length > 40 ? `${m.maxTransitionsExecution.slice(0, 39)}…` : m.maxTransitionsExecution})`,
       kb(m.maxStateBytes),
       `${(m.wallMs / 1000).toFixed(1)} s`,
     ]),
   );
 }
+
+const allPatched = (m: FleetMetrics) => m.patchedGroups === m.nodeGroups;
 
 /** The first variant's wave sizes (the others are alike: groups are spread round-robin). */
 const wavesOf = (m: FleetMetrics) => {

@@ -162,6 +162,8 @@ const md = [
   '',
   exposureTable(exposureRuns),
   '',
+  '\\* every node group was patched, but the run failed afterwards (see its outcome): the window is measured, the target counts it as failed.',
+  '',
   '## Throttling',
   '',
   `The ${largest.nodeGroups}-group run again with the simulated account throttling ${THROTTLE_RATE * 100} % of all calls (fault \`{kind: throttle, rate: ${THROTTLE_RATE}}\`), ` +
