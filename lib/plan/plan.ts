@@ -256,7 +256,11 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const names = [...selected.map(({ asg }) => asg.AutoScalingGroupName as string), ...managed.selected];
   // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
   if (groups.length && !groups.some((g) => g.canary))
-    warnings.push(`no canary group: the first wave (${groups.slice(0, config.rollout.waveSize ?? 1).map(groupName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`);
+    warnings.push(
+      config.rollout.waveSize !== undefined
+        ? `no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map(groupName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`
+        : 'no canary group: the first wave (the one group with the shortest refresh) takes the new AMI first; mark a small group canary: true in nodeGroups',
+    );
   return {
     groups,
     problems,
