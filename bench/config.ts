@@ -1,4 +1,4 @@
-import { DEFAULT_VARIANTS, generateScenario, instancesBetween } from '../local/generate.js';
+import { DEFAULT_VARIANTS, eksctlName, generateScenario, instancesBetween } from '../local/generate.js';
 import type { Scenario } from '../local/scenario.js';
 import type { Durations } from '../local/sim/fleet.js';
 
@@ -18,15 +18,33 @@ export const DEFAULT_WAVE_SIZE = 10;
 /** Service Quotas value the bench's account declares (fastLaunch.regionalQuota). */
 export const BENCH_FAST_LAUNCH_QUOTA = 48;
 
-export function benchScenario(nodeGroups: number, opts: { throttle?: number; throttleOperations?: string[]; waveSize?: number } = {}): Scenario {
+/** Exposure rows: the fleet sizes, and the surge setting rehearsed next to the defaults (a fleet-wide budget of extra instances). */
+export const EXPOSURE_SIZES = [10, 100, 1000, 5000] as const;
+export const SURGE = { maxHealthyPercentage: 200, maxExtraInstances: 4000 };
+/** triggers.detectSchedule's default rate(1 hour): an AMI published just after a tick waits an hour to be seen (the worst case). */
+export const DETECTION_LAG_SECONDS = 3600;
+
+export interface BenchOptions {
+  throttle?: number;
+  throttleOperations?: string[];
+  /** Fixed waves of this size (the rows kept from before progressive waves); absent with `rollout`: the config's defaults. */
+  waveSize?: number;
+  /** rollout settings instead of the fixed waves (e.g. {} for the defaults, { surge: SURGE }). */
+  rollout?: Record<string, unknown>;
+  /** eksctl-style ASG names of 60-80 characters. */
+  realNames?: boolean;
+}
+
+export function benchScenario(nodeGroups: number, opts: BenchOptions = {}): Scenario {
+  const rollout = opts.rollout ?? { waveSize: opts.waveSize ?? WAVE_SIZE };
   return generateScenario({
     variants: DEFAULT_VARIANTS,
     nodeGroups,
     instances: instancesBetween(INSTANCES.min, INSTANCES.max),
-    waveSize: opts.waveSize ?? WAVE_SIZE,
+    ...(opts.realNames && { asgName: eksctlName }),
     // 4 variants x 2 AMIs (old and new hold Fast Launch during a rollout) x 6 = 48: over the
     // default quota of 40, so the bench's account is one with the quota raised to 48.
-    config: { rollout: { waveSize: opts.waveSize ?? WAVE_SIZE }, fastLaunch: { regionalQuota: BENCH_FAST_LAUNCH_QUOTA } },
+    config: { rollout, fastLaunch: { regionalQuota: BENCH_FAST_LAUNCH_QUOTA } },
     durations: DURATIONS,
     faults: opts.throttle ? [{ kind: 'throttle', rate: opts.throttle, ...(opts.throttleOperations ? { operations: opts.throttleOperations } : {}) }] : [],
   });

@@ -32,6 +32,14 @@ export interface FleetMetrics {
   patchedGroups: number;
   amisPerVariant: Record<string, string[]>;
   refreshSecondsByGroup: Record<string, number>;
+  /** From the run's start to the last targeted group's refresh end (the last node on the new AMI). */
+  lastNodeSeconds: number;
+  /** Per variant: its canaries' slowest refresh, and its slowest other refresh, seconds. */
+  canarySecondsByVariant: Record<string, number>;
+  longestSecondsByVariant: Record<string, number>;
+  /** Waves per variant and the largest wave, as planned. */
+  wavesPerVariant: Record<string, number[]>;
+  instances: number;
   wallMs: number;
 }
 
@@ -58,12 +66,16 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
   const { account } = report;
   const groups = scenario.fleet.autoScalingGroups.map((g) => g.name);
   const refreshSecondsByGroup: Record<string, number> = {};
+  let lastEnd = Date.parse(report.startedAt);
   for (const name of groups) {
     const out = (await account.call('AutoScaling', 'DescribeInstanceRefreshes', { AutoScalingGroupName: name })) as {
       InstanceRefreshes?: { Status?: string; StartTime?: Date; EndTime?: Date }[];
     };
     const done = (out.InstanceRefreshes ?? []).find((r) => r.Status === 'Successful' && r.StartTime && r.EndTime);
-    if (done?.StartTime && done.EndTime) refreshSecondsByGroup[name] = (done.EndTime.getTime() - done.StartTime.getTime()) / 1000;
+    if (done?.StartTime && done.EndTime) {
+      refreshSecondsByGroup[name] = (done.EndTime.getTime() - done.StartTime.getTime()) / 1000;
+      lastEnd = Math.max(lastEnd, done.EndTime.getTime());
+    }
   }
 
   // A child's input carries its variant's header; the plan with every group is in the run-state bucket.
@@ -78,6 +90,10 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     waves: c.variant.waves.map((w) => w.map((g) => refreshSecondsByGroup[g.asgName] ?? 0)),
   }));
   const critical = criticalPath(work);
+  const secondsOf = (gs: { asgName: string }[]) => Math.max(0, ...gs.map((g) => refreshSecondsByGroup[g.asgName] ?? 0));
+  const canarySecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => g.canary))]));
+  const longestSecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => !g.canary))]));
+  const wavesPerVariant = Object.fromEntries(children.map((c) => [c.variant.id, c.variant.waves.map((w) => w.length)]));
 
   const largest = report.executions.reduce((a, b) => (b.transitions > a.transitions ? b : a));
   const callsByOperation: Record<string, number> = {};
@@ -123,6 +139,11 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     patchedGroups,
     amisPerVariant,
     refreshSecondsByGroup,
+    lastNodeSeconds: (lastEnd - Date.parse(report.startedAt)) / 1000,
+    canarySecondsByVariant,
+    longestSecondsByVariant,
+    wavesPerVariant,
+    instances: scenario.fleet.autoScalingGroups.reduce((n, g) => n + g.instances, 0),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BundleMetrics } from './bundles.js';
 import type { LinearFit } from './fit.js';
 import type { FleetMetrics } from './measure.js';
+import type { Exposure } from './exposure.js';
 import type { Target } from './targets.js';
 
 /** Markdown for RESULTS.md and the terminal alike. */
@@ -67,3 +68,37 @@ export function fitTable(fits: readonly { metric: string; fit: LinearFit; ratio:
 export function targetsTable(targets: readonly Target[]): string {
   return table(['target', 'measured', 'result'], targets.map((t) => [t.name, t.measured, t.pass ? 'PASS' : '**FAIL**']));
 }
+
+/** One rehearsal of the exposure section: the fleet, the setting, and what the window came to against its bound. */
+export interface ExposureRun {
+  setting: string;
+  metrics: FleetMetrics;
+  exposure: Exposure;
+}
+
+export function exposureTable(runs: readonly ExposureRun[]): string {
+  return table(
+    ['node groups', 'setting', 'outcome', 'waves per variant', 'exposure window', 'lower bound', 'ratio', 'transitions, largest execution', 'largest state', 'wall time'],
+    runs.map(({ setting, metrics: m, exposure: e }) => [
+      m.nodeGroups,
+      setting,
+      `${m.status}${m.failure ? ` (${m.failure})` : ''}`,
+      wavesOf(m),
+      // A run that failed after every group was patched (e.g. a state over 256 KB in the summary) still shows its window, marked.
+      allPatched(m) ? `${hm(e.windowSeconds)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
+      `${hm(e.boundSeconds)}${e.ceilingSeconds >= e.boundSeconds / 2 ? ' (launch rate)' : ''}`,
+      allPatched(m) ? `${e.ratio.toFixed(3)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
+      `${m.maxTransitions} (${m.maxTransitionsExecution.length > 40 ? `${m.maxTransitionsExecution.slice(0, 39)}…` : m.maxTransitionsExecution})`,
+      kb(m.maxStateBytes),
+      `${(m.wallMs / 1000).toFixed(1)} s`,
+    ]),
+  );
+}
+
+const allPatched = (m: FleetMetrics) => m.patchedGroups === m.nodeGroups;
+
+/** The first variant's wave sizes (the others are alike: groups are spread round-robin). */
+const wavesOf = (m: FleetMetrics) => {
+  const w = Object.values(m.wavesPerVariant)[0] ?? [];
+  return w.length > 8 ? `${w.length}: ${w.slice(0, 6).join(', ')}, …, ${w.at(-1)}` : `${w.length}: ${w.join(', ')}`;
+};

@@ -5,12 +5,13 @@ import { resolve } from 'node:path';
 import type { NodeGroupPlan } from '../lib/plan/types.js';
 import { splitIntoWaves } from '../lib/rollout/waves.js';
 import { INIT_SAMPLES, measureBundles } from './bundles.js';
-import { benchScenario, DEFAULT_WAVE_SIZE, DURATIONS, INSTANCES, SIZES, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
+import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SIZES, INSTANCES, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
+import { exposure, type ExposureModel } from './exposure.js';
 import { criticalPath } from './critical-path.js';
 import { leastSquares, median, perUnitGrowth } from './fit.js';
 import { measureFleet, type FleetMetrics } from './measure.js';
-import { bundlesTable, fitTable, fleetTable, hm, operationsTable, table, targetsTable } from './report.js';
-import { bundleTargets, fleetTargets, growthTargets, LIMITS, throttleTarget, type Target } from './targets.js';
+import { bundlesTable, exposureTable, fitTable, fleetTable, hm, operationsTable, table, targetsTable, type ExposureRun } from './report.js';
+import { bundleTargets, exposureTargets, fleetTargets, growthTargets, LIMITS, throttleTarget, type Target } from './targets.js';
 
 /**
  * npm run bench: rehearses generated fleets of 10 to 1,000 node groups on the
@@ -48,6 +49,23 @@ const lambdaThrottled = await measureFleet(
   benchScenario(largest.nodeGroups, { throttle: THROTTLE_RATE, throttleOperations: lambdaOps }),
 );
 log(`Lambda-only throttled ${largest.nodeGroups}: ${lambdaThrottled.status}, ${lambdaThrottled.throttled} throttled calls, ${(lambdaThrottled.wallMs / 1000).toFixed(1)} s wall`);
+
+// --- exposure: progressive waves with the config's defaults, and with surge, on eksctl-style names ---
+const model: ExposureModel = {
+  detectionLagSeconds: DETECTION_LAG_SECONDS,
+  buildSeconds: DURATIONS.imageBuild * 60,
+  fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
+  // EC2 API guide, "Request throttling", resource token limits: RunInstances 1,000 tokens, refill 2 per second.
+  launchBucket: { size: 1000, refillPerSecond: 2 },
+};
+const exposureRuns: ExposureRun[] = [];
+for (const n of EXPOSURE_SIZES)
+  for (const [setting, rollout] of [['defaults', {}], [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra`, { surge: SURGE }]] as const) {
+    const m = await measureFleet(`${n} node groups, ${setting}`, benchScenario(n, { rollout, realNames: true }));
+    const e = exposure(m, model);
+    exposureRuns.push({ setting, metrics: m, exposure: e });
+    log(`exposure ${String(n).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
+  }
 
 log('bundling functions/*.ts and timing module init in fresh processes');
 const bundles = await measureBundles(INIT_SAMPLES);
@@ -92,6 +110,7 @@ const defaultWaves = criticalPath(
 
 const targets: Target[] = [
   ...fleetTargets([...runs, throttled, lambdaThrottled], [100, 1000]),
+  ...exposureTargets(exposureRuns),
   throttleTarget(largest, throttled),
   throttleTarget(largest, lambdaThrottled),
   { name: 'ASL retries back off with JitterStrategy FULL', measured: `${jittered} of ${retries.length} Retry rules`, pass: jittered === retries.length },
@@ -132,6 +151,18 @@ const md = [
   'Every attempt counts, including throttled ones (none here: throttling is the next section).',
   '',
   operationsTable(tableRuns),
+  '',
+  '## Exposure window',
+  '',
+  `Progressive waves (lib/rollout/waves.ts) with the config's defaults, and with \`rollout.surge\` (${JSON.stringify(SURGE)}), on eksctl-style ASG names of 60 to 80 characters. ` +
+    `The window runs from the AMI's appearance in the public SSM parameter to the last targeted node on the new AMI (the last refresh's EndTime), ` +
+    `with the detection lag of the default schedule rate(1 hour) at its worst (${hm(DETECTION_LAG_SECONDS)}). The lower bound is detection lag + image build + Fast Launch + ` +
+    "the variant's canary refresh + its longest other group's refresh (the slowest variant), or, when larger, the account's launch-rate ceiling: every replacement " +
+    `is one RunInstances launch, ${model.launchBucket.size} at once and ${model.launchBucket.refillPerSecond} per second after that.`,
+  '',
+  exposureTable(exposureRuns),
+  '',
+  '\\* every node group was patched, but the run failed afterwards (see its outcome): the window is measured, the target counts it as failed.',
   '',
   '## Throttling',
   '',

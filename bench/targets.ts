@@ -1,5 +1,6 @@
 import type { BundleMetrics } from './bundles.js';
 import type { FleetMetrics } from './measure.js';
+import type { ExposureRun } from './report.js';
 
 /** The issue's targets, each with the figure that decides it. */
 export interface Target {
@@ -18,6 +19,10 @@ export const LIMITS = {
   /** Per-group cost at 1,000 over per-group cost at 100: linear is 1.0; room for wave rounding, far below quadratic (10). */
   growthRatio: 1.15,
   benchMs: 5 * 60_000,
+  exposureRatioAt1000: 1.3,
+  stateBytes: 256 * 1024,
+  transitionsPerExecution: 5000,
+  wallMsAt5000: 60_000,
 };
 
 const at = (runs: readonly FleetMetrics[], n: number) => runs.find((r) => r.nodeGroups === n);
@@ -75,4 +80,21 @@ export function throttleTarget(plain: FleetMetrics, throttled: FleetMetrics): Ta
 
 export function growthTargets(growth: readonly { metric: string; ratio: number }[]): Target[] {
   return growth.map((g) => ({ name: `${g.metric}: per-group cost at 1,000 / at 100 <= ${LIMITS.growthRatio} (linear or better)`, measured: fmt(g.ratio, 2), pass: g.ratio <= LIMITS.growthRatio }));
+}
+
+/** Issue 12: ratio at 1,000 groups for each setting; at 5,000 every state under 256 KB, every execution under 5,000 transitions, under 60 s wall. */
+export function exposureTargets(runs: readonly ExposureRun[]): Target[] {
+  const out: Target[] = [];
+  for (const r of runs.filter((x) => x.metrics.nodeGroups === 1000))
+    out.push({
+      name: `exposure window / lower bound <= ${LIMITS.exposureRatioAt1000} at 1,000 node groups (${r.setting})`,
+      measured: r.metrics.status === 'SUCCEEDED' ? fmt(r.exposure.ratio, 3) : `${r.metrics.status}: ${r.metrics.failure ?? ''}`,
+      pass: r.metrics.status === 'SUCCEEDED' && r.exposure.ratio <= LIMITS.exposureRatioAt1000,
+    });
+  for (const r of runs.filter((x) => x.metrics.nodeGroups === 5000)) {
+    out.push({ name: `5,000 node groups (${r.setting}): every state < 256 KB`, measured: `${fmt(r.metrics.maxStateBytes / 1024, 0)} KB`, pass: r.metrics.maxStateBytes < LIMITS.stateBytes });
+    out.push({ name: `5,000 node groups (${r.setting}): every execution < 5,000 transitions`, measured: String(r.metrics.maxTransitions), pass: r.metrics.maxTransitions < LIMITS.transitionsPerExecution });
+    out.push({ name: `5,000 node groups (${r.setting}): rehearsal < 60 s wall`, measured: `${fmt(r.metrics.wallMs / 1000, 1)} s`, pass: r.metrics.wallMs < LIMITS.wallMsAt5000 });
+  }
+  return out;
 }

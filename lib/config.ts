@@ -100,6 +100,31 @@ export const VariantSchema = z
 
 const percentage = z.number().int().min(0).max(100);
 
+/**
+ * Progressive waves after the canary (lib/rollout/waves.ts planWaves). Fleet-wide limits are shared
+ * evenly by the variants of a run, which roll out side by side in their own executions.
+ */
+export const ProgressiveWavesSchema = z.object({
+  /** Each wave after the canary at most this many times the groups of the wave before it (bench/RESULTS.md: 4 against 2). */
+  growth: z.number().min(1.5, 'use at least 1.5, or the waves hardly grow').max(10).optional(),
+  /** Node groups refreshing at once in the whole fleet. */
+  maxConcurrentGroups: z.number().int().min(1).max(10000).optional(),
+  /** Instances being replaced at once in the whole fleet (each group's batch); 1,000 is EC2's RunInstances resource bucket. */
+  maxInstancesOutOfService: z.number().int().min(1).optional(),
+  /**
+   * Launch a group's replacements first, in one or two batches: MaxHealthyPercentage up to maxHealthyPercentage for
+   * every group whose extra instances fit; maxExtraInstances is the fleet-wide budget of instances above desired capacity.
+   */
+  surge: z
+    .object({
+      maxHealthyPercentage: z.number().int().min(101).max(200).default(200),
+      maxExtraInstances: z.number().int().min(1),
+    })
+    .strict()
+    .optional(),
+});
+export const WAVE_DEFAULTS = { growth: 4, maxConcurrentGroups: 1000, maxInstancesOutOfService: 1000 } as const;
+
 export const RolloutSchema = z
   .object({
     /**
@@ -121,8 +146,9 @@ export const RolloutSchema = z
     checkpointDelaySeconds: z.number().int().min(0).max(172800).optional(),
     bakeTimeSeconds: z.number().int().min(0).max(172800).optional(),
     alarms: z.array(z.string().min(1)).max(10).default([]),
-    /** Node groups refreshed side by side after the canary wave. */
-    waveSize: z.number().int().min(1).max(100).default(10),
+    /** Fixed waves (the old sizing): every wave after the canary exactly this many groups, in config order. Absent: progressive waves (growth, maxConcurrentGroups, maxInstancesOutOfService). */
+    waveSize: z.number().int().min(1).max(100).optional(),
+    ...ProgressiveWavesSchema.shape,
     /** AutoRollback is impossible for ASGs on $Latest/$Default; refuse them unless this is true. */
     allowUnpinnedVersions: z.boolean().default(false),
     /** With allowUnpinnedVersions: a new version reaches every group on $Latest/$Default of the template at once; refuse templates shared with groups outside the run unless this is true. */
@@ -302,6 +328,10 @@ export const PipelineConfigSchema = z
     if (max === 100 && min === 100)
       ctx.addIssue({ code: 'custom', path: ['rollout', 'maxHealthyPercentage'], message: 'with minHealthyPercentage 100 it must be above 100 (e.g. 110), or no instance can be replaced' });
     for (const issue of configImageIssues(cfg)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: { hideValue: true } });
+    if (cfg.rollout.surge && cfg.rollout.surge.maxHealthyPercentage - min > 100)
+      ctx.addIssue({ code: 'custom', path: ['rollout', 'surge', 'maxHealthyPercentage'], message: `must be at most 100 above minHealthyPercentage (${min}): use ${min + 100} or less` });
+    if (cfg.rollout.waveSize !== undefined && (cfg.rollout.growth !== undefined || cfg.rollout.maxConcurrentGroups !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['rollout', 'waveSize'], message: 'fixed waves (waveSize) and progressive waves (growth, maxConcurrentGroups) exclude each other: remove waveSize' });
     const quotaProblem = fastLaunchQuotaProblem(cfg, cfg.fastLaunch.regionalQuota);
     if (quotaProblem) ctx.addIssue({ code: 'custom', path: ['fastLaunch', 'maxParallelLaunches'], message: quotaProblem });
     const asgOwner = new Map<string, string>();

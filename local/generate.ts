@@ -24,6 +24,8 @@ export interface FleetSpec {
   asg?: (i: number) => Partial<Fleet['autoScalingGroups'][number]>;
   config?: Record<string, unknown>;
   input?: Record<string, unknown>;
+  /** ASG name of group i of variant `variant` (default ng-<variant>-<i>): e.g. eksctlName for realistic lengths. */
+  asgName?: (i: number, variant: string) => string;
   start?: string;
 }
 
@@ -45,6 +47,17 @@ const ami = (kind: number, n: number) => `ami-${hex(kind, 2)}${hex(n, 15)}`;
 export function instancesBetween(min: number, max: number): (i: number) => number {
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) throw new Error(`instancesBetween(${min}, ${max}): want integers 0 <= min <= max`);
   return (i) => min + ((i * 7919) % (max - min + 1));
+}
+
+/**
+ * An ASG name as eksctl makes them for a self-managed node group (eksctl-<cluster>-nodegroup-<nodegroup>-NodeGroup-<id>),
+ * 60 to 80 characters: the cluster and node group names vary in length with i, the id is 12 characters derived from i.
+ */
+export function eksctlName(i: number, variant: string): string {
+  const tail = `-nodegroup-${variant}-${String(i).padStart(5, '0')}-NodeGroup-${hex((i * 2654435761) >>> 0, 8).toUpperCase()}WXYZ`;
+  const target = 60 + ((i * 37) % 21);
+  const cluster = `${['prod-eu-west-1', 'payments-prod-use1', 'shared-services-apse2-blue'][i % 3] as string}-windows-workloads-cluster`;
+  return `eksctl-${cluster.slice(0, Math.max(3, target - 7 - tail.length))}${tail}`;
 }
 
 export function variantId(v: { windows: string; edition: string; kubernetes: string }): string {
@@ -74,7 +87,8 @@ export function generateScenario(spec: FleetSpec): Scenario {
   const selectors: { asgName: string; canary: boolean }[][] = variants.map(() => []);
   for (let i = 0; i < spec.nodeGroups; i++) {
     const v = i % variants.length;
-    const name = longName(`ng-${variantId(variants[v] as (typeof variants)[number])}-${String(i).padStart(4, '0')}`, spec.nameLength);
+    const vid = variantId(variants[v] as (typeof variants)[number]);
+    const name = spec.asgName?.(i, vid) ?? longName(`ng-${vid}-${String(i).padStart(4, '0')}`, spec.nameLength);
     launchTemplates.push({ name, defaultVersion: 1, versions: [{ imageId: ami(0xb0, v + 1), rootVolumeOverride: false, userData: true, instanceType: 'm6i.xlarge' }] });
     autoScalingGroups.push({ name, launchTemplate: name, version: '1', mixedInstancesPolicy: false, instances: spec.instances?.(i) ?? 2 + (i % 4), tags: {}, terminationHook: true, ...spec.asg?.(i) });
     const list = selectors[v] as { asgName: string; canary: boolean }[];

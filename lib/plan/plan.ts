@@ -11,8 +11,8 @@ import { executionName as makeName } from '../names.js';
 import { skippedNotice, startNotice } from '../notify/messages.js';
 import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
-import { splitIntoWaves } from '../rollout/waves.js';
 import { fitWavesToState } from '../store/wave-budget.js';
+import { variantWaves } from '../rollout/wave-plan.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -60,6 +60,9 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const upToDate: RunPlan['upToDate'] = [];
   const selected: { variantId: string; asgNames: string[] }[] = [];
   const nextVersions = new Map<string, string>();
+  // Desired capacities size the waves once every variant is known (fleet-wide limits are shared); kept out of the plan.
+  const pending: { plan: VariantPlan; groups: NodeGroupPlan[] }[] = [];
+  const sizes = new Map<string, number>();
   for (const variant of variants) {
     const param = sourceParameter(variant);
     const published = parameters.get(param);
@@ -81,6 +84,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     if (input.nodeGroups && groups.selected.length === 0) continue;
     selected.push({ variantId: variant.id, asgNames: groups.selected });
     for (const [asg, next] of groups.next) nextVersions.set(asg, next);
+    for (const [asg, n] of groups.sizes) sizes.set(asg, n);
     const refs = images.flatMap((i) => {
       try {
         return [parseImageReference(i.ref).canonical];
@@ -90,7 +94,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     });
     // Over Image Builder's 16,000-character inline limit the build would fail mid-run: refuse now.
     problems.push(...cacheComponentProblems(refs).map((p) => `variant ${variant.id}: ${p}`));
-    planned.push({
+    const plan: VariantPlan = {
       id: variant.id,
       windows: variant.windows,
       edition: variant.edition,
@@ -102,12 +106,16 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
       stages: Object.fromEntries(STAGES.map((s) => [s, input.stages.includes(s) && (s !== 'fastLaunch' || config.fastLaunch.enabled)])) as VariantPlan['stages'],
       images: refs,
       imagesDigest: imagesDigest(refs),
-      waves: fitWavesToState(variant.id, splitIntoWaves(groups.groups, config.rollout.waveSize)),
+      waves: [],
       nodeGroupsLimited: groups.limited,
       warnings: groups.warnings,
       childName: makeName(ctx.executionName, variant.id),
-    });
+    };
+    planned.push(plan);
+    pending.push({ plan, groups: groups.groups });
   }
+  const rollingOut = pending.filter((p) => p.groups.length).length;
+  for (const p of pending) p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, config.rollout, rollingOut));
   problems.push(...sharedGroupProblems(selected));
   if (input.nodeGroups) {
     const known = new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => [g.asgName, ...(g.managed ? [g.managed.nodegroup] : [])])));
@@ -178,6 +186,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   /** Planned groups with their selector's place in nodeGroups: the waves keep config order across both kinds. */
   const ordered: { order: number; group: NodeGroupPlan }[] = [];
   const next = new Map<string, string>();
+  const sizes = new Map<string, number>();
   const unknownCluster: string[] = [];
   let v = 0;
   selected.forEach(({ asg, canary, selector }, i) => {
@@ -217,6 +226,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
       ordered.push({ order: variant.nodeGroups.indexOf(selector), group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
+      sizes.set(name, asg.DesiredCapacity ?? 0);
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
@@ -246,6 +256,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       order: m.order,
       group: { asgName: m.template.asgName, managed: { ...m.ref }, launchTemplateId: m.template.launchTemplateId, version: m.template.version, canary: m.canary, imageId },
     });
+    sizes.set(m.template.asgName, m.asg.DesiredCapacity ?? 0);
     const last = latest.get(m.template.launchTemplateId);
     if (last !== undefined) next.set(m.template.asgName, String(last + 1));
   });
@@ -254,12 +265,17 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const names = [...selected.map(({ asg }) => asg.AutoScalingGroupName as string), ...managed.selected];
   // The canary wave is what stops a bad AMI before the rest: without one, the first wave is the test.
   if (groups.length && !groups.some((g) => g.canary))
-    warnings.push(`no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map(groupName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`);
+    warnings.push(
+      config.rollout.waveSize !== undefined
+        ? `no canary group: the first wave (${groups.slice(0, config.rollout.waveSize).map(groupName).join(', ')}) takes the new AMI first; mark a small group canary: true in nodeGroups`
+        : 'no canary group: the first wave (the one group with the shortest refresh) takes the new AMI first; mark a small group canary: true in nodeGroups',
+    );
   return {
     groups,
     problems,
     warnings: collapseWarnings(warnings, names),
     next,
+    sizes,
     selected: names,
     limited: selected.length < found.groups.length || managed.selectedCount < managed.configured,
   };

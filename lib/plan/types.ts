@@ -16,6 +16,8 @@ export interface NodeGroupPlan {
   version: string;
   canary: boolean;
   imageId: string;
+  /** rollout.surge: this group's MaxHealthyPercentage when its share of the extra-instance budget allows more than rollout.maxHealthyPercentage. */
+  maxHealthyPercentage?: number;
   /**
    * Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. Always absent for
    * a managed node group: EKS drains its nodes itself and our lifecycle hooks must not go on its ASG
@@ -59,7 +61,7 @@ export interface VariantPlan {
    * still run an old AMI, so nothing is retired after the run. Absent in older plans.
    */
   nodeGroupsLimited?: boolean;
-  /** Canary wave first; every other wave at most rollout.waveSize groups. */
+  /** Canary wave first; then progressive waves (lib/rollout/waves.ts), or fixed ones of rollout.waveSize. */
   waves: NodeGroupPlan[][];
   warnings: string[];
   /** Name of this variant's child execution (deterministic: one per run and variant). */

@@ -36,6 +36,18 @@ export function batchSize(instances: number, r: Pick<Rollout, 'minHealthyPercent
   return Math.max(1, instances - Math.ceil((instances * r.minHealthyPercentage) / 100) + Math.floor((instances * Math.max(0, max - 100)) / 100));
 }
 
+/**
+ * EC2 API guide, "Request throttling", resource token limits: RunInstances launches 1,000 instances at once per account
+ * and Region, then 2 per second; Auto Scaling retries a throttled launch, so a large wave's refreshes run late, not
+ * failed. The deadline allows every instance of the wave one launch at that rate (other launches in the account too
+ * take tokens: the safety factor covers them), so the account's own ceiling never becomes a failed wave.
+ */
+export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
+export function launchRateSeconds(groupSizes: readonly number[]): number {
+  const launches = groupSizes.reduce((n, s) => n + s, 0);
+  return Math.max(0, launches - RUN_INSTANCES_BUCKET.size) / RUN_INSTANCES_BUCKET.refillPerSecond;
+}
+
 /** Without rollout.instanceWarmupSeconds the group's own DefaultInstanceWarmup applies, which the wave does not read. */
 const ASSUMED_WARMUP_SECONDS = 600;
 
@@ -57,7 +69,7 @@ export function waveDeadlineSeconds(groupSizes: readonly number[], r: Rollout): 
   const slowest = Math.max(0, ...groupSizes.map((n) => expectedRefreshSeconds(n, r)));
   const waits = r.scaleInProtectedInstances === 'Wait' || r.standbyInstances === 'Wait' ? WAIT_POLICY_SECONDS : 0;
   const busy = r.busyRetries * BUSY_RETRY_SECONDS;
-  return Math.max(MIN_DEADLINE_SECONDS, SAFETY_FACTOR * (slowest + waits + busy) + SLACK_SECONDS);
+  return Math.max(MIN_DEADLINE_SECONDS, SAFETY_FACTOR * (slowest + waits + busy + launchRateSeconds(groupSizes)) + SLACK_SECONDS);
 }
 
 /** What the state machine carries about the wave's clock and its reads of AWS ($.progress). */

@@ -26,6 +26,8 @@ export interface WaveTarget {
   kubernetes?: NodeGroupKubernetes;
   /** An EKS managed node group: rolled out with UpdateNodegroupVersion, not an instance refresh. */
   managed?: ManagedNodeGroupRef;
+  /** rollout.surge: this group's MaxHealthyPercentage (from the plan). */
+  maxHealthyPercentage?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function createWaveVersions(
       ...(live.get(g.asgName)?.mixedPolicy && { mixedPolicy: live.get(g.asgName)?.mixedPolicy }),
       ...(g.kubernetes && { kubernetes: g.kubernetes }),
       ...(g.managed && { managed: g.managed }),
+      ...(g.maxHealthyPercentage !== undefined && { maxHealthyPercentage: g.maxHealthyPercentage }),
     };
   });
 }

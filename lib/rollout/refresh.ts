@@ -50,10 +50,11 @@ export interface WaveProgress {
 }
 
 /** Safe defaults: explicit version + AutoRollback (so a failure returns the group to its old version), SkipMatching, explicit handling of protected and standby instances (the default Wait fails the refresh after an hour). */
-export function refreshPreferences(r: Rollout): RefreshPreferences {
+export function refreshPreferences(r: Rollout, surgeMaxHealthy?: number): RefreshPreferences {
   return {
     MinHealthyPercentage: r.minHealthyPercentage,
-    MaxHealthyPercentage: r.maxHealthyPercentage,
+    // rollout.surge: the plan gave the group a higher MaxHealthyPercentage that its share of the extra-instance budget allows.
+    MaxHealthyPercentage: surgeMaxHealthy ?? r.maxHealthyPercentage,
     // Left out unless configured: AWS then uses the group's DefaultInstanceWarmup (StartInstanceRefresh, RefreshPreferences).
     ...(r.instanceWarmupSeconds !== undefined && { InstanceWarmup: r.instanceWarmupSeconds }),
     SkipMatching: true,
@@ -138,12 +139,12 @@ async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): 
     return next;
   };
   try {
-    const id = await start(g, refreshPreferences(rollout)).catch(async (error: unknown) => {
+    const id = await start(g, refreshPreferences(rollout, g.maxHealthyPercentage)).catch(async (error: unknown) => {
       // An ASG on $Latest/$Default cannot roll back (AWS refuses AutoRollback with IrreversibleInstanceRefresh).
       // The plan refused such groups unless the operator accepted exactly this with allowUnpinnedVersions.
       if (!rollout.allowUnpinnedVersions || !(error instanceof Error) || !error.name.startsWith('IrreversibleInstanceRefresh')) throw error;
       logger.warn('ASG is not pinned to a version number: refreshing without automatic rollback', { asgName: g.asgName });
-      return start(g, { ...refreshPreferences(rollout), AutoRollback: false });
+      return start(g, { ...refreshPreferences(rollout, g.maxHealthyPercentage), AutoRollback: false });
     });
     logger.info(`instance refresh ${id} started: launch template ${g.launchTemplateId} version ${g.fromVersion} -> ${g.toVersion}`, { asgName: g.asgName });
     return { ...g, state: 'refreshing', refreshId: id ?? null, status: 'Pending', reason: null };

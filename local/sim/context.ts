@@ -247,6 +247,8 @@ export interface SimState {
   faultUses: Record<string, number>;
   published: PublishRec[];
   executions: ExecRec[];
+  /** Instances launched per second (epoch seconds): EC2's RunInstances resource token bucket (local/sim/ec2-limits.ts). */
+  launches?: Record<number, number>;
 }
 
 export interface Ctx {

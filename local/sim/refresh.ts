@@ -1,4 +1,5 @@
 import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+import { reserveLaunches } from './ec2-limits.js';
 import { hookedView, simulateHooked, type LaunchView } from './lifecycle.js';
 
 // Not documented how long a refresh stays Pending; the simulation takes 30 s (any poll may see Pending first).
@@ -69,6 +70,8 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   let cursor = pendingEnd;
   let done = 0;
   for (const b of batches) {
+    // Each replacement is one RunInstances launch: past EC2's resource token bucket the batch starts when Auto Scaling's retried launch goes through.
+    cursor = reserveLaunches(ctx, cursor, b.length);
     cursor += batchMs;
     batchEnds.push(cursor);
     const prev = pcts[pcts.length - 1] ?? 0;
@@ -197,7 +200,8 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
   const k = doneBy(now);
   if (k < r.batches.length) {
     // User Guide, "Add checkpoints to an instance refresh": StatusReason tells a checkpoint is being waited for.
-    const waiting = k > 0 && now < (r.batchEnds[k] ?? now) - r.batchMs;
+    // A gap without checkpoints is a launch throttled by EC2 (ec2-limits.ts): Auto Scaling says nothing of it in StatusReason.
+    const waiting = k > 0 && now < (r.batchEnds[k] ?? now) - r.batchMs && Array.isArray(r.preferences.CheckpointPercentages);
     return {
       status: 'InProgress',
       ...(waiting ? { statusReason: 'Waiting for checkpoint delay to finish before the next replacement.' } : {}),

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import { describeVariantFailure } from '../../lib/notify/failure.js';
 import { noCanaryRan } from '../../lib/rollout/canary.js';
-import { batchSize, expectedRefreshSeconds, LAUNCH_SECONDS, unreadPollWaitSeconds, waveDeadlineSeconds } from '../../lib/rollout/deadline.js';
+import { batchSize, expectedRefreshSeconds, LAUNCH_SECONDS, launchRateSeconds, unreadPollWaitSeconds, waveDeadlineSeconds } from '../../lib/rollout/deadline.js';
 import { pollWave, type GroupProgress } from '../../lib/rollout/refresh.js';
 import { REGION, RUN_ARN, START, variant } from '../notify/fixtures.js';
 
@@ -100,5 +100,17 @@ describe('a variant failure report that cannot read AWS', () => {
       expect(line).toContain(`in the plan it ran launch template version ${g.version} (${g.imageId})`);
     }
     expect(notice.variant).toBe('["win2022-core-131"]');
+  });
+});
+
+describe('the launch-rate part of a wave deadline', () => {
+  it('allows every instance past EC2 RunInstances burst of 1,000 one launch at 2 per second', () => {
+    expect(launchRateSeconds([400, 600])).toBe(0);
+    expect(launchRateSeconds([1000, 1200])).toBe(600);
+  });
+
+  it('lengthens the deadline of a wave too large to launch at once', () => {
+    const r = rollout({});
+    expect(waveDeadlineSeconds([20, ...Array.from({ length: 150 }, () => 20)], r)).toBe(waveDeadlineSeconds([20], r) + 2 * ((151 * 20 - 1000) / 2));
   });
 });

@@ -1,0 +1,35 @@
+import type { FleetMetrics } from './measure.js';
+
+/**
+ * What users pay for: how long the fleet runs the old AMI after AWS published the new one.
+ * The window runs from the AMI's appearance in the public SSM parameter to the last targeted
+ * node on the new AMI, detection lag included. Its lower bound is what AWS must do in sequence
+ * for the slowest variant: detection lag + image build + Fast Launch + the canary wave + the
+ * longest single other group's refresh; or, when larger, the account's launch-rate ceiling
+ * (every replacement is one RunInstances launch: past the resource bucket, refill per second).
+ */
+export interface ExposureModel {
+  detectionLagSeconds: number;
+  buildSeconds: number;
+  fastLaunchSeconds: number;
+  /** EC2 RunInstances resource token bucket: size and refill per second (EC2 API guide, "Request throttling", resource token limits). */
+  launchBucket: { size: number; refillPerSecond: number };
+}
+
+export interface Exposure {
+  windowSeconds: number;
+  boundSeconds: number;
+  /** The launch-rate ceiling part of the bound (after build and Fast Launch). */
+  ceilingSeconds: number;
+  ratio: number;
+}
+
+export function exposure(m: Pick<FleetMetrics, 'lastNodeSeconds' | 'canarySecondsByVariant' | 'longestSecondsByVariant' | 'instances'>, model: ExposureModel): Exposure {
+  const fixed = model.detectionLagSeconds + model.buildSeconds + model.fastLaunchSeconds;
+  const variants = Object.keys(m.canarySecondsByVariant);
+  const sequence = Math.max(0, ...variants.map((v) => (m.canarySecondsByVariant[v] ?? 0) + (m.longestSecondsByVariant[v] ?? 0)));
+  const ceilingSeconds = Math.max(0, m.instances - model.launchBucket.size) / model.launchBucket.refillPerSecond;
+  const boundSeconds = fixed + Math.max(sequence, ceilingSeconds);
+  const windowSeconds = model.detectionLagSeconds + m.lastNodeSeconds;
+  return { windowSeconds, boundSeconds, ceilingSeconds, ratio: windowSeconds / boundSeconds };
+}

@@ -1,0 +1,46 @@
+import type { Ctx } from './context.js';
+
+/**
+ * EC2 API guide, "Request throttling for the Amazon EC2 API", resource token limits: RunInstances has a resource
+ * token bucket of 1,000 instances per account and Region, refilled at 2 per second, and every instance launched
+ * takes one token whoever asks (Auto Scaling's launches for an instance refresh count against it). An empty bucket
+ * answers RequestLimitExceeded; Auto Scaling retries the launch (a throttled launch is a failed scaling activity that
+ * it tries again), so a throttled batch starts late rather than failing the refresh.
+ *
+ * A refresh's timeline is fixed when it starts, so its batches reserve their launches then, on a per-second ledger
+ * (state.launches). The bucket's level at second t is min(size, size + refill x (t - s) - launches in (s, t]) over
+ * every earlier s (windows back to LOOKBACK_S: beyond that the sustained rate is what binds, and it is checked
+ * within the window). A batch reserved later does not move a batch already reserved (it keeps its launch time).
+ */
+export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
+const LOOKBACK_S = 3600;
+
+/** The earliest time at or after `t` (ms) at which `count` instances can launch; takes their tokens. */
+export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
+  if (count <= 0) return t;
+  const { size, refillPerSecond } = RUN_INSTANCES_BUCKET;
+  const ledger = (ctx.state.launches ??= {});
+  let sec = Math.ceil(t / 1000);
+  // A batch above the bucket's size launches in bucket-sized pieces; the batch starts when its last piece may.
+  for (let left = count; left > 0; ) {
+    const k = Math.min(left, size);
+    for (;;) {
+      const level = levelAt(ledger, sec, size, refillPerSecond);
+      if (level >= k) break;
+      sec += Math.ceil((k - level) / refillPerSecond);
+    }
+    ledger[sec] = (ledger[sec] ?? 0) + k;
+    left -= k;
+  }
+  return Math.max(t, sec * 1000);
+}
+
+function levelAt(ledger: Record<number, number>, sec: number, size: number, refill: number): number {
+  let level = size;
+  let launched = 0;
+  for (let s = sec; s > sec - LOOKBACK_S; s--) {
+    launched += ledger[s] ?? 0;
+    level = Math.min(level, size + refill * (sec - s) - launched);
+  }
+  return level;
+}

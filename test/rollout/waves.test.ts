@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.js';
+import type { NodeGroupPlan } from '../../lib/plan/types.js';
+import { variantWaves } from '../../lib/rollout/wave-plan.js';
+import { planWaves, surgePercentage, variantShare, type WaveWeight } from '../../lib/rollout/waves.js';
+
+interface G { name: string; w: WaveWeight }
+const group = (name: string, seconds: number, inFlight = 1, canary = false, extra = 1): G => ({ name, w: { canary, inFlight, extra, seconds } });
+const names = (waves: G[][]) => waves.map((w) => w.map((g) => g.name));
+const limits = { growth: 4, maxConcurrentGroups: 1000, maxInstancesOutOfService: 1000 };
+
+describe('planWaves', () => {
+  it('puts the canaries first on their own, then grows each wave by at most growth times the one before', () => {
+    const groups = [group('c', 100, 1, true), ...Array.from({ length: 30 }, (_, i) => group(`g${i}`, 100))];
+
+    const sizes = planWaves(groups, (g) => g.w, limits).map((w) => w.length);
+
+    expect(sizes).toEqual([1, 4, 16, 10]);
+  });
+
+  it('orders the groups after the canary shortest refresh first, config order among equals', () => {
+    const groups = [group('long', 900), group('c', 500, 1, true), group('short', 100), group('mid-a', 300), group('mid-b', 300), group('x', 100)];
+
+    expect(names(planWaves(groups, (g) => g.w, { ...limits, growth: 2 }))).toEqual([['c'], ['short', 'x'], ['mid-a', 'mid-b', 'long']]);
+  });
+
+  it('caps every wave at maxConcurrentGroups', () => {
+    const groups = [group('c', 1, 1, true), ...Array.from({ length: 20 }, (_, i) => group(`g${i}`, 1))];
+
+    expect(planWaves(groups, (g) => g.w, { ...limits, maxConcurrentGroups: 5 }).map((w) => w.length)).toEqual([1, 4, 5, 5, 5, 1]);
+  });
+
+  it('closes a wave before its instances in flight pass the budget, and gives an oversized group a wave of its own', () => {
+    const groups = [group('c', 1, 1, true), group('a', 2, 3), group('b', 3, 3), group('huge', 9, 50), group('d', 10, 1)];
+
+    expect(names(planWaves(groups, (g) => g.w, { ...limits, maxInstancesOutOfService: 5 }))).toEqual([['c'], ['a'], ['b'], ['huge'], ['d']]);
+  });
+
+  it('keeps the extra instances of a surge wave within its budget', () => {
+    const groups = [group('c', 1, 2, true, 2), ...Array.from({ length: 6 }, (_, i) => group(`g${i}`, 1, 4, false, 4))];
+
+    expect(planWaves(groups, (g) => g.w, { ...limits, maxExtraInstances: 8 }).map((w) => w.length)).toEqual([1, 2, 2, 2]);
+  });
+
+  it('without a canary starts with a single group: it is the test', () => {
+    expect(planWaves([group('a', 1), group('b', 1), group('c', 1)], (g) => g.w, limits).map((w) => w.length)).toEqual([1, 2]);
+  });
+
+  it('refuses a growth below 1', () => {
+    expect(() => planWaves([group('a', 1)], (g) => g.w, { ...limits, growth: 0.5 })).toThrow('growth must be at least 1');
+  });
+});
+
+describe('shares and surge', () => {
+  it('shares a fleet-wide limit evenly between the variants, at least one each', () => {
+    expect(variantShare(1000, 4)).toBe(250);
+    expect(variantShare(3, 4)).toBe(1);
+  });
+
+  it('surges a group as far as the budget allows, never below the configured MaxHealthyPercentage', () => {
+    expect(surgePercentage(10, 200, 100, 110)).toBe(200);
+    expect(surgePercentage(10, 200, 5, 110)).toBe(159);
+    expect(surgePercentage(100, 200, 5, 110)).toBe(110);
+  });
+});
+
+describe('variantWaves', () => {
+  const base = { variants: [{ id: 'v', windows: '2022', edition: 'Core', kubernetes: '1.31', nodeGroups: [{ asgName: 'a' }] }], admins: ['ops@example.com'], imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] } };
+  const plan = (n: number, canary = false): NodeGroupPlan => ({ asgName: `ng-${n}`, launchTemplateId: `lt-${n}`, version: '1', canary, imageId: 'ami-00000001' });
+  const groups = [plan(0, true), ...Array.from({ length: 9 }, (_, i) => plan(i + 1))];
+  const sizes = new Map(groups.map((g, i) => [g.asgName, 2 + i]));
+
+  it('keeps the fixed waves of rollout.waveSize in config order', () => {
+    const config = parseConfig({ ...base, rollout: { waveSize: 3 } });
+
+    expect(variantWaves(groups, sizes, config.rollout, 1).map((w) => w.length)).toEqual([1, 3, 3, 3]);
+  });
+
+  it('gives each group under rollout.surge the MaxHealthyPercentage its share of the budget allows', () => {
+    const config = parseConfig({ ...base, rollout: { surge: { maxExtraInstances: 24 } } });
+
+    const waves = variantWaves(groups, sizes, config.rollout, 2);
+
+    // Share 12: every group of up to 12 instances launches all its replacements first (200 %); ng-9 (11) too.
+    expect(waves.flat().map((g) => g.maxHealthyPercentage)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200]);
+    expect(waves.every((w) => w.reduce((n, g) => n + (sizes.get(g.asgName) ?? 0), 0) <= 12 || w.length === 1)).toBe(true);
+  });
+
+  it('refuses waveSize together with growth, naming the field', () => {
+    expect(() => parseConfig({ ...base, rollout: { waveSize: 3, growth: 2 } })).toThrow(/rollout\.waveSize.*remove waveSize/s);
+  });
+});

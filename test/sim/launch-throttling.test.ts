@@ -1,0 +1,51 @@
+import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { install } from '@sinonjs/fake-timers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedAccount } from '../../local/sim/account.js';
+import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
+import { installSimulation } from '../../local/sim/install.js';
+
+const AMI = 'ami-0000000000000a001';
+const T0 = Date.parse('2026-10-20T09:00:00Z');
+const fleet = ScenarioFleetSchema.parse({
+  amis: [{ id: AMI, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' }],
+  launchTemplates: ['ng-a', 'ng-b'].map((name) => ({ name, versions: [{ imageId: AMI }, { imageId: AMI }] })),
+  autoScalingGroups: [
+    { name: 'ng-a', launchTemplate: 'ng-a', instances: 800 },
+    { name: 'ng-b', launchTemplate: 'ng-b', instances: 400 },
+  ],
+});
+
+let clock: ReturnType<typeof install>;
+let sim: { restore(): void };
+const asg = new AutoScalingClient({ region: 'us-west-2' });
+// MaxHealthyPercentage 200 with MinHealthy 100: the whole group in one batch (launch all, then terminate).
+const start = (name: string) =>
+  asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: name, DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: name, Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200, SkipMatching: true } }));
+const endOf = async (name: string) => (await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name }))).InstanceRefreshes?.[0];
+
+beforeEach(() => {
+  clock = install({ now: T0, toFake: ['Date'] });
+  sim = installSimulation(new SimulatedAccount({ fleet, faults: [], durations: { instanceLaunch: 8 } }));
+});
+afterEach(() => {
+  sim.restore();
+  clock.uninstall();
+});
+
+describe("EC2's RunInstances resource token bucket as Auto Scaling meets it", () => {
+  it('launches 1,000 instances at once, then 2 per second: the refresh past the bucket starts late and still succeeds', async () => {
+    await start('ng-a');
+    await start('ng-b');
+    clock.tick(4 * 3600_000);
+
+    const a = await endOf('ng-a');
+    const b = await endOf('ng-b');
+
+    expect(a?.Status).toBe('Successful');
+    expect(b?.Status).toBe('Successful');
+    // ng-a: 800 tokens, 30 s Pending + 8 min. ng-b: 400 more, 200 of them beyond the bucket at 2/s = 100 s later.
+    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 8 * 60_000);
+    expect((b?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 100_000 + 8 * 60_000);
+  });
+});
