@@ -27,8 +27,9 @@ export const handler = async ({ state: event }: { state: Event }): Promise<Varia
   logFor({ executionId: event.run.executionName, variant: event.variant.id });
   const { parameterPrefix, stage } = settings('parameterPrefix', 'stage');
   const warnings = [...event.variant.warnings, ...(event.fastLaunch?.warning ? [event.fastLaunch.warning] : [])];
-  // Every wave's outcome from the run-state bucket (a variant without node groups has none, and no stored plan to read).
-  const waves: { groups: WaveOutcomeGroup[] }[] = event.variant.waveCount ? await loadOutcomes(event.variant) : [];
+  // Every wave's outcome from the run-state bucket (none without node groups, or when the run left the rollout out).
+  const rolledOut = event.variant.stages.rollout && event.variant.waveCount > 0;
+  const waves: { groups: WaveOutcomeGroup[] }[] = rolledOut ? await loadOutcomes(event.variant) : [];
   const full = variantOutcome(event.variant.id, event.variant.sourceAmi, event.image.amiId, waves, warnings);
   if (event.retention && 'kept' in event.retention) full.retention = outcomeLines(event.retention, loadConfig().retention.keepImages);
   if (event.retentionError) full.retention = [`retention did not finish (nothing else is affected; the next run tries again): ${event.retentionError.Error}: ${event.retentionError.Cause ?? ''}`.trim()];

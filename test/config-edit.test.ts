@@ -45,8 +45,12 @@ describe('an edited copy of the shipped pipeline config', () => {
     const { file, raw } = editedCopy();
     expect(parseConfig(raw).variants.map((v) => v.id)).toEqual(['win2022-core-131', 'win2019-core-131', 'win2025-core-132']);
 
-    const config = (await generators.config?.(resolver(file))) as { groupArns: { 'Fn::Sub': string }[]; eksNodegroupArns: { 'Fn::Sub': string }[] };
-    expect(config.groupArns.map((a) => a['Fn::Sub'].split('autoScalingGroupName/')[1])).toEqual(['eks-win2019-canary', 'eks-win2019-legacy', 'eks-win2022-apps-a', 'eks-win2022-canary', 'eks-win2025-canary', '*']);
+    type Arns = { Resource: { 'Fn::Sub': string }[] };
+    const config = (await generators.config?.(resolver(file))) as { groups: { named: Arns; tagged: Arns }; eksNodegroupArns: { 'Fn::Sub': string }[] };
+    const names = (s: Arns) => s.Resource.map((a) => a['Fn::Sub'].split('autoScalingGroupName/')[1]);
+    expect(names(config.groups.named)).toEqual(['eks-win2019-canary', 'eks-win2019-legacy', 'eks-win2022-apps-a', 'eks-win2022-canary', 'eks-win2025-canary']);
+    // The copy selects a group by tag: those go by an aws:ResourceTag condition on any group.
+    expect(names(config.groups.tagged)).toEqual(['*']);
     expect(config.eksNodegroupArns.map((a) => a['Fn::Sub'].split(':nodegroup/')[1])).toEqual(['prod-eks/win2025-web/*']);
     const entries = (await generators.accessEntries?.(resolver(file))) as { Resources: Record<string, { Properties: { ClusterName: string } }> };
     expect([...new Set(Object.values(entries.Resources).map((e) => e.Properties.ClusterName))].sort()).toEqual(['legacy-eks', 'prod-eks']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANTS } from '../../local/generate.js';
+import { storedVariant } from '../../local/stored.js';
 import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
 
 /** One variant, 1 canary and 20 others of 2 to 9 instances, progressive waves (no rollout.waveSize). */
@@ -15,7 +16,9 @@ const spec = (rollout: Record<string, unknown>, over: Partial<FleetSpec> = {}): 
 const started = (report: RehearsalReport) => report.calls.filter((c) => c.operation === 'StartInstanceRefresh' && !c.error);
 const wavesOf = (report: RehearsalReport) => {
   const child = report.account.executions.find((e) => e.stateMachineArn.endsWith('patch-variant'));
-  return (JSON.parse(child?.input ?? '{}') as { variant: { waves: { asgName: string; maxHealthyPercentage?: number }[][] } }).variant.waves;
+  // The child's input carries the variant's header; its waves are in the run-state bucket.
+  const variant = storedVariant(report.account, (JSON.parse(child?.input ?? '{}') as { variant: Parameters<typeof storedVariant>[1] }).variant);
+  return (variant?.waves ?? []) as { asgName: string; maxHealthyPercentage?: number }[][];
 };
 
 describe('progressive waves', () => {
