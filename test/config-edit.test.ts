@@ -11,7 +11,7 @@ import { loadConfigScenario, scenarioFromConfig } from '../local/from-config.js'
 
 /**
  * An operator edits the one config file: a variant added, images and node groups changed. The copy starts from
- * events/ci.config.yml, the file pipeline.config.yml ships as (tests never read the operator's own file), and
+ * events/ci.config.yml, the file pipeline.config.yml ships as, with fixed waves (tests never read the operator's own file), and
  * everything that depends on the config — validation, the stack's generated resources, a rehearsal of the fleet
  * it describes, `npm start -- --config` — stays green on it.
  */
