@@ -295,7 +295,8 @@ export const CostsSchema = z
     lambdaGbSecondUsd: price.default(0.0000133334),
     lambdaRequestUsd: price.default(0.0000002),
     fastLaunchMinutesPerSnapshot: z.number().min(0).default(20),
-    amiMonthsKept: z.number().int().min(1).default(3),
+    /** Absent: retention.keepImages (retention keeps that many monthly AMIs). */
+    amiMonthsKept: z.number().int().min(1).optional(),
     lambdaSecondsPerInvocation: z.number().min(0).default(2),
   })
   .strict();

@@ -204,7 +204,7 @@ export function summarize(report: RehearsalReport): RehearsalSummary {
     awsCalls: report.calls.length,
     retries: report.logs.filter((l) => /: retry \d+ of \d+/.test(l.message)).length,
     kubernetes: kubernetesSummary(report),
-    cost: runCost(runQuantities(report, report.executions.reduce((n, e) => n + e.transitions, 0)), report.config.costs, report.config.costs),
+    cost: runCost(runQuantities(report, report.executions.reduce((n, e) => n + e.transitions, 0)), report.config.costs, { ...report.config.costs, amiMonthsKept: report.config.costs.amiMonthsKept ?? report.config.retention.keepImages }),
   };
 }
 

@@ -21,7 +21,7 @@ const twoVariants: RunQuantities = {
 
 describe('the modelled cost of a run (issue 14 item 3)', () => {
   it('prices each item at the configured prices', () => {
-    const cost = runCost(twoVariants, costs, costs);
+    const cost = runCost(twoVariants, costs, { ...costs, amiMonthsKept: 3 });
     const usd = Object.fromEntries(cost.lines.map((l) => [l.item.split(' (')[0], l.usd]));
     // 3 build hours at $0.376; 2 x 5 launches x 20 min = 3.333 h; 2 x 5 x 100 GB-months; 2 x 100 GiB x 3 months at $0.05.
     expect(usd['Image Builder build instance']).toBeCloseTo(1.128, 4);
@@ -37,7 +37,7 @@ describe('the modelled cost of a run (issue 14 item 3)', () => {
 
   it('takes overridden prices, and names an instance type without one and its fix', () => {
     const mine = CostsSchema.parse({ instanceHourUsd: { 'm6i.xlarge': 1 }, snapshotGbMonthUsd: 0 });
-    const cost = runCost({ ...twoVariants, fastLaunchInstanceType: 'c7i.large' }, mine, mine);
+    const cost = runCost({ ...twoVariants, fastLaunchInstanceType: 'c7i.large' }, mine, { ...mine, amiMonthsKept: 3 });
     expect(cost.lines[0]?.usd).toBe(3);
     expect(cost.lines[1]?.usd).toBe(0);
     expect(formatCost(cost)).toContain('  No price for c7i.large: counted at $0; set costs.instanceHourUsd.c7i.large');
