@@ -109,6 +109,22 @@ const nativeSha256 = {
   },
 };
 
+// The same for the S3 client's SHA-1 (flexible checksums: an object stored with a SHA1 checksum is validated with
+// it on GetObject): Sha1Node falls back to the pure-JavaScript Sha1Js (3 KB) only when node:crypto cannot hash sha1.
+const nativeSha1 = {
+  name: 'sdk-native-sha1',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]checksums[\\/]dist-es[\\/]submodules[\\/]sha[\\/]sha1[\\/]Sha1Node\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source
+        .replace('import { Sha1Js } from "./Sha1Js";', '')
+        .replace(': Sha1Js;', ': (() => { throw new Error("node:crypto cannot hash sha1 (scripts/esbuild-plugins.cjs sdk-native-sha1)"); })();');
+      if (contents.includes('Sha1Js') || !contents.includes('sdk-native-sha1')) throw new Error(`sdk-native-sha1: ${args.path} changed shape; update the rule`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 // The S3 client imports the event stream codec statically (S3Client.js, runtimeConfig.js: 9 KB) for
 // SelectObjectContent; our functions call GetObject and PutObject only. Those two modules get a stub with the
 // two names they use: the config resolver as in @smithy/core, and a provider whose marshaller fails loudly if an
@@ -169,4 +185,4 @@ customEndpointFunctions.aws = awsEndpointFunctions;
   },
 };
 
-module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames, nativeSha256, s3NoEventStreams, s3PlainEndpoint];
+module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames, nativeSha256, nativeSha1, s3NoEventStreams, s3PlainEndpoint];

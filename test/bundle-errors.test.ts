@@ -118,13 +118,15 @@ export const run = async () => {
 
 /**
  * scripts/esbuild-plugins.cjs gives the S3 client a resolver for S3's regional endpoints in place of its endpoint
- * rule set (sdk-s3-plain-endpoint) and a stub for its event stream codec (sdk-s3-no-event-streams). The run-state
+ * rule set (sdk-s3-plain-endpoint), a stub for its event stream codec (sdk-s3-no-event-streams) and node:crypto's
+ * SHA-1 without the JavaScript fallback (sdk-native-sha1). The run-state
  * bucket's calls (lib/store/run-store.ts: PutObject and GetObject of JSON) must send the same requests (URL,
  * method, headers, signature scope, body) and read the same answers as the client bundled without the plugins.
  */
 const S3_PROBE = `
 import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 
 const BUCKET = 'eks-windows-patch-ci-runstatebucket-111122223333';
 const VOLATILE = new Set(['x-amz-date', 'amz-sdk-invocation-id', 'user-agent', 'x-amz-user-agent']);
@@ -154,6 +156,16 @@ const cases = {
     const body = JSON.stringify({ waves: [1, 2] });
     const o = await client('us-west-2', ok({ etag: '"e1"', 'content-type': 'application/json', 'content-length': String(body.length) }, body)).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'runs/r1/v/wave-0.json' }));
     return { body: await o.Body.transformToString(), ContentLength: o.ContentLength, ETag: o.ETag, ContentType: o.ContentType };
+  },
+  // GetObject validates the checksum S3 stored with the object (here SHA-1: sdk-native-sha1 keeps node:crypto's).
+  getSha1Checked: async () => {
+    const body = '{"ok":true}';
+    const o = await client('us-west-2', ok({ 'x-amz-checksum-sha1': createHash('sha1').update(body).digest('base64'), 'x-amz-checksum-type': 'FULL_OBJECT' }, body)).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' }));
+    return await o.Body.transformToString();
+  },
+  getSha1Mismatch: async () => {
+    const o = await client('us-west-2', ok({ 'x-amz-checksum-sha1': createHash('sha1').update('other').digest('base64'), 'x-amz-checksum-type': 'FULL_OBJECT' }, '{"ok":true}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' }));
+    return await o.Body.transformToString();
   },
   getInChina: async () => (await client('cn-north-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' })), 'ok'),
   getInGovCloud: async () => (await client('us-gov-west-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' })), 'ok'),
@@ -201,6 +213,8 @@ describe('S3 calls from a bundle built with scripts/esbuild-plugins.cjs', () => 
     expect(w.put?.requests[0]).toMatchObject({ method: 'PUT', url: 'https://eks-windows-patch-ci-runstatebucket-111122223333.s3.us-west-2.amazonaws.com/runs/r1/v/plan.json', body: '{"a":"é"}' });
     expect(w.put?.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/DATE\/us-west-2\/s3\/aws4_request, SignedHeaders=[^,]*host[^,]*x-amz-content-sha256/);
     expect(w.get?.result).toEqual({ body: '{"waves":[1,2]}', ContentLength: 15, ETag: '"e1"', ContentType: 'application/json' });
+    expect(w.getSha1Checked?.result).toBe('{"ok":true}');
+    expect(w.getSha1Mismatch?.error?.message).toMatch(/Checksum mismatch/);
     expect(w.getInChina?.requests[0]?.url).toBe('https://eks-windows-patch-ci-runstatebucket-111122223333.s3.cn-north-1.amazonaws.com.cn/k.json');
     expect(w.getDottedBucket?.requests[0]?.url).toBe('https://s3.eu-west-1.amazonaws.com/my.run.state/k.json');
     expect(w.getPathStyle?.requests[0]?.url).toBe('https://s3.us-west-2.amazonaws.com/eks-windows-patch-ci-runstatebucket-111122223333/k.json');
