@@ -123,7 +123,7 @@ export const ProgressiveWavesSchema = z.object({
     .strict()
     .optional(),
 });
-export const WAVE_DEFAULTS = { growth: 4, maxConcurrentGroups: 1000, maxInstancesOutOfService: 1000 } as const;
+export { WAVE_DEFAULTS } from './config/waves.js';
 
 export const RolloutSchema = z
   .object({

@@ -109,4 +109,80 @@ const nativeSha256 = {
   },
 };
 
-module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames, nativeSha256];
+// The same for the S3 client's SHA-1 (flexible checksums: an object stored with a SHA1 checksum is validated with
+// it on GetObject): Sha1Node falls back to the pure-JavaScript Sha1Js (3 KB) only when node:crypto cannot hash sha1.
+const nativeSha1 = {
+  name: 'sdk-native-sha1',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]checksums[\\/]dist-es[\\/]submodules[\\/]sha[\\/]sha1[\\/]Sha1Node\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const contents = source
+        .replace('import { Sha1Js } from "./Sha1Js";', '')
+        .replace(': Sha1Js;', ': (() => { throw new Error("node:crypto cannot hash sha1 (scripts/esbuild-plugins.cjs sdk-native-sha1)"); })();');
+      if (contents.includes('Sha1Js') || !contents.includes('sdk-native-sha1')) throw new Error(`sdk-native-sha1: ${args.path} changed shape; update the rule`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+// The S3 client imports the event stream codec statically (S3Client.js, runtimeConfig.js: 9 KB) for
+// SelectObjectContent; our functions call GetObject and PutObject only. Those two modules get a stub with the
+// two names they use: the config resolver as in @smithy/core, and a provider whose marshaller fails loudly if an
+// operation ever streams events. Any other name imported from the stub fails the build (esbuild: no matching export).
+const s3NoEventStreams = {
+  name: 'sdk-s3-no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === 'import-statement' && /[\\/]@aws-sdk[\\/]client-s3[\\/]dist-es[\\/](S3Client|runtimeConfig)\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'sdk-s3-no-event-streams' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'sdk-s3-no-event-streams' }, () => ({
+      contents:
+        'const fail = () => { throw new Error("event streams are left out of this bundle (scripts/esbuild-plugins.cjs sdk-s3-no-event-streams)"); };\n' +
+        'export const eventStreamSerdeProvider = () => ({ serialize: fail, deserialize: fail });\n' +
+        // @smithy/core/dist-es/submodules/event-streams/eventstream-serde-config-resolver/EventStreamSerdeConfig.js
+        'export const resolveEventStreamSerdeConfig = (input) => Object.assign(input, { eventStreamMarshaller: input.eventStreamSerdeProvider(input) });\n',
+      loader: 'js',
+    }));
+  },
+};
+
+// S3's endpoint rule set (endpoint/bdd.js, 17 KB) covers access point and Outposts ARNs, S3 Express directory
+// buckets, Object Lambda, multi-region access points, FIPS, dual-stack, Transfer Acceleration and custom endpoints.
+// The run-state bucket is a general purpose bucket in the function's own region, reached at S3's regional endpoint
+// (Amazon S3 User Guide, "Virtual hosting of buckets": https://bucket-name.s3.region-code.amazonaws.com/key, path
+// style https://s3.region-code.amazonaws.com/bucket-name/key for names that are not DNS-compatible), signed with
+// SigV4 for service s3 in that region. The resolver below gives exactly those two answers (the rule set's, test/
+// bundle-errors.test.ts compares them) and throws, naming this rule, for everything else instead of guessing.
+const s3PlainEndpoint = {
+  name: 'sdk-s3-plain-endpoint',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-s3[\\/]dist-es[\\/]endpoint[\\/]endpointResolver\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('decideEndpoint(bdd') || !source.includes('export const defaultEndpointResolver')) throw new Error(`sdk-s3-plain-endpoint: ${args.path} changed shape; update the rule`);
+      const contents = `import { awsEndpointFunctions } from "@aws-sdk/core/client";
+import { customEndpointFunctions } from "@smithy/core/endpoints";
+const left = (what) => { throw new Error("S3 endpoint rules for " + what + " are left out of this bundle (scripts/esbuild-plugins.cjs sdk-s3-plain-endpoint)"); };
+const uriEncode = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+export const defaultEndpointResolver = (p) => {
+  if (p.Endpoint !== undefined) left("a custom endpoint");
+  if (p.UseFIPS || p.UseDualStack || p.Accelerate || p.UseGlobalEndpoint || p.UseObjectLambdaEndpoint || p.UseS3ExpressControlEndpoint) left("FIPS, dual-stack, acceleration, the global endpoint, Object Lambda and S3 Express");
+  const bucket = p.Bucket, region = p.Region;
+  if (typeof bucket !== "string") left("operations without a bucket");
+  if (bucket.startsWith("arn:") || /--(x|xa|op)-s3$/.test(bucket)) left("ARNs, S3 Express directory buckets and Outposts");
+  if (typeof region !== "string" || !/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(region) || region === "aws-global") left("the region " + region);
+  const suffix = awsEndpointFunctions.partition(region).dnsSuffix;
+  const url = !p.ForcePathStyle && awsEndpointFunctions.isVirtualHostableS3Bucket(bucket, false)
+    ? "https://" + bucket + ".s3." + region + "." + suffix
+    : "https://s3." + region + "." + suffix + "/" + uriEncode(bucket);
+  return { url: new URL(url), properties: { authSchemes: [{ disableDoubleEncoding: true, name: "sigv4", signingName: "s3", signingRegion: region }] }, headers: {} };
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+module.exports = [sdkSchemaKeys, sdkPackageVersion, noEventStreams, ownClassNames, nativeSha256, nativeSha1, s3NoEventStreams, s3PlainEndpoint];

@@ -115,3 +115,119 @@ export const run = async () => {
     expect(result.instances).toEqual(['ConfigError', 'PlanError']);
   });
 });
+
+/**
+ * scripts/esbuild-plugins.cjs gives the S3 client a resolver for S3's regional endpoints in place of its endpoint
+ * rule set (sdk-s3-plain-endpoint), a stub for its event stream codec (sdk-s3-no-event-streams) and node:crypto's
+ * SHA-1 without the JavaScript fallback (sdk-native-sha1). The run-state
+ * bucket's calls (lib/store/run-store.ts: PutObject and GetObject of JSON) must send the same requests (URL,
+ * method, headers, signature scope, body) and read the same answers as the client bundled without the plugins.
+ */
+const S3_PROBE = `
+import { S3Client, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+
+const BUCKET = 'eks-windows-patch-ci-runstatebucket-111122223333';
+const VOLATILE = new Set(['x-amz-date', 'amz-sdk-invocation-id', 'user-agent', 'x-amz-user-agent']);
+const seen = [];
+const handler = (statusCode, headers, body) => ({
+  handle: async (request) => {
+    const chunks = [];
+    if (request.body && typeof request.body !== 'string' && !(request.body instanceof Uint8Array)) for await (const c of request.body) chunks.push(Buffer.from(c));
+    const sent = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? Buffer.from(request.body).toString() : Buffer.concat(chunks).toString();
+    const h = Object.fromEntries(Object.entries(request.headers).filter(([k]) => !VOLATILE.has(k.toLowerCase())).map(([k, v]) => [k.toLowerCase(), k.toLowerCase() === 'authorization' ? v.replace(/\\d{8}\\//, 'DATE/').replace(/Signature=\\w+/, 'Signature=…') : v]).sort());
+    seen.push({ method: request.method, url: request.protocol + '//' + request.hostname + request.path, query: request.query, headers: h, body: sent });
+    return { response: { statusCode, headers, body: Readable.from([Buffer.from(body)]) } };
+  },
+});
+const client = (region, answer, extra = {}) => new S3Client({ region, maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' }, requestHandler: answer, ...extra });
+const ok = (headers = {}, body = '') => handler(200, headers, body);
+const s3Error = (status, code, message) => handler(status, { 'content-type': 'application/xml' }, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>' + code + '</Code><Message>' + message + '</Message><RequestId>r-1</RequestId></Error>');
+
+const cases = {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+  put: async () => {
+    const o = await client('us-west-2', ok({ etag: '"e1"', 'x-amz-server-side-encryption': 'AES256' })).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'runs/r1/v/plan.json', Body: JSON.stringify({ a: 'é' }), ContentType: 'application/json' }));
+    return { ETag: o.ETag, ServerSideEncryption: o.ServerSideEncryption };
+  },
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+  get: async () => {
+    const body = JSON.stringify({ waves: [1, 2] });
+    const o = await client('us-west-2', ok({ etag: '"e1"', 'content-type': 'application/json', 'content-length': String(body.length) }, body)).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'runs/r1/v/wave-0.json' }));
+    return { body: await o.Body.transformToString(), ContentLength: o.ContentLength, ETag: o.ETag, ContentType: o.ContentType };
+  },
+  // GetObject validates the checksum S3 stored with the object (here SHA-1: sdk-native-sha1 keeps node:crypto's).
+  getSha1Checked: async () => {
+    const body = '{"ok":true}';
+    const o = await client('us-west-2', ok({ 'x-amz-checksum-sha1': createHash('sha1').update(body).digest('base64'), 'x-amz-checksum-type': 'FULL_OBJECT' }, body)).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' }));
+    return await o.Body.transformToString();
+  },
+  getSha1Mismatch: async () => {
+    const o = await client('us-west-2', ok({ 'x-amz-checksum-sha1': createHash('sha1').update('other').digest('base64'), 'x-amz-checksum-type': 'FULL_OBJECT' }, '{"ok":true}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' }));
+    return await o.Body.transformToString();
+  },
+  getInChina: async () => (await client('cn-north-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' })), 'ok'),
+  getInGovCloud: async () => (await client('us-gov-west-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' })), 'ok'),
+  getUsEast1: async () => (await client('us-east-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'a b/ü.json' })), 'ok'),
+  // Not DNS-compatible for HTTPS virtual hosting (dots): path style.
+  getDottedBucket: async () => (await client('eu-west-1', ok({}, '{}')).send(new GetObjectCommand({ Bucket: 'my.run.state', Key: 'k.json' })), 'ok'),
+  getPathStyle: async () => (await client('us-west-2', ok({}, '{}'), { forcePathStyle: true }).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k.json' })), 'ok'),
+  noSuchKey: () => client('us-west-2', s3Error(404, 'NoSuchKey', 'The specified key does not exist.')).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'runs/none.json' })),
+  noSuchBucket: () => client('us-west-2', s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist')).send(new PutObjectCommand({ Bucket: 'someone-elses', Key: 'k', Body: 'x' })),
+  slowDown: () => client('us-west-2', s3Error(503, 'SlowDown', 'Please reduce your request rate.')).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: 'x' })),
+};
+// What the plain resolver leaves out: each must fail before any request is sent, naming the rule.
+const leftOut = {
+  fips: () => client('us-west-2', ok(), { useFipsEndpoint: true }).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k' })),
+  expressDirectoryBucket: () => client('us-west-2', ok()).send(new GetObjectCommand({ Bucket: 'runs--usw2-az1--x-s3', Key: 'k' })),
+  accessPointArn: () => client('us-west-2', ok()).send(new GetObjectCommand({ Bucket: 'arn:aws:s3:us-west-2:111122223333:accesspoint/ap', Key: 'k' })),
+  customEndpoint: () => client('us-west-2', ok(), { endpoint: 'http://localhost:9000' }).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'k' })),
+};
+
+export const run = async () => {
+  const out = {};
+  for (const [k, call] of Object.entries(cases)) {
+    seen.length = 0;
+    try { out[k] = { result: await call() }; }
+    catch (e) { out[k] = { error: { name: e.name, message: e.message, fault: e.$fault, status: e.$metadata?.httpStatusCode } }; }
+    out[k].requests = [...seen];
+  }
+  const failures = {};
+  for (const [k, call] of Object.entries(leftOut)) {
+    seen.length = 0;
+    try { await call(); failures[k] = { sent: seen.length, error: null }; }
+    catch (e) { failures[k] = { sent: seen.length, error: e.message }; }
+  }
+  return { out, failures };
+};
+`;
+
+type S3Out = Record<string, { result?: unknown; error?: Record<string, unknown>; requests: { method: string; url: string; headers: Record<string, string>; body: string }[] }>;
+
+describe('S3 calls from a bundle built with scripts/esbuild-plugins.cjs', () => {
+  it('send the requests and read the answers of the client bundled without the plugins', async () => {
+    const [withPlugins, without] = (await Promise.all([bundled(true, S3_PROBE), bundled(false, S3_PROBE)])) as { out: S3Out; failures: Record<string, { sent: number; error: string | null }> }[];
+    const w = withPlugins?.out ?? {};
+    expect(w.put?.result).toEqual({ ETag: '"e1"', ServerSideEncryption: 'AES256' });
+    expect(w.put?.requests[0]).toMatchObject({ method: 'PUT', url: 'https://eks-windows-patch-ci-runstatebucket-111122223333.s3.us-west-2.amazonaws.com/runs/r1/v/plan.json', body: '{"a":"é"}' });
+    expect(w.put?.requests[0]?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/DATE\/us-west-2\/s3\/aws4_request, SignedHeaders=[^,]*host[^,]*x-amz-content-sha256/);
+    expect(w.get?.result).toEqual({ body: '{"waves":[1,2]}', ContentLength: 15, ETag: '"e1"', ContentType: 'application/json' });
+    expect(w.getSha1Checked?.result).toBe('{"ok":true}');
+    expect(w.getSha1Mismatch?.error?.message).toMatch(/Checksum mismatch/);
+    expect(w.getInChina?.requests[0]?.url).toBe('https://eks-windows-patch-ci-runstatebucket-111122223333.s3.cn-north-1.amazonaws.com.cn/k.json');
+    expect(w.getDottedBucket?.requests[0]?.url).toBe('https://s3.eu-west-1.amazonaws.com/my.run.state/k.json');
+    expect(w.getPathStyle?.requests[0]?.url).toBe('https://s3.us-west-2.amazonaws.com/eks-windows-patch-ci-runstatebucket-111122223333/k.json');
+    expect(w.noSuchKey?.error).toEqual({ name: 'NoSuchKey', message: 'The specified key does not exist.', fault: 'client', status: 404 });
+    expect(w.noSuchBucket?.error).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+    expect(w.slowDown?.error).toMatchObject({ name: 'SlowDown', fault: 'server', status: 503 });
+    expect(withPlugins?.out).toEqual(without?.out);
+
+    for (const [k, f] of Object.entries(withPlugins?.failures ?? {})) {
+      expect(f.sent, k).toBe(0);
+      expect(f.error, k).toMatch(/left out of this bundle \(scripts\/esbuild-plugins\.cjs sdk-s3-plain-endpoint\)/);
+    }
+    // Without the plugins the same clients reach FIPS, directory-bucket, access point and custom endpoints.
+    expect(Object.values(without?.failures ?? {}).filter((f) => f.error === null).length).toBeGreaterThanOrEqual(2);
+  });
+});

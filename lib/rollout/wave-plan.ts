@@ -1,4 +1,5 @@
-import { WAVE_DEFAULTS, type Rollout } from '../config.js';
+import type { Rollout } from '../config.js';
+import { WAVE_DEFAULTS } from '../config/waves.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { batchSize, expectedRefreshSeconds } from './deadline.js';
 import { planWaves, splitIntoWaves, surgePercentage, variantShare, type WaveWeight } from './waves.js';
