@@ -10,7 +10,11 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export const hm = (seconds: number) => `${Math.floor(seconds / 3600)} h ${String(Math.round((seconds % 3600) / 60)).padStart(2, '0')} min`;
+export const hm = (seconds: number) => {
+  // Round to the minute first, so 9 h 59.6 min reads 10 h 00 min, never 9 h 60 min.
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+};
 const n1 = (x: number) => x.toFixed(1);
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 
