@@ -11,7 +11,7 @@ export const DURATIONS: Durations = { imageBuild: 60, fastLaunchEnable: 30, inst
 export const THROTTLE_RATE = 0.2;
 /**
  * Operator's wave size. The default (10) makes 1,000 groups 26 waves per variant;
- * see RESULTS.md "Default wave size at 1,000 groups" for why the bench uses 25.
+ * see RESULTS.md "Fixed waves of 10 at 1,000 groups" for why the bench uses 25.
  */
 export const WAVE_SIZE = 25;
 export const DEFAULT_WAVE_SIZE = 10;

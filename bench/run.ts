@@ -203,9 +203,9 @@ const md = [
   '',
   bundlesTable(bundles),
   '',
-  `## Default wave size at ${largest.nodeGroups} groups`,
+  `## Fixed waves of ${DEFAULT_WAVE_SIZE} at ${largest.nodeGroups} groups`,
   '',
-  `With the default waveSize ${DEFAULT_WAVE_SIZE} (same refresh times, waves re-cut), the critical path of AWS's own work alone would be ${hm(defaultWaves.seconds)} ` +
+  `With fixed waves of rollout.waveSize ${DEFAULT_WAVE_SIZE} (the default before progressive waves; same refresh times, waves re-cut), the critical path of AWS's own work alone would be ${hm(defaultWaves.seconds)} ` +
     `(${defaultWaves.variantId}); the parent's PatchVariant task times out after ${childTask?.TimeoutSeconds !== undefined ? hm(childTask.TimeoutSeconds) : 'no limit'}` +
     `${childTask?.TimeoutSeconds !== undefined && defaultWaves.seconds > childTask.TimeoutSeconds ? ', so that run would fail with States.Timeout. The bench uses waveSize ' + WAVE_SIZE + '.' : '.'}`,
   '',

@@ -53,6 +53,8 @@ export function stackArns(s: StackNames) {
     fastLaunchTemplateName: `${prefix}-fast-launch`,
     /** RunStateBucket (resources/stack.yml): CloudFormation generates its name; this one stands for it. */
     runStateBucket: `${prefix}-runstatebucket-${s.accountId}`,
+    /** CloudFormation's pseudo parameters, for {"Fn::Sub": "…"} in the definitions. */
+    pseudo: { 'AWS::Partition': 'aws', 'AWS::Region': s.region, 'AWS::AccountId': s.accountId } as Record<string, string>,
   };
 }
 
@@ -70,7 +72,7 @@ export function functionHandlers(): Record<string, string> {
 }
 
 /**
- * Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]} and {"Ref": X} with the ARNs they stand for, and the framework's
+ * Replaces {"Fn::GetAtt": [XLambdaFunction, "Arn"]}, {"Ref": X} and {"Fn::Sub": "…"} (pseudo parameters) with what they stand for, and the framework's
  * ${sls:stage} (Serverless resolves variables in files loaded with ${file(...)}) with the stage.
  */
 function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): unknown {
@@ -82,6 +84,14 @@ function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): 
   if (getAtt && getAtt[0].endsWith('LambdaFunction')) {
     const logical = getAtt[0].slice(0, -'LambdaFunction'.length);
     return arns.lambda(logical[0]?.toLowerCase() + logical.slice(1));
+  }
+  if (typeof o['Fn::Sub'] === 'string') {
+    const sub = resolveIntrinsics(o['Fn::Sub'], arns) as string;
+    return sub.replace(/\$\{([A-Za-z:]+)\}/g, (all, name: string) => {
+      const v = arns.pseudo[name];
+      if (v === undefined) throw new Error(`local runner cannot resolve \${${name}} in Fn::Sub ${sub}`);
+      return v;
+    });
   }
   if (typeof o.Ref === 'string') {
     if (o.Ref === 'AdminTopic') return arns.topic;
