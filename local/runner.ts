@@ -87,7 +87,7 @@ function resolveIntrinsics(value: unknown, arns: ReturnType<typeof stackArns>): 
   }
   if (typeof o['Fn::Sub'] === 'string') {
     const sub = resolveIntrinsics(o['Fn::Sub'], arns) as string;
-    return sub.replace(/\$\{([A-Za-z:]+)\}/g, (all, name: string) => {
+    return sub.replace(/\$\{([A-Za-z:]+)\}/g, (_match, name: string) => {
       const v = arns.pseudo[name];
       if (v === undefined) throw new Error(`local runner cannot resolve \${${name}} in Fn::Sub ${sub}`);
       return v;

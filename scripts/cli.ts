@@ -1,6 +1,5 @@
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
@@ -14,6 +13,7 @@ import { executionName } from '../lib/names.js';
 import { STAGES } from '../lib/stages.js';
 import { loadDefinitions, stagesOf, type Stage } from './progress.js';
 import { exitWithUsageIfAsked } from './usage.js';
+import { executionHistory } from './history.js';
 
 /**
  * npm run patch -- [--variant ID]... [--node-group ASG]... [--dry-run] [--reason TEXT] [--stages build,fastLaunch,rollout]
@@ -201,17 +201,6 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-async function history(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
-    events.push(...(out.events ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  return events;
-}
-
 const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
 const nameOf = (arn: string) => arn.split(':').pop() ?? arn;
 
@@ -227,8 +216,8 @@ export async function follow(
     const described = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (opts.history) {
       const fresh = new ProgressTracker();
-      const children = readHistory(fresh, 'run', await history(client, executionArn));
-      for (const child of children) readHistory(fresh, nameOf(child), await history(client, child));
+      const children = readHistory(fresh, 'run', await executionHistory(client, executionArn));
+      for (const child of children) readHistory(fresh, nameOf(child), await executionHistory(client, child));
       for (const label of fresh.labels()) {
         const line = fresh.line(label);
         if (shown.get(label) !== line) print(line);

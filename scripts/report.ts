@@ -1,5 +1,5 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { historyPicture, plannedGroups, type ExecutionHistory, type RefreshFacts
 import { renderPicture } from '../lib/report/html.js';
 import { stateMachineArn, type Print } from './cli.js';
 import { exitWithUsageIfAsked } from './usage.js';
+import { executionHistory } from './history.js';
 
 /**
  * npm run report -- [--execution NAME|ARN] [--out FILE.html] [--stage dev] [--region R] [--state-machine-arn ARN]
@@ -19,17 +20,6 @@ export const USAGE = `Usage: npm run report -- [--execution NAME|ARN] [--out FIL
 Writes the picture of a deployed run (default: the latest of the stage's patch-run state machine) as one
 self-contained HTML page (default run-report.html), from the executions' histories and the node groups' instance
 refreshes. Operator IAM: states:ListStateMachines, ListExecutions, GetExecutionHistory; autoscaling:DescribeInstanceRefreshes.`;
-
-async function historyOf(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
-    events.push(...(out.events ?? []));
-    nextToken = out.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 /** The child executions a run started (startExecution.sync tasks: the ARN is in the submitted or succeeded output). */
 function childrenOf(events: HistoryEvent[]): string[] {
@@ -59,9 +49,9 @@ async function refreshesOf(client: AutoScalingClient, asgName: string): Promise<
 
 /** Reads a run's histories and its groups' refreshes and returns the page. */
 export async function deployedReport(sfn: SFNClient, autoScaling: AutoScalingClient, executionArn: string): Promise<string> {
-  const run: ExecutionHistory = { executionArn, events: await historyOf(sfn, executionArn) };
+  const run: ExecutionHistory = { executionArn, events: await executionHistory(sfn, executionArn) };
   const histories = [run];
-  for (const child of childrenOf(run.events)) histories.push({ executionArn: child, events: await historyOf(sfn, child) });
+  for (const child of childrenOf(run.events)) histories.push({ executionArn: child, events: await executionHistory(sfn, child) });
   const refreshes = new Map<string, RefreshFacts[]>();
   for (const g of plannedGroups(histories)) if (!g.managed && !refreshes.has(g.asgName)) refreshes.set(g.asgName, await refreshesOf(autoScaling, g.asgName));
   return renderPicture(historyPicture(histories, refreshes, { title: `Patch run ${executionArn.split(':').pop() ?? executionArn}` }));

@@ -1,4 +1,5 @@
 import type { $ZodIssue } from 'zod/v4/core';
+import { valueAt } from '../issues.js';
 
 /**
  * Unknown keys, named one per line with the closest known key ("did you mean `nodeGroups`?"), instead of zod's
@@ -70,15 +71,6 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   if (!best) return undefined;
   const allowed = Math.max(2, Math.floor(Math.max(key.length, best.name.length) / 3));
   return best.distance <= allowed || best.name.toLowerCase().startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(best.name.toLowerCase()) ? best.name : undefined;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
 }
 
 const samePath = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.length === b.length && a.every((p, i) => p === b[i]);
