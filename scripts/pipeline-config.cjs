@@ -127,7 +127,9 @@ function launchFromTemplates(config) {
 function nodeRoleArns(config) {
   const { nodeRoleArns: arns, nodeRoleNamePattern: pattern } = config.iam;
   if (arns) return arns;
-  return [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${pattern ?? '*'}`)];
+  if (pattern === undefined) return [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')];
+  // IAM matches the whole role ARN, path included (role/<path>/<name>), and the plan matches the name: any path.
+  return [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${pattern}`), sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*/${pattern}`)];
 }
 
 /** The AMIs this pipeline built: our variant tag with one of the configured variant ids (CreateTags in check-image puts it). */

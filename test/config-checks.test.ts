@@ -137,6 +137,12 @@ describe('generated AWS names for the stage and region', () => {
     expect(generatedNameProblems({ service: 'eks-windows-patch', stage: 'producti', region: 'ap-southeast-2', functions: FUNCTIONS, variantIds: [] })).toEqual([]);
   });
 
+  it('refuses a stage with capitals, which Image Builder lowercases in its ARNs', () => {
+    expect(generatedNameProblems({ service: 'eks-windows-patch', stage: 'Prod', region: 'us-west-2', functions: FUNCTIONS, variantIds: [] })).toEqual([
+      'stage "Prod": use lowercase, e.g. "prod" (Image Builder\'s ARNs lowercase names, so the stack\'s grants on <stage>-* would match nothing)',
+    ]);
+  });
+
   it('names a Lambda function name over 64 characters and a stage with characters Serverless refuses', () => {
     const long = 'a'.repeat(30);
     expect(generatedNameProblems({ service: 'eks-windows-patch', stage: long, region: 'us-east-1', functions: ['startInstanceRefreshes'], variantIds: [] })).toEqual(

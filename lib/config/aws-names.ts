@@ -80,6 +80,9 @@ const STAGE = /^[A-Za-z0-9-]+$/;
 export function generatedNameProblems(t: NameTarget): string[] {
   if (!STAGE.test(t.stage)) return [`stage "${t.stage}": use letters, digits and "-" only (Serverless and the AWS names made from it take no other characters)`];
   const problems: string[] = [];
+  // Image Builder lowercases names in its ARNs (API Reference: ARN pattern .../[a-z0-9-_]+/...), and IAM compares ARNs
+  // case-sensitively: the stack's Image Builder grants (image/<stage>-*) would match nothing.
+  if (t.stage !== t.stage.toLowerCase()) problems.push(`stage "${t.stage}": use lowercase, e.g. "${t.stage.toLowerCase()}" (Image Builder's ARNs lowercase names, so the stack's grants on <stage>-* would match nothing)`);
   for (const rule of RULES) {
     const over = rule.names(t).filter((n) => n.length > rule.limit);
     if (!over.length) continue;

@@ -49,6 +49,14 @@ describe('the stack resources made from the config', () => {
     await expect(generators.config?.(resolver(file))).rejects.toThrow(/variants\[\]\.nodeGroups\[\]\.tag: the tag selectors use the keys .*select every tagged group by the same key/);
   });
 
+  it('lets PassRole reach node roles named by the pattern under any IAM path (role/<path>/<name>)', async () => {
+    const file = resolve(tmpdir(), `role-pattern-${process.pid}.yml`);
+    const raw = parse(readFileSync(resolve(import.meta.dirname, '../../events/ci.config.yml'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, stringify({ ...raw, iam: { nodeRoleNamePattern: 'eks-win-node-*' } }));
+    const config = (await generators.config?.(resolver(file))) as { nodeRoleArns: { 'Fn::Sub': string }[] };
+    expect(config.nodeRoleArns.map((a) => a['Fn::Sub'].split(':role/')[1])).toEqual(['eks-win-node-*', '*/eks-win-node-*']);
+  });
+
   it('creates no access entry when the config names no cluster', async () => {
     const out = (await generators.accessEntries?.(resolver(resolve(import.meta.dirname, '../../events/ci.config.yml')))) as { Resources: object };
     expect(out.Resources).toEqual({});
