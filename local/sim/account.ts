@@ -1,6 +1,6 @@
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
 import { refreshStoppers, warmPoolHandlers } from './suspended.js';
-import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
+import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type LtRec, type Output, type SimState } from './context.js';
 import { ec2Handlers } from './ec2.js';
 import { DEFAULT_INSTANCE_PROFILE } from './fleet.js';
 import { iamHandlers } from './iam.js';
@@ -9,7 +9,7 @@ import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { buildEndsAt, imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
-import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshLaunches } from './refresh.js';
+import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshesOf, refreshLaunches } from './refresh.js';
 import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
@@ -218,9 +218,12 @@ export class SimulatedAccount {
         })),
       };
     }
+    // The first template of each name (what a find over s.launchTemplates returns), looked up once per group.
+    const ltByName = new Map<string, LtRec>();
+    for (const l of Object.values(s.launchTemplates)) if (!ltByName.has(l.name)) ltByName.set(l.name, l);
     for (const g of fleet.autoScalingGroups) {
       const ltName = g.launchTemplate ?? g.name;
-      const lt = Object.values(s.launchTemplates).find((l) => l.name === ltName);
+      const lt = ltByName.get(ltName);
       if (!lt) throw new Error(`auto scaling group ${g.name}: launch template ${ltName} is not in the fleet`);
       const target = ltTarget(this.ctx, { id: lt.id, version: g.version });
       const prot = g.protectedInstances ?? 0;
@@ -454,7 +457,7 @@ export class SimulatedAccount {
     const iso = (t: number) => new Date(t).toISOString();
     const out: SimInstanceHistory[] = [];
     for (const asg of Object.values(this.state.asgs)) {
-      const refreshes = this.state.refreshes.filter((r) => r.asgName === asg.name);
+      const refreshes = refreshesOf(this.ctx, asg.name);
       const byId = new Map<string, SimInstanceHistory & { t: { launched: number; booted: number; terminated?: number } }>();
       const seedLaunch = asg.createdTime - 24 * 60 * MINUTE;
       for (const i of refreshes[0]?.instancesAtStart ?? asg.instances)

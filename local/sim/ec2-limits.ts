@@ -29,18 +29,50 @@ export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
       if (level >= k) break;
       sec += Math.ceil((k - level) / refillPerSecond);
     }
+    denseOf(ledger).add(sec, k);
     ledger[sec] = (ledger[sec] ?? 0) + k;
     left -= k;
   }
   return Math.max(t, sec * 1000);
 }
 
+/**
+ * The ledger's level formula, read from a dense copy of the ledger (per second from its first entry) instead of 3,600
+ * look-ups in the sparse record per call. The same minimum: seconds with no launch cannot lower it (between two launches
+ * the refill term only grows going back), so the walk covers the seconds from the ledger's first to its last entry only.
+ */
 function levelAt(ledger: Record<number, number>, sec: number, size: number, refill: number): number {
+  const { first, counts } = denseOf(ledger);
   let level = size;
   let launched = 0;
-  for (let s = sec; s > sec - LOOKBACK_S; s--) {
-    launched += ledger[s] ?? 0;
+  for (let s = Math.min(sec, first + counts.length - 1), end = Math.max(first, sec - LOOKBACK_S + 1); s >= end; s--) {
+    launched += counts[s - first] as number;
     level = Math.min(level, size + refill * (sec - s) - launched);
   }
   return level;
+}
+
+/** state.launches per second as an array from its first second; built once per ledger, then kept up to date by `add`. */
+class DenseLedger {
+  first = Number.POSITIVE_INFINITY;
+  counts: number[] = [];
+  add(sec: number, k: number): void {
+    if (this.counts.length === 0) this.first = sec;
+    if (sec < this.first) {
+      this.counts = new Array<number>(this.first - sec).fill(0).concat(this.counts);
+      this.first = sec;
+    }
+    while (sec - this.first >= this.counts.length) this.counts.push(0);
+    this.counts[sec - this.first] = (this.counts[sec - this.first] as number) + k;
+  }
+}
+const dense = new WeakMap<Record<number, number>, DenseLedger>();
+function denseOf(ledger: Record<number, number>): DenseLedger {
+  let d = dense.get(ledger);
+  if (!d) {
+    d = new DenseLedger();
+    for (const [sec, k] of Object.entries(ledger)) d.add(Number(sec), k);
+    dense.set(ledger, d);
+  }
+  return d;
 }

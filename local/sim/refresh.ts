@@ -218,8 +218,27 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
   return { status: 'Successful', ...progress(r, k), endTime: lastEnd + r.bakeMs, instances, target: r.desired };
 }
 
+/**
+ * A group's refreshes, oldest first (the order of state.refreshes). state.refreshes is append-only (refreshes are pushed,
+ * never removed or replaced), so the index by group only has to take in what was pushed since it was last read: a
+ * 5,000-group rehearsal no longer scans every refresh of the account on each DescribeInstanceRefreshes.
+ */
+const byGroup = new WeakMap<RefreshRec[], { indexed: number; groups: Map<string, RefreshRec[]> }>();
+export function refreshesOf(ctx: Ctx, asgName: string): readonly RefreshRec[] {
+  const all = ctx.state.refreshes;
+  let index = byGroup.get(all);
+  if (!index) byGroup.set(all, (index = { indexed: 0, groups: new Map() }));
+  for (; index.indexed < all.length; index.indexed++) {
+    const r = all[index.indexed] as RefreshRec;
+    const list = index.groups.get(r.asgName);
+    if (list) list.push(r);
+    else index.groups.set(r.asgName, [r]);
+  }
+  return index.groups.get(asgName) ?? [];
+}
+
 export function latestRefresh(ctx: Ctx, asgName: string): RefreshRec | undefined {
-  return ctx.state.refreshes.filter((r) => r.asgName === asgName).at(-1);
+  return refreshesOf(ctx, asgName).at(-1);
 }
 
 /**
