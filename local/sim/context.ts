@@ -20,6 +20,7 @@ export type Input = Record<string, unknown>;
 export type Output = Record<string, unknown>;
 export type Handlers = Record<string, (input: Input) => Output>;
 
+/** Primitive fields only: refresh.ts copies instance records shallowly (copyInstances). */
 export interface InstanceRec {
   instanceId: string;
   ltId: string;

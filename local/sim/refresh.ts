@@ -113,8 +113,13 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   };
 }
 
+/** A copy of instance records: their fields are all primitives, so a shallow copy of each is a deep copy (and cheaper than structuredClone). */
+function copyInstances(instances: InstanceRec[]): InstanceRec[] {
+  return instances.map((i) => ({ ...i }));
+}
+
 function withReplaced(r: RefreshRec, batchCount: number): InstanceRec[] {
-  const out = structuredClone(r.instancesAtStart);
+  const out = copyInstances(r.instancesAtStart);
   r.batches.slice(0, batchCount).flat().forEach((idx, p) => {
     out[idx] = { instanceId: r.newIds[p] ?? `i-missing${p}`, ltId: r.desired.ltId, version: r.desired.version, versionNumber: r.desired.versionNumber, imageId: r.desired.imageId };
   });
@@ -126,8 +131,8 @@ export function boundary(r: RefreshRec, k: number): number {
 }
 
 function progress(r: RefreshRec, batchCount: number): { percentageComplete: number; instancesToUpdate: number } {
-  const total = r.batches.flat().length;
-  const done = r.batches.slice(0, batchCount).flat().length;
+  const total = r.batches.reduce((n, b) => n + b.length, 0);
+  const done = r.batches.slice(0, batchCount).reduce((n, b) => n + b.length, 0);
   return { percentageComplete: total === 0 ? 100 : Math.round((done / total) * 100), instancesToUpdate: total - done };
 }
 
@@ -146,16 +151,17 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
     const v = hookedView(r, simulateHooked(ctx, r, hookedAsg, now), now);
     return { ...v, target: v.status === 'Successful' ? r.desired : r.previous };
   }
-  const base = { instances: structuredClone(r.instancesAtStart), target: r.previous };
+  // Built only for the answers that use it (a copy of every instance on each read is most of a describe's cost).
+  const base = () => ({ instances: copyInstances(r.instancesAtStart), target: r.previous });
   // A refresh started outside the pipeline (fault refreshInProgress) or one that cannot replace anything (suspended
   // processes, suspended.ts): InProgress until its end, then Successful; nothing modelled per batch.
   if (r.external) {
     if (r.cancelRequestedAt !== undefined && now >= r.cancelRequestedAt)
-      return { ...base, status: 'Cancelled', percentageComplete: 0, instancesToUpdate: r.instancesAtStart.length, endTime: r.cancelRequestedAt };
+      return { ...base(), status: 'Cancelled', percentageComplete: 0, instancesToUpdate: r.instancesAtStart.length, endTime: r.cancelRequestedAt };
     const pct = Math.min(100, Math.round(((now - r.start) / (r.external.end - r.start)) * 100));
     return now < r.external.end
-      ? { ...base, status: 'InProgress', percentageComplete: pct, instancesToUpdate: r.instancesAtStart.length }
-      : { ...base, status: 'Successful', percentageComplete: 100, instancesToUpdate: 0, endTime: r.external.end };
+      ? { ...base(), status: 'InProgress', percentageComplete: pct, instancesToUpdate: r.instancesAtStart.length }
+      : { ...base(), status: 'Successful', percentageComplete: 100, instancesToUpdate: 0, endTime: r.external.end };
   }
   const doneBy = (t: number) => r.batchEnds.filter((e) => e <= t).length;
   if (r.cancelRequestedAt !== undefined && now >= r.cancelRequestedAt) {
@@ -196,7 +202,7 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
       : { ...failed, ...rbProgress, status: 'RollbackInProgress', instances, rollback };
   }
   // API Reference, DescribeInstanceRefreshes: Pending before the first replacement.
-  if (now < r.pendingEnd) return { ...base, status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
+  if (now < r.pendingEnd) return { ...base(), status: 'Pending', percentageComplete: 0, instancesToUpdate: r.batches.flat().length };
   const k = doneBy(now);
   if (k < r.batches.length) {
     // User Guide, "Add checkpoints to an instance refresh": StatusReason tells a checkpoint is being waited for.
