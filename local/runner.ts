@@ -191,6 +191,21 @@ async function sdkIntegration(service: string, call: () => Promise<{ $metadata?:
   }
 }
 
+/**
+ * One validated StateMachine per definition (by its text, for every runner in the process), reused by each execution:
+ * the constructor compiles the ASL schema (about a third of a second) and run() keeps nothing between executions.
+ */
+const compiled = new Map<string, StateMachine>();
+function compiledStateMachine(machine: Machine): StateMachine {
+  const key = JSON.stringify(machine);
+  let sm = compiled.get(key);
+  if (!sm) {
+    sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
+    compiled.set(key, sm);
+  }
+  return sm;
+}
+
 export interface ExecutionRecord {
   executionArn: string;
   name: string;
@@ -360,7 +375,7 @@ export class LocalStepFunctions {
     const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, label: labelOf(input), status: 'RUNNING', transitions: 0, maxStateBytes: 0 };
     this.executions.push(record);
     const overrides = Object.fromEntries(taskStates(machine).map(([stateName, s]) => [stateName, this.taskHandler(s)]));
-    const sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
+    const sm = compiledStateMachine(machine);
     const run = sm.run(input, {
       overrides: { taskResourceLocalHandlers: overrides },
       context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },

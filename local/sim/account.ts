@@ -9,7 +9,7 @@ import { fastLaunchHandlers } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { buildEndsAt, imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
-import { ACTIVE, evaluateRefresh, latestRefresh, planRefresh, refreshesOf, refreshLaunches } from './refresh.js';
+import { ACTIVE, evaluateRefresh, hookedRefreshes, latestRefresh, planRefresh, refreshesOf, refreshLaunches } from './refresh.js';
 import { eventOf, liveHooks, simulateHooked, type ActionView, type AutoScalingEvent, type SimInstanceHistory } from './lifecycle.js';
 import { completeExecution, sfnHandlers, type StartedExecution } from './sfn.js';
 import { snsHandlers } from './sns.js';
@@ -414,8 +414,8 @@ export class SimulatedAccount {
 
   /** Every action of every hooked refresh, projected (completions in the future are timeouts to come). */
   private allActions(now: number): ActionView[] {
-    return this.state.refreshes.flatMap((r) => {
-      const asg = r.hooked === true ? this.state.asgs[r.asgName] : undefined;
+    return hookedRefreshes(this.ctx).flatMap((r) => {
+      const asg = this.state.asgs[r.asgName];
       return asg ? simulateHooked(this.ctx, r, asg, now).actions : [];
     });
   }

@@ -226,21 +226,32 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
 
 /**
  * A group's refreshes, oldest first (the order of state.refreshes). state.refreshes is append-only (refreshes are pushed,
- * never removed or replaced), so the index by group only has to take in what was pushed since it was last read: a
- * 5,000-group rehearsal no longer scans every refresh of the account on each DescribeInstanceRefreshes.
+ * never removed or replaced, and `hooked` is set before the push), so the index by group only has to take in what was
+ * pushed since it was last read: a 5,000-group rehearsal no longer scans every refresh of the account on each
+ * DescribeInstanceRefreshes or write.
  */
-const byGroup = new WeakMap<RefreshRec[], { indexed: number; groups: Map<string, RefreshRec[]> }>();
-export function refreshesOf(ctx: Ctx, asgName: string): readonly RefreshRec[] {
+const indexes = new WeakMap<RefreshRec[], { indexed: number; groups: Map<string, RefreshRec[]>; hooked: RefreshRec[] }>();
+function refreshIndex(ctx: Ctx): { groups: Map<string, RefreshRec[]>; hooked: RefreshRec[] } {
   const all = ctx.state.refreshes;
-  let index = byGroup.get(all);
-  if (!index) byGroup.set(all, (index = { indexed: 0, groups: new Map() }));
+  let index = indexes.get(all);
+  if (!index) indexes.set(all, (index = { indexed: 0, groups: new Map(), hooked: [] }));
   for (; index.indexed < all.length; index.indexed++) {
     const r = all[index.indexed] as RefreshRec;
     const list = index.groups.get(r.asgName);
     if (list) list.push(r);
     else index.groups.set(r.asgName, [r]);
+    if (r.hooked === true) index.hooked.push(r);
   }
-  return index.groups.get(asgName) ?? [];
+  return index;
+}
+
+export function refreshesOf(ctx: Ctx, asgName: string): readonly RefreshRec[] {
+  return refreshIndex(ctx).groups.get(asgName) ?? [];
+}
+
+/** The refreshes driven by our lifecycle hooks (lifecycle.ts), in the order of state.refreshes. */
+export function hookedRefreshes(ctx: Ctx): readonly RefreshRec[] {
+  return refreshIndex(ctx).hooked;
 }
 
 export function latestRefresh(ctx: Ctx, asgName: string): RefreshRec | undefined {
