@@ -192,17 +192,15 @@ async function sdkIntegration(service: string, call: () => Promise<{ $metadata?:
 }
 
 /**
- * One validated StateMachine per definition (by its text, for every runner in the process), reused by each execution:
- * the constructor compiles the ASL schema (about a third of a second) and run() keeps nothing between executions.
+ * Each definition is validated once per process (by its text): the StateMachine constructor compiles the ASL schema,
+ * about a third of a second each time. Every execution still gets its own instance (map-fail-fast.ts marks an
+ * instance whose run failed).
  */
-const compiled = new Map<string, StateMachine>();
-function compiledStateMachine(machine: Machine): StateMachine {
+const validated = new Set<string>();
+function newStateMachine(machine: Machine): StateMachine {
   const key = JSON.stringify(machine);
-  let sm = compiled.get(key);
-  if (!sm) {
-    sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
-    compiled.set(key, sm);
-  }
+  const sm = new StateMachine(machine as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false, noValidate: validated.has(key) } });
+  validated.add(key);
   return sm;
 }
 
@@ -375,7 +373,7 @@ export class LocalStepFunctions {
     const record: ExecutionRecord = { executionArn, name, stateMachine: stateMachineArn.split(':').pop() as string, label: labelOf(input), status: 'RUNNING', transitions: 0, maxStateBytes: 0 };
     this.executions.push(record);
     const overrides = Object.fromEntries(taskStates(machine).map(([stateName, s]) => [stateName, this.taskHandler(s)]));
-    const sm = compiledStateMachine(machine);
+    const sm = newStateMachine(machine);
     const run = sm.run(input, {
       overrides: { taskResourceLocalHandlers: overrides },
       context: { Execution: { Id: executionArn, Name: name, StartTime: new Date().toISOString(), Input: input as never } },
