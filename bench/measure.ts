@@ -152,7 +152,9 @@ function retryDelays(report: RehearsalReport): number[] {
   const byKey = new Map<string, number[]>();
   report.calls.forEach((c, i) => {
     const key = `${c.fn}|${c.operation}|${JSON.stringify(c.input)}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+    const indices = byKey.get(key);
+    if (indices) indices.push(i);
+    else byKey.set(key, [i]);
   });
   const delays: number[] = [];
   for (const indices of byKey.values())
