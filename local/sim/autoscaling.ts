@@ -222,8 +222,8 @@ function findAction(ctx: Ctx, input: Input, op: string): { r: RefreshRec; action
 /**
  * The groups in DescribeAutoScalingGroups' order: by name (localeCompare), ties in Object.values order (a stable sort of
  * it), with each name's place in that order. Computed once per set of groups rather than on every call (5,000 groups
- * paged 100 at a time sorted 5,000 names per page): groups are only ever added, never removed or renamed, so the same
- * count of keys is the same set.
+ * paged 100 at a time sorted 5,000 names per page): groups are keyed by their name and only ever added, never removed
+ * or renamed, so the same count of keys is the same set.
  */
 const orders = new WeakMap<Record<string, AsgRec>, { count: number; sorted: string[]; rank: Map<string, number> }>();
 function groupOrder(ctx: Ctx): { sorted: string[]; rank: Map<string, number> } {
