@@ -24,6 +24,23 @@ export function fastLaunchState(ctx: Ctx, r: FastLaunchRec, now = ctx.now()): { 
   return { state: 'enabled', reason: 'Client.UserInitiated - Lifecycle state transition', since: done };
 }
 
+/**
+ * How long one launch of `imageId` starting at `at` takes. EC2 API Reference, EnableFastLaunch: with Windows fast launch
+ * "images are pre-provisioned, using snapshots to launch instances up to 65% faster". durations.instanceLaunch and
+ * instanceBoot are the scenario's launch times; while an AMI's Fast Launch is enabling (or failed: enabling-failed,
+ * enabled-failed) there are no pre-provisioned snapshots yet, and the stricter reading of "up to 65%" is the whole 65%:
+ * such a launch takes 1 / 0.35 times as long. No page says a launch waits for Fast Launch: it goes ahead, slower.
+ * Knowingly simplified: an AMI whose Fast Launch was never enabled (or was disabled) launches in the scenario's times.
+ */
+export const WITHOUT_FAST_LAUNCH = 1 / 0.35;
+const WITHOUT_SNAPSHOTS = new Set(['enabling', 'enabling-failed', 'enabled-failed']);
+export function launchMs(ctx: Ctx, imageId: string, at: number): { launchMs: number; bootMs: number } {
+  const base = { launchMs: ctx.durations.instanceLaunch * MINUTE, bootMs: ctx.durations.instanceBoot * MINUTE };
+  const rec = ctx.state.fastLaunch[imageId];
+  const state = rec && fastLaunchState(ctx, rec, at)?.state;
+  return state !== undefined && WITHOUT_SNAPSHOTS.has(state) ? { launchMs: Math.round(base.launchMs * WITHOUT_FAST_LAUNCH), bootMs: Math.round(base.bootMs * WITHOUT_FAST_LAUNCH) } : base;
+}
+
 function render(ctx: Ctx, r: FastLaunchRec, s: { state: string; reason: string; since: number }): Record<string, unknown> {
   return {
     ImageId: r.imageId,
