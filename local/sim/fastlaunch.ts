@@ -1,5 +1,6 @@
 import { awsError, MINUTE, obj, type Ctx, type FastLaunchRec, type Handlers, type Input } from './context.js';
 import { findLt, findVersion, requireAmi } from './ec2.js';
+import { reserveLaunches } from './ec2-limits.js';
 
 /**
  * AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs
@@ -109,6 +110,13 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
         const fault = ctx.faults[fi];
         const failure = fault?.kind === 'fastLaunchFailure' && ctx.takeFault(fi) ? { state: fault.state, reason: fault.reason } : undefined;
         rec = { imageId: ami.id, ...settings, enabledAt: now, ...(failure ? { failure } : {}) };
+        // EC2 API Reference, EnableFastLaunch: "Amazon EC2 launches an instance and runs through Sysprep steps" for each
+        // reserved snapshot: those are RunInstances launches in this account and take tokens from the same bucket as
+        // Auto Scaling's (ec2-limits.ts). One launch per snapshot (SnapshotConfiguration.TargetResourceCount; its default
+        // is not documented: MaxParallelLaunches here), all taken at the start (the stricter reading). Replenishing
+        // snapshots as launches use them is not modelled.
+        const target = typeof snapshotConfiguration?.TargetResourceCount === 'number' ? snapshotConfiguration.TargetResourceCount : max;
+        reserveLaunches(ctx, now, target);
       }
       ctx.state.fastLaunch[ami.id] = rec;
       const s = fastLaunchState(ctx, rec, now);

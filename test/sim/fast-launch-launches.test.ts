@@ -55,3 +55,21 @@ describe('launching a Windows AMI whose Fast Launch is still enabling', () => {
     expect((b?.EndTime?.getTime() ?? 0) - (b?.StartTime?.getTime() ?? 0)).toBe(30_000 + 8 * MIN);
   });
 });
+
+describe("Fast Launch's pre-provisioning launches", () => {
+  it("take RunInstances tokens from the account's bucket: a 1,000-instance batch right after a 200-snapshot enable starts 70 s late", async () => {
+    sim.restore();
+    const big = ScenarioFleetSchema.parse({ ...fleet, autoScalingGroups: [{ name: 'ng-a', launchTemplate: 'ng-a', instances: 1000 }] });
+    sim = installSimulation(new SimulatedAccount({ fleet: big, faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
+    // Fast Launch on the old AMI: the refresh's launches (the new AMI) are not slowed, only delayed by the bucket.
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: OLD, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 200 } }));
+    await start('ng-a');
+    clock.tick(4 * 3600_000);
+
+    const a = await refresh('ng-a');
+    expect(a?.Status).toBe('Successful');
+    // 1,000 tokens less 200, plus 60 refilled during the 30 s Pending: the batch of 1,000 waits for 140 more at 2 per
+    // second (70 s), then 8 minutes. Without the enable's launches it would start when Pending ends.
+    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 70_000 + 8 * MIN);
+  });
+});
