@@ -38,7 +38,8 @@ const WITHOUT_SNAPSHOTS = new Set(['enabling', 'enabling-failed', 'enabled-faile
 export function launchMs(ctx: Ctx, imageId: string, at: number): { launchMs: number; bootMs: number } {
   const base = { launchMs: ctx.durations.instanceLaunch * MINUTE, bootMs: ctx.durations.instanceBoot * MINUTE };
   const rec = ctx.state.fastLaunch[imageId];
-  const state = rec && fastLaunchState(ctx, rec, at)?.state;
+  // Replays (lifecycle.ts, nodegroups.ts) ask about launches in the past: before the enable the AMI had no Fast Launch.
+  const state = rec && at >= rec.enabledAt ? fastLaunchState(ctx, rec, at)?.state : undefined;
   return state !== undefined && WITHOUT_SNAPSHOTS.has(state) ? { launchMs: Math.round(base.launchMs * WITHOUT_FAST_LAUNCH), bootMs: Math.round(base.bootMs * WITHOUT_FAST_LAUNCH) } : base;
 }
 
