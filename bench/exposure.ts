@@ -7,6 +7,10 @@ import type { FleetMetrics } from './measure.js';
  * for the slowest variant: detection lag + image build + Fast Launch + the canary wave + the
  * longest single other group's refresh; or, when larger, the account's launch-rate ceiling
  * (every replacement is one RunInstances launch: past the resource bucket, refill per second).
+ * Fast Launch and the canary are in sequence by choice, and the bound keeps them so: the canary's
+ * nodes must launch as the fleet's will (from pre-provisioned snapshots), and a canary started
+ * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs),
+ * which measured no shorter at 1,000 groups (README, "How it works").
  */
 export interface ExposureModel {
   detectionLagSeconds: number;

@@ -115,8 +115,11 @@ export interface RefreshRec {
   instancesAtStart: InstanceRec[];
   /** Indices into instancesAtStart, in replacement order, grouped by batch. */
   batches: number[][];
+  /** A batch from an AMI with Fast Launch enabled (durations.instanceLaunch): rollback batches (the previous AMI) take this. */
   batchMs: number;
   pendingEnd: number;
+  /** Absolute start of each batch's launches (after throttling and checkpoint pauses). */
+  batchStarts: number[];
   /** Absolute end time of each batch (checkpoint pauses included). */
   batchEnds: number[];
   bakeMs: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MINUTE, type AsgRec, type Ctx, type HookRec, type InstanceRec, type LifecycleInputRec, type LtTarget, type RefreshRec } from './context.js';
+import { launchMs } from './fastlaunch.js';
 
 /**
  * Auto Scaling lifecycle hooks during an instance refresh, event by event.
@@ -101,8 +102,6 @@ const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(x
 
 export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number): HookedSim {
   const horizon = now + HORIZON_MS;
-  const bootMs = ctx.durations.instanceBoot * MINUTE;
-  const launchMs = ctx.durations.instanceLaunch * MINUTE;
   const inputs = new Map<string, LifecycleInputRec[]>();
   for (const i of r.inputs ?? []) inputs.set(i.token, [...(inputs.get(i.token) ?? []), i]);
   const sim: HookedSim = { segments: [{ from: r.start, status: 'Pending' }], launches: [], oldEnds: new Map(), actions: [], batchesDone: [] };
@@ -173,7 +172,9 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
         return { ready: Infinity };
       }
       const id = attempt === 0 && firstId !== undefined ? firstId : instanceIdFor(`${r.id}:${key}:${slot}:${attempt}`);
-      const inst: LaunchView = { instanceId: id, cfg, slot, launchedAt: L, bootedAt: L + bootMs };
+      // Slower before the AMI's Fast Launch is enabled (fastlaunch.ts, launchMs).
+      const times = launchMs(ctx, cfg.imageId, L);
+      const inst: LaunchView = { instanceId: id, cfg, slot, launchedAt: L, bootedAt: L + times.bootMs };
       sim.launches.push(inst);
       let end = inst.bootedAt;
       let result: Result = 'CONTINUE';
@@ -184,7 +185,7 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
       }
       if (result === 'CONTINUE') {
         inst.inServiceAt = end;
-        return { ready: Math.max(end, L + launchMs), inst };
+        return { ready: Math.max(end, L + times.launchMs), inst };
       }
       inst.terminatingAt = end;
       inst.terminatedAt = end;

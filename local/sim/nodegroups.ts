@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ltTarget } from './autoscaling.js';
 import { awsError, idempotent, MINUTE, obj, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type NodegroupRec, type NodegroupUpdateRec, type SimState } from './context.js';
 import type { ClusterSpec, Fleet } from './fleet.js';
+import { launchMs as launchTimes } from './fastlaunch.js';
 import { SimulatedCluster } from './kubernetes/index.js';
 
 /**
@@ -181,8 +182,6 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
   cluster.settle(readyBy);
   cluster.startWorkloads(readyBy);
   const timelines: UpdateTimeline[] = [];
-  const bootMs = ctx.durations.instanceBoot * MINUTE;
-  const launchMs = ctx.durations.instanceLaunch * MINUTE;
   for (const u of ng.updates) {
     let t = u.start;
     cursor = t;
@@ -198,6 +197,8 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
     const todo = current.filter((i) => !(i.ltId === u.to.ltId && i.versionNumber === u.to.versionNumber && i.imageId === u.to.imageId));
     // "Randomly selects a node that needs to be upgraded, up to the maximum unavailable": in instance order here.
     for (const [b, batch] of chunk(todo, ng.maxUnavailable).entries()) {
+      // Slower before the AMI's Fast Launch is enabled (fastlaunch.ts, launchMs).
+      const { launchMs, bootMs } = launchTimes(ctx, u.to.imageId, t);
       if (u.failure && u.failure.afterBatches === b) {
         injectedFailure(ng, u.failure.errorCode, t, launchMs, fail);
         break;

@@ -1,5 +1,6 @@
 import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
 import { reserveLaunches } from './ec2-limits.js';
+import { launchMs } from './fastlaunch.js';
 import { hookedView, simulateHooked, type LaunchView } from './lifecycle.js';
 
 // Not documented how long a refresh stays Pending; the simulation takes 30 s (any poll may see Pending first).
@@ -65,6 +66,7 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   const checkpoints = (Array.isArray(prefs.CheckpointPercentages) ? (prefs.CheckpointPercentages as number[]) : []).slice().sort((x, y) => x - y);
   const delayMs = num(prefs.CheckpointDelay, 3600) * 1000;
   const pendingEnd = start + PENDING_MS;
+  const batchStarts: number[] = [];
   const batchEnds: number[] = [];
   const pcts: number[] = [0];
   let cursor = pendingEnd;
@@ -72,7 +74,9 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   for (const b of batches) {
     // Each replacement is one RunInstances launch: past EC2's resource token bucket the batch starts when Auto Scaling's retried launch goes through.
     cursor = reserveLaunches(ctx, cursor, b.length);
-    cursor += batchMs;
+    batchStarts.push(cursor);
+    // A batch launched before the new AMI's Fast Launch is enabled takes longer (fastlaunch.ts, launchMs).
+    cursor += launchMs(ctx, a.desired.imageId, cursor).launchMs;
     batchEnds.push(cursor);
     const prev = pcts[pcts.length - 1] ?? 0;
     done += b.length;
@@ -101,6 +105,7 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
     batches,
     batchMs,
     pendingEnd,
+    batchStarts,
     batchEnds,
     // User Guide, "Understand the default values for an instance refresh": BakeTime default zero; the refresh is Baking
     // before it is Successful.
@@ -136,11 +141,16 @@ function progress(r: RefreshRec, batchCount: number): { percentageComplete: numb
   return { percentageComplete: total === 0 ? 100 : Math.round((done / total) * 100), instancesToUpdate: total - done };
 }
 
+/** When batch `j`'s launches start. */
+function batchStart(r: RefreshRec, j: number): number {
+  return r.batchStarts[j] ?? 0;
+}
+
 /** When a cancel requested at `t` takes effect: the batch under way finishes first. */
 // User Guide, "Cancel an instance refresh": the status is Cancelling, then Cancelled; replaced instances are not rolled
 // back. Not documented exactly when; the stricter reading: the batch under way finishes first (Cancelling lasts longer).
 export function cancelEffective(r: RefreshRec, t: number): number {
-  const k = r.batchEnds.findIndex((end) => t > end - r.batchMs && t < end);
+  const k = r.batchEnds.findIndex((end, j) => t > batchStart(r, j) && t < end);
   return k >= 0 ? (r.batchEnds[k] ?? t) : t;
 }
 
@@ -207,7 +217,7 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
   if (k < r.batches.length) {
     // User Guide, "Add checkpoints to an instance refresh": StatusReason tells a checkpoint is being waited for.
     // A gap without checkpoints is a launch throttled by EC2 (ec2-limits.ts): Auto Scaling says nothing of it in StatusReason.
-    const waiting = k > 0 && now < (r.batchEnds[k] ?? now) - r.batchMs && Array.isArray(r.preferences.CheckpointPercentages);
+    const waiting = k > 0 && now < batchStart(r, k) && Array.isArray(r.preferences.CheckpointPercentages);
     return {
       status: 'InProgress',
       ...(waiting ? { statusReason: 'Waiting for checkpoint delay to finish before the next replacement.' } : {}),
@@ -272,12 +282,12 @@ export function refreshLaunches(ctx: Ctx, r: RefreshRec, now: number): { launche
   const launches: LaunchView[] = [];
   const oldEnds = new Map<number, number>();
   if (r.external) return { launches, oldEnds };
-  const bootMs = ctx.durations.instanceBoot * MINUTE;
   const limit = r.failure ? r.failure.afterBatches : r.batches.length;
   let p = 0;
   const current = new Map<number, LaunchView>();
   r.batches.forEach((b, j) => {
-    const start = (r.batchEnds[j] ?? 0) - r.batchMs;
+    const start = batchStart(r, j);
+    const bootMs = launchMs(ctx, r.desired.imageId, start).bootMs;
     const launched = j < limit && (r.cancelRequestedAt === undefined || start < r.cancelRequestedAt);
     for (const idx of b) {
       const id = r.newIds[p++];
@@ -297,6 +307,7 @@ export function refreshLaunches(ctx: Ctx, r: RefreshRec, now: number): { launche
       for (const idx of b) {
         const id = r.rollbackIds[q++];
         if (id === undefined) continue;
+        const bootMs = ctx.durations.instanceBoot * MINUTE;
         launches.push({ instanceId: id, cfg: r.previous, slot: idx, launchedAt: start, bootedAt: start + bootMs, inServiceAt: start + bootMs });
         const leaving = current.get(idx);
         if (leaving) leaving.terminatedAt = start + r.batchMs;
