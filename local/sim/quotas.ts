@@ -9,7 +9,8 @@ import { buildEndsAt } from './imagebuilder.js';
  *
  * Every simulated instance is an m5.large (2 vCPUs); an Image Builder build is one such instance while it runs.
  * NOTE knowingly simplified: Fast Launch's pre-provisioning launches are not counted (the sim does not model them as
- * instances), nor managed node group updates' surge.
+ * instances), nor managed node group updates' surge. NOTE more forgiving than AWS: every instance counts 2 vCPUs
+ * whatever its launch template's InstanceType says.
  */
 export const QUOTA_CODE = 'L-1216C47A';
 export const SERVICE_CODE = 'ec2';
