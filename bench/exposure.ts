@@ -7,6 +7,10 @@ import type { FleetMetrics } from './measure.js';
  * for the slowest variant: detection lag + image build + Fast Launch + the canary wave + the
  * longest single other group's refresh; or, when larger, the account's launch-rate ceiling
  * (every replacement is one RunInstances launch: past the resource bucket, refill per second).
+ * RunInstances' request bucket does not enter the bound: Auto Scaling makes one request per batch launch, each of at
+ * least one instance, so requests never outrun instances and the resource bucket is the tighter one
+ * (local/sim/ec2-limits.ts). The On-Demand vCPU quota bounds how many extra instances a surge may run, not the launch
+ * rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.
  */
 export interface ExposureModel {
   detectionLagSeconds: number;

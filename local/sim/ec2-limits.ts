@@ -11,7 +11,7 @@ import type { Ctx } from './context.js';
  * Scaling makes one RunInstances request per batch launch of a group here (each launching at least one instance), so the
  * requests a batch takes never exceed the instances it takes: with RunInstances' request bucket no smaller and refilled
  * no slower than the resource bucket, an instance ledger that admits a batch admits its request too. The request bucket
- * therefore never binds first and is not kept as a second ledger (REQUESTS_PER_BATCH documents the count).
+ * therefore never binds first and is not kept as a second ledger.
  *
  * A refresh's timeline is fixed when it starts, so its batches reserve their launches then, on a per-second ledger
  * (state.launches). The bucket's level at second t is min(size, size + refill x (t - s) - launches in (s, t]) over
@@ -20,8 +20,6 @@ import type { Ctx } from './context.js';
  */
 export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
 const LOOKBACK_S = 3600;
-/** RunInstances requests Auto Scaling makes per batch launch of a group (see above: at most one per instance). */
-export const REQUESTS_PER_BATCH = 1;
 
 /** The earliest time at or after `t` (ms) at which `count` instances can launch; takes their tokens. */
 export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
