@@ -1,4 +1,4 @@
-import { serviceQuotasHandlers, surgeExtra, vcpuFailure, VCPUS_PER_INSTANCE } from './quotas.js';
+import { serviceQuotasHandlers, surgeExtra, vcpuFailure, vcpusOfVersion, vcpuUsage } from './quotas.js';
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
 import { refreshStoppers, warmPoolHandlers } from './suspended.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type Output, type SimState } from './context.js';
@@ -261,8 +261,7 @@ export class SimulatedAccount {
     }
     seedNodegroups(this.ctx, fleet, now);
     // The On-Demand vCPU quota (quotas.ts); absent: 2 x the fleet's vCPUs + 64, as fleet.ts states.
-    const fleetInstances = Object.values(s.asgs).reduce((n, a) => n + a.instances.length, 0);
-    s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * fleetInstances * VCPUS_PER_INSTANCE + 64;
+    s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * vcpuUsage(this.ctx, now) + 64;
     if (fleet.serviceQuotasAccessDenied) s.vcpuQuotaDenied = true;
     this.faults.forEach((f) => {
       if (f.kind !== 'refreshInProgress') return;
@@ -378,7 +377,7 @@ export class SimulatedAccount {
     const fault = this.faults[fi];
     // A surge refresh (MaxHealthyPercentage > 100) launches its extra instances first: they count against the vCPU quota (quotas.ts).
     const extra = surgeExtra(view.instances.length, prefs, view.instances.length);
-    const failure = this.rootVolumeFailure(desired) ?? vcpuFailure(ctx, extra) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
+    const failure = this.rootVolumeFailure(desired) ?? vcpuFailure(ctx, extra, vcpusOfVersion(ctx, desired.ltId, desired.versionNumber)) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
     const r = planRefresh(ctx, {
       id: this.refreshId(),
       asg,

@@ -7,10 +7,10 @@ import { buildEndsAt } from './imagebuilder.js';
  * the account and Region (EC2 User Guide, "Amazon EC2 service quotas" / "On-Demand Instance quotas"). A launch over it
  * gets `VcpuLimitExceeded` (EC2 API Reference, "Error codes") with the message below.
  *
- * Every simulated instance is an m5.large (2 vCPUs); an Image Builder build is one such instance while it runs.
- * NOTE knowingly simplified: Fast Launch's pre-provisioning launches are not counted (the sim does not model them as
- * instances), nor managed node group updates' surge. NOTE more forgiving than AWS: every instance counts 2 vCPUs
- * whatever its launch template's InstanceType says.
+ * An instance counts the vCPUs of its launch template version's InstanceType (EC2 Instance Types guide: large 2,
+ * xlarge 4, Nxlarge 4N; medium 1, 2 for T); an unknown size counts 2 (m5.large, the fleet's default type). An Image
+ * Builder build is one 2-vCPU instance while it runs. NOTE knowingly simplified: Fast Launch's pre-provisioning launches
+ * are not counted (the sim does not model them as instances), nor managed node group updates' surge.
  */
 export const QUOTA_CODE = 'L-1216C47A';
 export const SERVICE_CODE = 'ec2';
@@ -41,11 +41,22 @@ function heldUntil(r: RefreshRec): number {
  * extra instances from its start to its end, not only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
-  let instances = 0;
-  for (const asg of Object.values(ctx.state.asgs)) instances += asg.instances.length;
-  for (const r of ctx.state.refreshes) if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) instances += r.surgeExtra ?? 0;
-  for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) instances += 1;
-  return instances * VCPUS_PER_INSTANCE;
+  let vcpus = 0;
+  for (const asg of Object.values(ctx.state.asgs)) for (const i of asg.instances) vcpus += vcpusOfVersion(ctx, i.ltId, i.versionNumber);
+  for (const r of ctx.state.refreshes)
+    if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) vcpus += (r.surgeExtra ?? 0) * vcpusOfVersion(ctx, r.desired.ltId, r.desired.versionNumber);
+  for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) vcpus += VCPUS_PER_INSTANCE;
+  return vcpus;
+}
+
+/** vCPUs of one instance launched from a launch template version (see above). */
+export function vcpusOfVersion(ctx: Ctx, ltId: string, versionNumber: number): number {
+  const type = ctx.state.launchTemplates[ltId]?.versions.find((v) => v.versionNumber === versionNumber)?.data.InstanceType;
+  const m = /^([a-z][a-z0-9-]*)\.(medium|large|xlarge|(\d+)xlarge)$/.exec(typeof type === 'string' ? type : '');
+  if (!m) return VCPUS_PER_INSTANCE;
+  if (m[2] === 'medium') return m[1]?.startsWith('t') ? 2 : 1;
+  if (m[2] === 'large') return 2;
+  return 4 * Number(m[3] ?? 1);
 }
 
 /**
@@ -53,10 +64,10 @@ export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
  * StartInstanceRefresh API Reference: "An instance refresh might fail for several reasons, such as EC2 launch failures";
  * AWS does not say how many failed launches it retries, so (stricter reading) the refresh fails at its first batch.
  */
-export function vcpuFailure(ctx: Ctx, extra: number): { atPercent: number; reason: string } | undefined {
+export function vcpuFailure(ctx: Ctx, extra: number, extraVcpus: number): { atPercent: number; reason: string } | undefined {
   const quota = ctx.state.vcpuQuota;
   if (quota === undefined || extra <= 0) return undefined;
-  if (vcpuUsage(ctx) + extra * VCPUS_PER_INSTANCE <= quota) return undefined;
+  if (vcpuUsage(ctx) + extra * extraVcpus <= quota) return undefined;
   return { atPercent: 0, reason: `VcpuLimitExceeded: ${vcpuLimitMessage(quota)} Launching EC2 instance failed.` };
 }
 
