@@ -253,6 +253,8 @@ export interface SimState {
   launches?: Record<number, number>;
   /** The account's On-Demand vCPU quota L-1216C47A (local/sim/quotas.ts); absent: not enforced. */
   vcpuQuota?: number;
+  /** The seeded groups' vCPUs, counted once (quotas.ts). */
+  vcpuBase?: number;
   /** Service Quotas answers AccessDeniedException (the caller lacks servicequotas:GetServiceQuota). */
   vcpuQuotaDenied?: boolean;
 }

@@ -41,11 +41,21 @@ function heldUntil(r: RefreshRec): number {
  * extra instances from its start to its end, not only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
-  let vcpus = 0;
-  for (const asg of Object.values(ctx.state.asgs)) for (const i of asg.instances) vcpus += vcpusOfVersion(ctx, i.ltId, i.versionNumber);
+  let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx));
   for (const r of ctx.state.refreshes)
     if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) vcpus += (r.surgeExtra ?? 0) * vcpusOfVersion(ctx, r.desired.ltId, r.desired.versionNumber);
   for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) vcpus += VCPUS_PER_INSTANCE;
+  return vcpus;
+}
+
+/**
+ * The groups' instances as seeded, counted once: a refresh keeps its group's capacity and the sim models no scaling.
+ * NOTE knowingly simplified: a replacement of another instance type than the one it replaces is counted at the old type
+ * (only its surge extra instances count the new type).
+ */
+function fleetVcpus(ctx: Ctx): number {
+  let vcpus = 0;
+  for (const asg of Object.values(ctx.state.asgs)) for (const i of asg.instances) vcpus += vcpusOfVersion(ctx, i.ltId, i.versionNumber);
   return vcpus;
 }
 
