@@ -13,6 +13,7 @@ import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-u
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves } from '../rollout/wave-plan.js';
+import { fitSurgeToQuota, readVcpuQuota, vcpusOf } from './quota.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -63,6 +64,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   // Desired capacities size the waves once every variant is known (fleet-wide limits are shared); kept out of the plan.
   const pending: { plan: VariantPlan; groups: NodeGroupPlan[] }[] = [];
   const sizes = new Map<string, number>();
+  const vcpus = new Map<string, number | undefined>();
   for (const variant of variants) {
     const param = sourceParameter(variant);
     const published = parameters.get(param);
@@ -85,6 +87,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     selected.push({ variantId: variant.id, asgNames: groups.selected });
     for (const [asg, next] of groups.next) nextVersions.set(asg, next);
     for (const [asg, n] of groups.sizes) sizes.set(asg, n);
+    for (const [asg, n] of groups.vcpus) vcpus.set(asg, n);
     const refs = images.flatMap((i) => {
       try {
         return [parseImageReference(i.ref).canonical];
@@ -115,7 +118,22 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     pending.push({ plan, groups: groups.groups });
   }
   const rollingOut = pending.filter((p) => p.groups.length).length;
-  for (const p of pending) p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, config.rollout, rollingOut));
+  // rollout.surge's extra instances spend the account's On-Demand vCPU quota: fit the budget into its headroom (quota.ts).
+  let rollout = config.rollout;
+  const surge = rollout.surge;
+  const surging = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
+  if (surge && surging.length) {
+    const perInstance = surging.map((g) => vcpus.get(g.asgName));
+    const largest = perInstance.some((n) => n === undefined) ? undefined : Math.max(...(perInstance as number[]));
+    const usage = [...sizes].reduce((sum, [name, n]) => sum + n * (vcpus.get(name) ?? 0), 0);
+    const fit = fitSurgeToQuota(surge.maxExtraInstances, await readVcpuQuota(), usage, largest);
+    if (fit.warning) for (const p of pending) if (p.groups.length) p.plan.warnings.push(fit.warning);
+    if (fit.maxExtraInstances < surge.maxExtraInstances) {
+      const { surge: _dropped, ...rest } = rollout;
+      rollout = fit.maxExtraInstances > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: fit.maxExtraInstances } } : rest;
+    }
+  }
+  for (const p of pending) p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
   problems.push(...sharedGroupProblems(selected));
   if (input.nodeGroups) {
     const known = new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => [g.asgName, ...(g.managed ? [g.managed.nodegroup] : [])])));
@@ -187,6 +205,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const ordered: { order: number; group: NodeGroupPlan }[] = [];
   const next = new Map<string, string>();
   const sizes = new Map<string, number>();
+  const vcpus = new Map<string, number | undefined>();
   const unknownCluster: string[] = [];
   let v = 0;
   selected.forEach(({ asg, canary, selector }, i) => {
@@ -227,6 +246,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     if (own.length === 0 && version) {
       ordered.push({ order: variant.nodeGroups.indexOf(selector), group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
       sizes.set(name, asg.DesiredCapacity ?? 0);
+      vcpus.set(name, vcpusOf(version.LaunchTemplateData?.InstanceType ?? asg.Instances?.[0]?.InstanceType));
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
@@ -276,6 +296,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     warnings: collapseWarnings(warnings, names),
     next,
     sizes,
+    vcpus,
     selected: names,
     limited: selected.length < found.groups.length || managed.selectedCount < managed.configured,
   };

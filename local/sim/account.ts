@@ -1,3 +1,4 @@
+import { serviceQuotasHandlers, surgeExtra, vcpuFailure, vcpusOfVersion, vcpuUsage } from './quotas.js';
 import { autoscalingHandlers, asgView, ltTarget, requireAsg, takesSsmImage } from './autoscaling.js';
 import { refreshStoppers, warmPoolHandlers } from './suspended.js';
 import { awsError, MINUTE, obj, type AsgRec, type Ctx, type LtTarget, type MixedPolicyRec, type Handlers, type Input, type LtRec, type Output, type SimState } from './context.js';
@@ -18,7 +19,7 @@ import { ssmHandlers } from './ssm.js';
 import { s3Handlers, type S3ObjectRec } from './s3.js';
 import type { SimulatedCluster } from './kubernetes/index.js';
 
-export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS' | 'IAM' | 'S3';
+export type ServiceName = 'EC2' | 'AutoScaling' | 'Imagebuilder' | 'SSM' | 'SNS' | 'SFN' | 'EKS' | 'IAM' | 'S3' | 'ServiceQuotas';
 export type { StartedExecution, AutoScalingEvent, SimInstanceHistory };
 
 export interface LifecycleActionRecord {
@@ -166,6 +167,7 @@ export class SimulatedAccount {
       SFN: sfnHandlers(this.ctx, () => this.starter),
       EKS: {},
       S3: s3Handlers(this.ctx, this.buckets, this.objects),
+      ServiceQuotas: serviceQuotasHandlers(this.ctx),
     };
     // The cluster learns of instances from the Auto Scaling history (times in ms for its arithmetic).
     const ms = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
@@ -261,6 +263,9 @@ export class SimulatedAccount {
       s.asgs[g.name] = asg;
     }
     seedNodegroups(this.ctx, fleet, now);
+    // The On-Demand vCPU quota (quotas.ts); absent: 2 x the fleet's vCPUs + 64, as fleet.ts states.
+    s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * vcpuUsage(this.ctx, now) + 64;
+    if (fleet.serviceQuotasAccessDenied) s.vcpuQuotaDenied = true;
     this.faults.forEach((f) => {
       if (f.kind !== 'refreshInProgress') return;
       const asg = s.asgs[f.asgName];
@@ -373,7 +378,9 @@ export class SimulatedAccount {
     // would (Auto Scaling API Reference, StartInstanceRefresh: "An instance refresh might fail for several reasons").
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
-    const failure = this.rootVolumeFailure(desired) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
+    // A surge refresh (MaxHealthyPercentage > 100) launches its extra instances first: they count against the vCPU quota (quotas.ts).
+    const extra = surgeExtra(view.instances.length, prefs, view.instances.length);
+    const failure = this.rootVolumeFailure(desired) ?? vcpuFailure(ctx, extra, vcpusOfVersion(ctx, desired.ltId, desired.versionNumber)) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
     const r = planRefresh(ctx, {
       id: this.refreshId(),
       asg,
@@ -384,6 +391,7 @@ export class SimulatedAccount {
       ...(desiredConfiguration ? { desiredConfiguration } : {}),
       ...(failure ? { failure } : {}),
     });
+    if (extra > 0) r.surgeExtra = extra;
     // Launch, Terminate or InstanceRefresh suspended: AWS accepts the refresh, which then replaces nothing (local/sim/suspended.ts).
     // Amazon EC2 Auto Scaling User Guide, "How lifecycle hooks work" / "Use an instance refresh ... lifecycle hooks": the
     // group's lifecycle hooks apply to the instances a refresh launches and terminates. A refresh that starts with our hooks

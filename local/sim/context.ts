@@ -104,6 +104,8 @@ export interface LtTarget {
   imageId: string;
 }
 export interface RefreshRec {
+  /** Extra instances a surge refresh runs beside the group (local/sim/quotas.ts). */
+  surgeExtra?: number;
   id: string;
   asgName: string;
   start: number;
@@ -253,6 +255,12 @@ export interface SimState {
   executions: ExecRec[];
   /** Instances launched per second (epoch seconds): EC2's RunInstances resource token bucket (local/sim/ec2-limits.ts). */
   launches?: Record<number, number>;
+  /** The account's On-Demand vCPU quota L-1216C47A (local/sim/quotas.ts); absent: not enforced. */
+  vcpuQuota?: number;
+  /** The seeded groups' vCPUs, counted once (quotas.ts). */
+  vcpuBase?: number;
+  /** Service Quotas answers AccessDeniedException (the caller lacks servicequotas:GetServiceQuota). */
+  vcpuQuotaDenied?: boolean;
 }
 
 export interface Ctx {

@@ -7,6 +7,12 @@ import type { Ctx } from './context.js';
  * answers RequestLimitExceeded; Auto Scaling retries the launch (a throttled launch is a failed scaling activity that
  * it tries again), so a throttled batch starts late rather than failing the refresh.
  *
+ * The same page's request token limits give RunInstances its own request bucket as well (one token per request). Auto
+ * Scaling makes one RunInstances request per batch launch of a group here (each launching at least one instance), so the
+ * requests a batch takes never exceed the instances it takes: with RunInstances' request bucket no smaller and refilled
+ * no slower than the resource bucket, an instance ledger that admits a batch admits its request too. The request bucket
+ * therefore never binds first and is not kept as a second ledger.
+ *
  * A refresh's timeline is fixed when it starts, so its batches reserve their launches then, on a per-second ledger
  * (state.launches). The bucket's level at second t is min(size, size + refill x (t - s) - launches in (s, t]) over
  * every earlier s (windows back to LOOKBACK_S: beyond that the sustained rate is what binds, and it is checked

@@ -160,6 +160,14 @@ export const ScenarioFleetSchema = z.strictObject({
   autoScalingGroups: z.array(AutoScalingGroupSpecSchema).default([]),
   clusters: z.array(ClusterSpecSchema).default([]),
   managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
+  /**
+   * The account's On-Demand vCPU quota (Service Quotas ec2 / L-1216C47A, local/sim/quotas.ts). Absent: an account whose
+   * quota was raised for its fleet, 2 x the fleet's vCPUs + 64 (room for a full 200 % surge and the image builds);
+   * AWS's default for a new account is 5.
+   */
+  onDemandVcpuQuota: z.number().int().positive().optional(),
+  /** The stack's role may not read Service Quotas: GetServiceQuota answers AccessDeniedException. */
+  serviceQuotasAccessDenied: z.boolean().optional(),
 }).superRefine((f, ctx) => {
   // Cross references between clusters, groups and launch templates, each with the fix.
   const clusters = new Map(f.clusters.map((c) => [c.name, c]));
@@ -243,7 +251,7 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     /** Operation names ("DescribeAutoScalingGroups") or "Service.Operation"; absent = all. */
     operations: z.array(z.string()).optional(),
     /** Services whose calls it throttles (EC2, AutoScaling, Imagebuilder, SSM, SNS, SFN, EKS); absent = all. */
-    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM', 'S3'])).optional(),
+    services: z.array(z.enum(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'EKS', 'IAM', 'S3', 'ServiceQuotas'])).optional(),
     /** Window in simulated minutes from the scenario's start; absent = from the start, for ever. */
     fromMinute: z.number().min(0).optional(),
     forMinutes: z.number().positive().optional(),

@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ServiceName, SimulatedAccount } from './account.js';
 import type { Fault } from './fleet.js';
@@ -49,6 +50,8 @@ const THROTTLE: Record<ServiceName, [string, number]> = {
   IAM: ['Throttling', 400],
   // Amazon S3 API Reference, "Error responses": SlowDown, 503 ("Reduce your request rate").
   S3: ['SlowDown', 503],
+  // Service Quotas API Reference, "Common Errors" / GetServiceQuota Errors: TooManyRequestsException, 400.
+  ServiceQuotas: ['TooManyRequestsException', 400],
 };
 
 /** Command classes are named `<Operation>Command`; `send` receives the command instance. */
@@ -108,6 +111,7 @@ export function installSimulation(account: SimulatedAccount, opts: InstallOption
     ['EKS', EKSClient],
     ['IAM', IAMClient],
     ['S3', S3Client],
+    ['ServiceQuotas', ServiceQuotasClient],
   ];
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client);

@@ -12,7 +12,7 @@ import { templateIn, type Resource, type Template } from './package-app.js';
  * triggers), attribute each AWS call to the Lambda that made it, and compare with the
  * packaged template's per-function policies — no action missing, none extra.
  */
-const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states', IAM: 'iam', S3: 's3' };
+const PREFIX: Record<string, string> = { EKS: 'eks', EC2: 'ec2', AutoScaling: 'autoscaling', Imagebuilder: 'imagebuilder', SSM: 'ssm', SNS: 'sns', SFN: 'states', IAM: 'iam', S3: 's3', ServiceQuotas: 'servicequotas' };
 
 /** Actions AWS checks on the caller's behalf for a call (documented beside the statements in serverless.yml). */
 const COMPANIONS: Record<string, string[]> = {
@@ -89,6 +89,8 @@ beforeAll(async () => {
       },
     }),
   );
+  // rollout.surge: the plan reads the On-Demand vCPU quota.
+  record(await rehearseFleet({ nodeGroups: 2, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], config: { rollout: { surge: { maxExtraInstances: 4 } } } }));
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
   // A rollout step that keeps failing without a wave report: the report reads each group's standing, refreshes included.

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VARIANTS } from '../../local/generate.js';
+import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
+
+/** One variant, 21 groups of 2 to 9 instances (launch templates of m6i.xlarge, 4 vCPUs), rollout.surge with a budget of 20 extra instances. */
+const size = (i: number) => 2 + ((i * 5) % 8);
+const FLEET_VCPUS = Array.from({ length: 21 }, (_, i) => size(i)).reduce((a, b) => a + b, 0) * 4;
+const spec: FleetSpec = {
+  variants: [DEFAULT_VARIANTS[0] as NonNullable<FleetSpec['variants']>[number]],
+  nodeGroups: 21,
+  instances: size,
+  config: { rollout: { surge: { maxExtraInstances: 20 } } },
+};
+const scenario = (fleet: Record<string, unknown>) => {
+  const s = generateScenario(spec);
+  Object.assign(s.fleet, fleet);
+  return s;
+};
+const surges = (report: RehearsalReport) =>
+  report.calls.filter((c) => c.operation === 'StartInstanceRefresh' && !c.error).map((c) => (c.input as { Preferences: { MaxHealthyPercentage: number } }).Preferences.MaxHealthyPercentage);
+const failedRefreshes = (report: RehearsalReport) => report.account.asgNames().filter((n) => report.account.asg(n).refreshStatus !== 'Successful');
+const text = (report: RehearsalReport) => JSON.stringify([report.logs, report.notifications]);
+
+describe('rollout.surge within the On-Demand vCPU quota L-1216C47A', () => {
+  it('reduces the surge to the headroom, warns with the quota and the fix, and no refresh fails', async () => {
+    // Room for 6 extra 4-vCPU instances above what the fleet runs.
+    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + 24 }));
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(failedRefreshes(report)).toHaveLength(0);
+    expect(surges(report)).toHaveLength(21);
+    expect(surges(report).some((p) => p > 100)).toBe(true);
+    expect(surges(report).some((p) => p < 200)).toBe(true);
+    expect(text(report)).toContain(`L-1216C47A is ${FLEET_VCPUS + 24} vCPUs and the run's groups use ${FLEET_VCPUS}: maxExtraInstances reduced from 20 to 6`);
+  });
+
+  it('surges nothing when Service Quotas refuses the read, and says so', async () => {
+    const report = await rehearse(scenario({ serviceQuotasAccessDenied: true }));
+
+    expect(report.status).toBe('SUCCEEDED');
+    expect(failedRefreshes(report)).toHaveLength(0);
+    // rollout.maxHealthyPercentage's default (110), not the surge's 200.
+    expect(new Set(surges(report))).toEqual(new Set([110]));
+    expect(text(report)).toContain('could not be read (AccessDeniedException)');
+  });
+});
