@@ -11,9 +11,8 @@ import type { FleetMetrics } from './measure.js';
  * nodes must launch as the fleet's will (from pre-provisioned snapshots), and a canary started
  * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs),
  * which measured no shorter at 1,000 groups (README, "How it works").
- * RunInstances' request bucket does not enter the bound: Auto Scaling makes one request per batch launch, each of at
- * least one instance, so requests never outrun instances and the resource bucket is the tighter one
- * (local/sim/ec2-limits.ts). The On-Demand vCPU quota bounds how many extra instances a surge may run, not the launch
+ * RunInstances' request bucket (one call per batch launch, 5 then 2 per second: local/sim/ec2-limits.ts) is left out
+ * of the bound: leaving a constraint out keeps it a lower bound, only a looser one. The On-Demand vCPU quota bounds how many extra instances a surge may run, not the launch
  * rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.
  */
 export interface ExposureModel {

@@ -37,15 +37,23 @@ export function batchSize(instances: number, r: Pick<Rollout, 'minHealthyPercent
 }
 
 /**
- * EC2 API guide, "Request throttling", resource token limits: RunInstances launches 1,000 instances at once per account
- * and Region, then 2 per second; Auto Scaling retries a throttled launch, so a large wave's refreshes run late, not
- * failed. The deadline allows every instance of the wave one launch at that rate (other launches in the account too
- * take tokens: the safety factor covers them), so the account's own ceiling never becomes a failed wave.
+ * EC2 API guide, "Request throttling": RunInstances launches 1,000 instances at once per account and Region, then 2
+ * per second (resource tokens), and takes one request token per call from a small bucket of its own (taken here as 5,
+ * then 2 per second: local/sim/ec2-limits.ts says why). Auto Scaling makes one call per batch launch of a group and
+ * retries a throttled launch, so a large wave's refreshes run late, not failed. The deadline allows every instance and
+ * every group's first batch of the wave one launch at those rates (other launches in the account take tokens too: the safety factor
+ * covers them), so the account's own ceilings never become a failed wave.
  */
 export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
+export const RUN_INSTANCES_REQUEST_BUCKET = { size: 5, refillPerSecond: 2 } as const;
 export function launchRateSeconds(groupSizes: readonly number[]): number {
   const launches = groupSizes.reduce((n, s) => n + s, 0);
-  return Math.max(0, launches - RUN_INSTANCES_BUCKET.size) / RUN_INSTANCES_BUCKET.refillPerSecond;
+  // A group's later batches come a launch and warm-up apart (minutes of refill): its first batch is what meets the others'.
+  const requests = groupSizes.length;
+  return Math.max(
+    Math.max(0, launches - RUN_INSTANCES_BUCKET.size) / RUN_INSTANCES_BUCKET.refillPerSecond,
+    Math.max(0, requests - RUN_INSTANCES_REQUEST_BUCKET.size) / RUN_INSTANCES_REQUEST_BUCKET.refillPerSecond,
+  );
 }
 
 /** Without rollout.instanceWarmupSeconds the group's own DefaultInstanceWarmup applies, which the wave does not read. */

@@ -255,6 +255,8 @@ export interface SimState {
   executions: ExecRec[];
   /** Instances launched per second (epoch seconds): EC2's RunInstances resource token bucket (local/sim/ec2-limits.ts). */
   launches?: Record<number, number>;
+  /** RunInstances requests per second (epoch seconds): its request token bucket (local/sim/ec2-limits.ts). */
+  launchRequests?: Record<number, number>;
   /** The account's On-Demand vCPU quota L-1216C47A (local/sim/quotas.ts); absent: not enforced. */
   vcpuQuota?: number;
   /** The seeded groups' vCPUs, counted once (quotas.ts). */

@@ -7,11 +7,11 @@ import type { Ctx } from './context.js';
  * answers RequestLimitExceeded; Auto Scaling retries the launch (a throttled launch is a failed scaling activity that
  * it tries again), so a throttled batch starts late rather than failing the refresh.
  *
- * The same page's request token limits give RunInstances its own request bucket as well (one token per request). Auto
- * Scaling makes one RunInstances request per batch launch of a group here (each launching at least one instance), so the
- * requests a batch takes never exceed the instances it takes: with RunInstances' request bucket no smaller and refilled
- * no slower than the resource bucket, an instance ledger that admits a batch admits its request too. The request bucket
- * therefore never binds first and is not kept as a second ledger.
+ * The same page's request token limits give RunInstances its own request bucket too: one token per request, whatever
+ * it launches. Auto Scaling makes one RunInstances request per batch launch of a group here (Fast Launch one per
+ * enable), so a wave of many small groups can run out of requests long before instances. The page's table row could
+ * not be read here; we take a bucket of 5 requests refilled at 2 per second, the smallest figure given for a specific
+ * action (the stricter reading: it binds earlier than a larger bucket would). A launch waits for both buckets.
  *
  * A refresh's timeline is fixed when it starts, so its batches reserve their launches then, on a per-second ledger
  * (state.launches). The bucket's level at second t is min(size, size + refill x (t - s) - launches in (s, t]) over
@@ -19,27 +19,41 @@ import type { Ctx } from './context.js';
  * within the window). A batch reserved later does not move a batch already reserved (it keeps its launch time).
  */
 export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
+export const RUN_INSTANCES_REQUEST_BUCKET = { size: 5, refillPerSecond: 2 } as const;
 const LOOKBACK_S = 3600;
 
-/** The earliest time at or after `t` (ms) at which `count` instances can launch; takes their tokens. */
+/** The earliest time at or after `t` (ms) at which `count` instances can launch (one request per bucket-sized piece); takes their tokens. */
 export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
   if (count <= 0) return t;
-  const { size, refillPerSecond } = RUN_INSTANCES_BUCKET;
+  const instances = RUN_INSTANCES_BUCKET;
+  const requests = RUN_INSTANCES_REQUEST_BUCKET;
   const ledger = (ctx.state.launches ??= {});
+  const requestLedger = (ctx.state.launchRequests ??= {});
   let sec = Math.ceil(t / 1000);
   // A batch above the bucket's size launches in bucket-sized pieces; the batch starts when its last piece may.
   for (let left = count; left > 0; ) {
-    const k = Math.min(left, size);
+    const k = Math.min(left, instances.size);
     for (;;) {
-      const level = levelAt(ledger, sec, size, refillPerSecond);
-      if (level >= k) break;
-      sec += Math.ceil((k - level) / refillPerSecond);
+      const instanceLevel = levelAt(ledger, sec, instances.size, instances.refillPerSecond);
+      const requestLevel = levelAt(requestLedger, sec, requests.size, requests.refillPerSecond);
+      if (instanceLevel >= k && requestLevel >= 1) break;
+      sec += Math.max(waitFor(k, instanceLevel, instances.refillPerSecond), waitFor(1, requestLevel, requests.refillPerSecond));
     }
-    denseOf(ledger).add(sec, k);
-    ledger[sec] = (ledger[sec] ?? 0) + k;
+    take(ledger, sec, k);
+    take(requestLedger, sec, 1);
     left -= k;
   }
   return Math.max(t, sec * 1000);
+}
+
+/** Seconds until a bucket at `level` refilled at `refill` holds `need` tokens (0: it does now). */
+function waitFor(need: number, level: number, refill: number): number {
+  return level >= need ? 0 : Math.ceil((need - level) / refill);
+}
+
+function take(ledger: Record<number, number>, sec: number, k: number): void {
+  denseOf(ledger).add(sec, k);
+  ledger[sec] = (ledger[sec] ?? 0) + k;
 }
 
 /**

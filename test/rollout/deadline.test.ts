@@ -109,6 +109,11 @@ describe('the launch-rate part of a wave deadline', () => {
     expect(launchRateSeconds([1000, 1200])).toBe(600);
   });
 
+  it("allows every group's first batch past the RunInstances request bucket of 5 one call at 2 per second", () => {
+    // 205 one-instance groups: 205 calls at once, far inside the 1,000-instance bucket, 200 past the request bucket.
+    expect(launchRateSeconds(Array.from({ length: 205 }, () => 1))).toBe(100);
+  });
+
   it('lengthens the deadline of a wave too large to launch at once', () => {
     const r = rollout({});
     expect(waveDeadlineSeconds([20, ...Array.from({ length: 150 }, () => 20)], r)).toBe(waveDeadlineSeconds([20], r) + 2 * ((151 * 20 - 1000) / 2));

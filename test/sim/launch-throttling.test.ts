@@ -49,3 +49,24 @@ describe("EC2's RunInstances resource token bucket as Auto Scaling meets it", ()
     expect((b?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 100_000 + 8 * 60_000);
   });
 });
+
+describe("EC2's RunInstances request token bucket as Auto Scaling meets it", () => {
+  const names = ['ng-r1', 'ng-r2', 'ng-r3', 'ng-r4', 'ng-r5', 'ng-r6', 'ng-r7', 'ng-r8'];
+  const small = ScenarioFleetSchema.parse({
+    amis: [{ id: AMI, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' }],
+    launchTemplates: names.map((name) => ({ name, versions: [{ imageId: AMI }, { imageId: AMI }] })),
+    autoScalingGroups: names.map((name) => ({ name, launchTemplate: name, instances: 1 })),
+  });
+
+  it('takes one request per batch launch: 5 at once, then 2 per second, however few instances each launches', async () => {
+    sim.restore();
+    sim = installSimulation(new SimulatedAccount({ fleet: small, faults: [], durations: { instanceLaunch: 8 } }));
+    for (const n of names) await start(n);
+    clock.tick(3600_000);
+
+    const ends = await Promise.all(names.map(async (n) => ((await endOf(n))?.EndTime?.getTime() ?? 0) - T0 - 30_000 - 8 * 60_000));
+    // 8 instances are far inside the 1,000-instance bucket; the requests are not: the 6th and 7th wait 1 s, the 8th 2 s.
+    expect(ends).toEqual([0, 0, 0, 0, 0, 1000, 1000, 2000]);
+    for (const n of names) expect((await endOf(n))?.Status).toBe('Successful');
+  });
+});
