@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { TSX } from './support/tsx.js';
 
 /** Every script the README names answers --help with its usage and exit 0, before it parses or runs anything. */
 const SCRIPTS: [string, string[]][] = [
@@ -15,7 +16,7 @@ const SCRIPTS: [string, string[]][] = [
 
 describe('--help', () => {
   it.each(SCRIPTS)('%s prints its usage and exits 0', (name, args) => {
-    const run = spawnSync('npx', ['tsx', '--no-warnings', ...args], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(TSX, ['--no-warnings', ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.startsWith('Usage:')).toBe(true);
     expect(run.stdout).toContain(name);

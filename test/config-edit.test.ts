@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { TSX } from './support/tsx.js';
 import { parseConfig } from '../lib/config.js';
 import { sourceParameter } from '../lib/parameters.js';
 import { loadConfigScenario, scenarioFromConfig } from '../local/from-config.js';
@@ -80,7 +81,7 @@ describe('an edited copy of the shipped pipeline config', () => {
 
   it('npm start -- --config FILE rehearses that fleet end to end (every configured node group patched) and exits 0; a bad copy exits 2 naming the field', () => {
     const { file, raw } = editedCopy();
-    const run = spawnSync('npx', ['tsx', '--no-warnings', 'local/rehearse.ts', '--config', file, '--json'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+    const run = spawnSync(TSX, ['--no-warnings', 'local/rehearse.ts', '--config', file, '--json'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const summary = JSON.parse(run.stdout) as { status: string; nodeGroupsPatched: number; variants: { variant: string; status: string; patched: string[] }[] };
@@ -89,7 +90,7 @@ describe('an edited copy of the shipped pipeline config', () => {
 
     (raw.variants as Record<string, unknown>[])[2] = { ...(raw.variants as Record<string, unknown>[])[2], kubernetes: 1.3 };
     writeFileSync(file, stringify(raw));
-    const bad = spawnSync('npx', ['tsx', '--no-warnings', 'local/rehearse.ts', '--config', file], { encoding: 'utf8', timeout: 120_000 });
+    const bad = spawnSync(TSX, ['--no-warnings', 'local/rehearse.ts', '--config', file], { encoding: 'utf8', timeout: 120_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(`${file} is invalid:\n  - variants[2].kubernetes: write the version in quotes, kubernetes: "1.30" (unquoted, YAML reads it as the number 1.3) (got 1.3)\n`);
   }, 240_000);

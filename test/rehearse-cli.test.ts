@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TSX } from './support/tsx.js';
 
 /** `npm start -- …` as a user runs it: the real command, its output and its exit code. */
 function start(...args: string[]) {
-  const run = spawnSync('npx', ['tsx', '--no-warnings', 'local/rehearse.ts', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  const run = spawnSync(TSX, ['--no-warnings', 'local/rehearse.ts', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TSX } from './support/tsx.js';
 
 /** `npm start -- …` as a user runs it: the real command, its output and its exit code. */
 function start(...args: string[]) {
-  const run = spawnSync('npx', ['tsx', '--no-warnings', 'local/rehearse.ts', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
+  const run = spawnSync(TSX, ['--no-warnings', 'local/rehearse.ts', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } });
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
@@ -45,7 +46,7 @@ describe('output piped into a slow reader is complete', () => {
   const piped = (exit: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'pipe-'));
     writeFileSync(join(dir, 'write.mts'), `import { exitWhenWritten } from ${JSON.stringify(join(process.cwd(), 'local/exit.ts'))};\n${script(exit)}\n`);
-    const run = spawnSync('sh', ['-c', `npx tsx ${join(dir, 'write.mts')} | (dd bs=1 count=1 2>/dev/null; sleep 1; cat) | wc -c`], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync('sh', ['-c', `${TSX} ${join(dir, 'write.mts')} | (dd bs=1 count=1 2>/dev/null; sleep 1; cat) | wc -c`], { encoding: 'utf8', timeout: 60_000 });
     return Number(run.stdout.trim());
   };
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TSX } from './support/tsx.js';
 import { renderPicture } from '../lib/report/html.js';
 import { buildPicture, type GroupTimeline } from '../lib/report/picture.js';
 import { rehearsalPicture } from '../local/report.js';
@@ -98,7 +99,7 @@ describe('npm start -- --report', () => {
 
   it('the CLI writes the page and says where', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'report-')), 'run.html');
-    const run = spawnSync('npx', ['tsx', '--no-warnings', 'local/rehearse.ts', '--report', file], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(TSX, ['--no-warnings', 'local/rehearse.ts', '--report', file], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(`Picture of the run written to ${file}`);
     expect(structure(readFileSync(file, 'utf8')).rows.filter((r) => r.level === 'group').length).toBeGreaterThan(0);
