@@ -13,7 +13,7 @@ import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-u
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves } from '../rollout/wave-plan.js';
-import { fitSurgeToQuota, readVcpuQuota, vcpusOf } from './quota.js';
+import { fitRolloutToQuota, readVcpuQuota, readVcpuUsage, vcpusOf } from './quota.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -118,20 +118,15 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     pending.push({ plan, groups: groups.groups });
   }
   const rollingOut = pending.filter((p) => p.groups.length).length;
-  // rollout.surge's extra instances spend the account's On-Demand vCPU quota: fit the budget into its headroom (quota.ts).
+  // Refreshes that launch before they terminate spend the account's On-Demand vCPU quota: fit the rollout into its headroom (quota.ts).
   let rollout = config.rollout;
-  const surge = rollout.surge;
-  const surging = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
-  if (surge && surging.length) {
-    const perInstance = surging.map((g) => vcpus.get(g.asgName));
-    const largest = perInstance.some((n) => n === undefined) ? undefined : Math.max(...(perInstance as number[]));
-    const usage = [...sizes].reduce((sum, [name, n]) => sum + n * (vcpus.get(name) ?? 0), 0);
-    const fit = fitSurgeToQuota(surge.maxExtraInstances, await readVcpuQuota(), usage, largest);
-    if (fit.warning) for (const p of pending) if (p.groups.length) p.plan.warnings.push(fit.warning);
-    if (fit.maxExtraInstances < surge.maxExtraInstances) {
-      const { surge: _dropped, ...rest } = rollout;
-      rollout = fit.maxExtraInstances > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: fit.maxExtraInstances } } : rest;
-    }
+  const selfManaged = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
+  if (selfManaged.length) {
+    const groupsAtOnce = selfManaged.map((g) => ({ instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName) }));
+    const fit = fitRolloutToQuota(rollout, groupsAtOnce, rollingOut, await readVcpuQuota(), await readVcpuUsage());
+    if (fit.problem) problems.push(fit.problem);
+    for (const w of fit.warnings) for (const p of pending) if (p.groups.length) p.plan.warnings.push(w);
+    rollout = fit.rollout;
   }
   for (const p of pending) p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
   problems.push(...sharedGroupProblems(selected));

@@ -1,4 +1,9 @@
+import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
+import { ec2 } from '../aws/ec2.js';
+import type { Rollout } from '../config.js';
+import { WAVE_DEFAULTS } from '../config/waves.js';
+import { batchSize } from '../rollout/deadline.js';
 import { serviceQuotas } from '../aws/service-quotas.js';
 import { withRetries } from '../aws/retry.js';
 
@@ -8,8 +13,9 @@ import { withRetries } from '../aws/retry.js';
  * instances of the Region (EC2 User Guide, "On-Demand Instance quotas"). A launch over it fails with VcpuLimitExceeded,
  * and Auto Scaling's instance refresh fails on EC2 launch failures (StartInstanceRefresh API Reference).
  *
- * Without surge (MaxHealthyPercentage 100) a refresh terminates before it launches (User Guide, "Instance maintenance
- * policies"), so the run's refreshes add no instance: only rollout.surge's extra instances need headroom.
+ * A refresh with MaxHealthyPercentage above 100 (the default 110, and rollout.surge's up to 200) launches before it
+ * terminates (User Guide, "Instance maintenance policies"): those extra instances need headroom, the account's other
+ * instances included. With MaxHealthyPercentage 100 a refresh terminates first and adds none.
  */
 export const VCPU_QUOTA = { serviceCode: 'ec2', quotaCode: 'L-1216C47A' } as const;
 
@@ -58,6 +64,92 @@ export function fitSurgeToQuota(budget: number, quota: { value: number } | { err
   if (fits >= budget) return { maxExtraInstances: budget };
   return {
     maxExtraInstances: fits,
-    warning: `rollout.surge: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the run's groups use ${usageVcpus}: maxExtraInstances reduced from ${budget} to ${fits} (${vcpusPerInstance} vCPUs each); ${fix}`,
+    warning: `rollout.surge: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usageVcpus} (with the refreshes' own extra instances): maxExtraInstances reduced from ${budget} to ${fits} (${vcpusPerInstance} vCPUs each); ${fix}`,
   };
+}
+
+/** Standard families (A, C, D, H, I, M, R, T, Z); Inf, Trn, DL, VT, Mac and HPC instances have quotas of their own. */
+const STANDARD = /^(?!inf|trn|dl|vt|mac|hpc)[acdhimrtz]/;
+
+/** vCPUs the account's running and pending On-Demand Standard instances use (DescribeInstances, every page), or why it could not be read. */
+export async function readVcpuUsage(): Promise<{ vcpus: number } | { error: string }> {
+  try {
+    let vcpus = 0;
+    let NextToken: string | undefined;
+    do {
+      const page = await withRetries(() => ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }], MaxResults: 1000, NextToken })));
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) vcpus += onDemandStandardVcpus(i);
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return { vcpus };
+  } catch (e) {
+    return { error: e instanceof Error ? e.name : String(e) };
+  }
+}
+
+function onDemandStandardVcpus(i: Instance): number {
+  if (i.InstanceLifecycle !== undefined || !STANDARD.test(i.InstanceType ?? '')) return 0;
+  const { CoreCount, ThreadsPerCore } = i.CpuOptions ?? {};
+  return CoreCount !== undefined ? CoreCount * (ThreadsPerCore ?? 1) : (vcpusOf(i.InstanceType) ?? UNKNOWN_VCPUS);
+}
+
+/** vCPUs assumed for an instance type whose size gives none (metal and the like): the largest standard size planned for. */
+export const UNKNOWN_VCPUS = 96;
+
+/** Instances a group's refresh runs beside it at once: its batch beyond what MinHealthyPercentage lets go out of service, at least one when it may launch first. */
+export function extraInstances(instances: number, r: Pick<Rollout, 'minHealthyPercentage' | 'maxHealthyPercentage'>): number {
+  if ((r.maxHealthyPercentage ?? 100) <= 100 || instances <= 0) return 0;
+  const outOfService = instances - Math.ceil((instances * r.minHealthyPercentage) / 100);
+  return Math.max(0, batchSize(instances, r) - Math.max(0, outOfService));
+}
+
+export interface RolloutFit {
+  rollout: Rollout;
+  warnings: string[];
+  /** The largest group's refresh alone does not fit: the plan refuses the run. */
+  problem?: string;
+}
+
+/**
+ * Fits the rollout into the quota's headroom (quota - the account's usage). The refreshes' own extra instances first:
+ * the groups refreshing at once (at most maxConcurrentGroups, or waveSize per variant) are fewest when the groups with the
+ * most extra vCPUs meet, so their sum must fit; fewer groups at once when it does not. Then rollout.surge's budget into
+ * what is left (fitSurgeToQuota). A quota or usage that cannot be read keeps the default extras and allows no surge.
+ */
+export function fitRolloutToQuota(
+  rollout: Rollout,
+  groups: readonly { instances: number; vcpus: number | undefined }[],
+  variants: number,
+  quota: { value: number } | { error: string },
+  usage: { vcpus: number } | { error: string },
+): RolloutFit {
+  const code = `${VCPU_QUOTA.serviceCode}/${VCPU_QUOTA.quotaCode}`;
+  const { surge, ...withoutSurge } = rollout;
+  if ('error' in quota || 'error' in usage) {
+    const why = 'error' in quota ? `the quota ${code}` : 'the account\'s running instances (ec2:DescribeInstances)';
+    return surge ? { rollout: withoutSurge, warnings: [`rollout.surge: ${why} could not be read (${'error' in quota ? quota.error : (usage as { error: string }).error}): no surge this run (the refreshes keep MaxHealthyPercentage ${rollout.maxHealthyPercentage})`] } : { rollout, warnings: [] };
+  }
+  const headroom = quota.value - usage.vcpus;
+  const extras = groups.map((g) => extraInstances(g.instances, rollout) * (g.vcpus ?? UNKNOWN_VCPUS)).sort((a, b) => b - a);
+  const cap = rollout.waveSize !== undefined ? rollout.waveSize * Math.max(1, variants) : (rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups);
+  let fits = 0;
+  let held = 0;
+  while (fits < Math.min(cap, extras.length) && held + (extras[fits] as number) <= headroom) held += extras[fits++] as number;
+  const fix = `request an increase of ${code} in Service Quotas, or set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)`;
+  if (fits === 0 && extras.length > 0 && (extras[0] as number) > 0)
+    return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the largest group's needs ${extras[0]} more vCPUs; ${fix}` };
+  const warnings: string[] = [];
+  let fitted: Rollout = rollout;
+  if (fits < Math.min(cap, extras.length)) {
+    const reduced = rollout.waveSize !== undefined ? { waveSize: Math.max(1, Math.floor(fits / Math.max(1, variants))) } : { maxConcurrentGroups: fits };
+    fitted = { ...rollout, ...reduced };
+    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage}); ${fix}`);
+  }
+  if (!surge) return { rollout: fitted, warnings };
+  const known = groups.map((g) => g.vcpus);
+  const largest = known.some((n) => n === undefined) ? undefined : Math.max(0, ...(known as number[]));
+  const s = fitSurgeToQuota(surge.maxExtraInstances, quota, usage.vcpus + held, largest);
+  if (s.warning) warnings.push(s.warning);
+  const { surge: _dropped, ...rest } = fitted;
+  return { rollout: s.maxExtraInstances > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: s.maxExtraInstances } } : rest, warnings };
 }

@@ -263,6 +263,7 @@ export class SimulatedAccount {
       s.asgs[g.name] = asg;
     }
     seedNodegroups(this.ctx, fleet, now);
+    s.otherVcpus = fleet.otherOnDemandVcpus ?? 0;
     // The On-Demand vCPU quota (quotas.ts); absent: 2 x the fleet's vCPUs + 64, as fleet.ts states.
     s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * vcpuUsage(this.ctx, now) + 64;
     if (fleet.serviceQuotasAccessDenied) s.vcpuQuotaDenied = true;

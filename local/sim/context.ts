@@ -261,6 +261,8 @@ export interface SimState {
   vcpuQuota?: number;
   /** The seeded groups' vCPUs, counted once (quotas.ts). */
   vcpuBase?: number;
+  /** vCPUs of the account's On-Demand instances outside the fleet (fleet.otherOnDemandVcpus). */
+  otherVcpus?: number;
   /** Service Quotas answers AccessDeniedException (the caller lacks servicequotas:GetServiceQuota). */
   vcpuQuotaDenied?: boolean;
 }

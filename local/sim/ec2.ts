@@ -1,6 +1,7 @@
 import { awsError, arr, iso, obj, str, type Ctx, type Handlers, type Input, type LtRec, type LtVersionRec, idempotent } from './context.js';
 import { builtAmis } from './imagebuilder.js';
 import { fastLaunchState } from './fastlaunch.js';
+import { vcpusOfVersion } from './quotas.js';
 
 export interface AmiView {
   id: string;
@@ -199,6 +200,34 @@ export function ec2Handlers(ctx: Ctx): Handlers {
       return {};
     },
     // EC2 API Reference, DescribeLaunchTemplates: unknown ids or names fail the call. Not paginated here (knowingly simplified).
+    // EC2 API Reference, DescribeInstances: Reservations[].Instances[] with InstanceType, State and CpuOptions (CoreCount x
+    // ThreadsPerCore = vCPUs); InstanceLifecycle only for Spot and Scheduled instances; MaxResults 5-1000, not with
+    // InstanceIds; NextToken. Lists the fleet's instances and the account's other On-Demand instances
+    // (fleet.otherOnDemandVcpus, as m5.xlarge), all running. Filters: only instance-state-name is understood; any other
+    // filter is refused (InvalidParameterValue), stricter than AWS, so the product cannot lean on one the sim ignores.
+    DescribeInstances(input: Input) {
+      const filters = arr(input.Filters).map((f) => obj(f) ?? {});
+      for (const f of filters) if (f.Name !== 'instance-state-name') throw awsError('InvalidParameterValue', `The filter '${String(f.Name)}' is not understood by the simulated account`);
+      const states = filters.flatMap((f) => arr(f.Values) as string[]);
+      if (input.MaxResults !== undefined && input.InstanceIds !== undefined) throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
+      const max = input.MaxResults === undefined ? Number.POSITIVE_INFINITY : Number(input.MaxResults);
+      if (max < 5 || max > 1000) throw awsError('InvalidParameterValue', `Value ( ${String(input.MaxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      const all: Record<string, unknown>[] = [];
+      if (states.length === 0 || states.includes('running')) {
+        for (const asg of Object.values(ctx.state.asgs))
+          for (const i of asg.instances) {
+            const vcpus = vcpusOfVersion(ctx, i.ltId, i.versionNumber);
+            const type = ctx.state.launchTemplates[i.ltId]?.versions.find((v) => v.versionNumber === i.versionNumber)?.data.InstanceType;
+            all.push({ InstanceId: i.instanceId, ImageId: i.imageId, InstanceType: typeof type === 'string' ? type : 'm5.large', State: { Code: 16, Name: 'running' }, CpuOptions: { CoreCount: Math.max(1, vcpus / 2), ThreadsPerCore: vcpus >= 2 ? 2 : 1 } });
+          }
+        for (let n = 0; n < (ctx.state.otherVcpus ?? 0) / 4; n++)
+          all.push({ InstanceId: `i-0ther${n.toString(16).padStart(12, '0')}`, InstanceType: 'm5.xlarge', State: { Code: 16, Name: 'running' }, CpuOptions: { CoreCount: 2, ThreadsPerCore: 2 } });
+      }
+      const from = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+      const page = all.slice(from, from + max);
+      const next = from + page.length < all.length ? String(from + page.length) : undefined;
+      return { Reservations: page.length ? [{ Instances: page }] : [], ...(next ? { NextToken: next } : {}) };
+    },
     DescribeLaunchTemplates(input: Input) {
       const ids = arr(input.LaunchTemplateIds);
       const names = arr(input.LaunchTemplateNames);

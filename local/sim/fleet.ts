@@ -166,6 +166,8 @@ export const ScenarioFleetSchema = z.strictObject({
    * AWS's default for a new account is 5.
    */
   onDemandVcpuQuota: z.number().int().positive().optional(),
+  /** vCPUs of On-Demand instances the account runs outside the fleet (other workloads): they count against the quota and DescribeInstances lists them (as m5.xlarge, 4 vCPUs each). */
+  otherOnDemandVcpus: z.number().int().min(0).multipleOf(4).optional(),
   /** The stack's role may not read Service Quotas: GetServiceQuota answers AccessDeniedException. */
   serviceQuotasAccessDenied: z.boolean().optional(),
 }).superRefine((f, ctx) => {

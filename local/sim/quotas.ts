@@ -22,10 +22,19 @@ export const AWS_DEFAULT_VCPU_QUOTA = 5;
 export const vcpuLimitMessage = (quota: number): string =>
   `You have requested more vCPU capacity than your current vCPU limit of ${quota} allows for the instance bucket that the specified instance type belongs to. Please visit http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit.`;
 
-/** Extra instances a surge refresh runs beside the group (launched before old ones go): MaxHealthyPercentage above 100. */
+/**
+ * Extra instances a refresh runs beside the group (launched before old ones go): MaxHealthyPercentage above 100. User
+ * Guide, "Instance maintenance policies": with a launch-before-terminate range Auto Scaling replaces at least one
+ * instance at a time, so a group too small for the range to hold a whole instance still runs one extra (the stricter
+ * reading of a fractional instance).
+ */
 export function surgeExtra(n: number, prefs: Record<string, unknown>, toReplace: number): number {
   const max = typeof prefs.MaxHealthyPercentage === 'number' ? prefs.MaxHealthyPercentage : 100;
-  return Math.min(toReplace, Math.floor((n * Math.max(0, max - 100)) / 100));
+  const min = typeof prefs.MinHealthyPercentage === 'number' ? prefs.MinHealthyPercentage : 90;
+  if (max <= 100 || toReplace <= 0) return 0;
+  const outOfService = n - Math.ceil((n * min) / 100);
+  const extra = Math.max(Math.floor((n * (max - 100)) / 100), outOfService > 0 ? 0 : 1);
+  return Math.min(toReplace, extra);
 }
 
 /** When a refresh stops holding its extra instances (its last batch, its failure, its cancellation). */
@@ -41,7 +50,7 @@ function heldUntil(r: RefreshRec): number {
  * extra instances from its start to its end, not only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
-  let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx));
+  let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx)) + (ctx.state.otherVcpus ?? 0);
   for (const r of ctx.state.refreshes)
     if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) vcpus += (r.surgeExtra ?? 0) * vcpusOfVersion(ctx, r.desired.ltId, r.desired.versionNumber);
   for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) vcpus += VCPUS_PER_INSTANCE;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitSurgeToQuota, vcpusOf } from '../../lib/plan/quota.js';
+import { RolloutSchema } from '../../lib/config.js';
+import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, vcpusOf } from '../../lib/plan/quota.js';
 
 describe('fitSurgeToQuota', () => {
   it('keeps the budget when it fits the headroom', () => {
@@ -9,7 +10,7 @@ describe('fitSurgeToQuota', () => {
     const fit = fitSurgeToQuota(20, { value: 64 }, 40, 4);
     expect(fit.maxExtraInstances).toBe(6);
     expect(fit.warning).toContain('ec2/L-1216C47A is 64 vCPUs');
-    expect(fit.warning).toContain('use 40:');
+    expect(fit.warning).toContain('the account uses 40 (');
     expect(fit.warning).toContain('reduced from 20 to 6');
     expect(fit.warning).toContain('request an increase in Service Quotas, or lower rollout.surge.maxExtraInstances');
   });
@@ -32,5 +33,47 @@ describe('vcpusOf', () => {
     expect(vcpusOf('t3.medium')).toBe(2);
     expect(vcpusOf('m5.metal')).toBeUndefined();
     expect(vcpusOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('extraInstances (launched before the old ones go)', () => {
+  it('is the batch beyond what MinHealthyPercentage lets go, at least one when MaxHealthyPercentage lets it launch first', () => {
+    expect(extraInstances(4, { minHealthyPercentage: 100, maxHealthyPercentage: 110 })).toBe(1);
+    expect(extraInstances(40, { minHealthyPercentage: 100, maxHealthyPercentage: 110 })).toBe(4);
+    expect(extraInstances(20, { minHealthyPercentage: 90, maxHealthyPercentage: 200 })).toBe(20);
+    expect(extraInstances(20, { minHealthyPercentage: 90, maxHealthyPercentage: 100 })).toBe(0);
+    expect(extraInstances(4, { minHealthyPercentage: 90, maxHealthyPercentage: 100 })).toBe(0);
+  });
+});
+
+describe('fitRolloutToQuota', () => {
+  const rollout = RolloutSchema.parse({});
+  const groups = Array.from({ length: 10 }, () => ({ instances: 4, vcpus: 4 }));
+  it('keeps the rollout when the groups refreshing at once fit the headroom', () => {
+    expect(fitRolloutToQuota(rollout, groups, 1, { value: 200 }, { vcpus: 100 })).toEqual({ rollout, warnings: [] });
+  });
+  it('refreshes fewer groups at once when their extra instances do not fit, naming the quota and the fix', () => {
+    const fit = fitRolloutToQuota(rollout, groups, 1, { value: 120 }, { vcpus: 100 });
+    expect(fit.rollout.maxConcurrentGroups).toBe(5);
+    expect(fit.warnings[0]).toContain('ec2/L-1216C47A is 120 vCPUs and the account uses 100: maxConcurrentGroups reduced to 5');
+    expect(fit.warnings[0]).toContain('rollout.maxHealthyPercentage: 100');
+  });
+  it('halves fixed waves per variant the same way', () => {
+    const fixed = RolloutSchema.parse({ waveSize: 10 });
+    expect(fitRolloutToQuota(fixed, groups, 2, { value: 120 }, { vcpus: 100 }).rollout.waveSize).toBe(2);
+  });
+  it('refuses the run when the largest group alone does not fit', () => {
+    const fit = fitRolloutToQuota(rollout, [{ instances: 40, vcpus: 4 }], 1, { value: 110 }, { vcpus: 100 });
+    expect(fit.problem).toContain('needs 16 more vCPUs');
+  });
+  it('adds nothing with MaxHealthyPercentage 100 (terminate first), however tight the quota', () => {
+    const first = RolloutSchema.parse({ minHealthyPercentage: 90, maxHealthyPercentage: 100 });
+    expect(fitRolloutToQuota(first, groups, 1, { value: 100 }, { vcpus: 100 })).toEqual({ rollout: first, warnings: [] });
+  });
+  it('fits the surge into what the refreshes leave', () => {
+    const surging = RolloutSchema.parse({ surge: { maxExtraInstances: 20 } });
+    const fit = fitRolloutToQuota(surging, groups, 1, { value: 160 }, { vcpus: 100 });
+    // 10 groups x 1 extra x 4 vCPUs held: 20 vCPUs left, 5 surge instances.
+    expect(fit.rollout.surge?.maxExtraInstances).toBe(5);
   });
 });
