@@ -49,7 +49,7 @@ describe('npm start', () => {
     for (const l of lines.filter((x) => 'log' in x)) expect((l.log as Record<string, unknown>)._aws).toBeDefined();
     for (const l of lines.filter((x) => !('log' in x))) {
       expect(Object.keys(l).filter((k) => k !== 'error').sort()).toEqual(['input', 'operation', 'service', 't']);
-      expect(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'S3']).toContain(l.service);
+      expect(['EC2', 'AutoScaling', 'Imagebuilder', 'SSM', 'SNS', 'SFN', 'S3', 'ServiceQuotas']).toContain(l.service);
       expect(String(l.t)).toMatch(/^2026-11-15T/);
     }
     const publish = lines.find((l) => l.operation === 'Publish');
