@@ -13,7 +13,7 @@ import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-u
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves } from '../rollout/wave-plan.js';
-import { fitRolloutToQuota, readVcpuQuota, readVcpuUsage, vcpusOf } from './quota.js';
+import { fitRolloutToQuota, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -123,7 +123,10 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const selfManaged = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
   if (selfManaged.length) {
     const groupsAtOnce = selfManaged.map((g) => ({ instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName) }));
-    const fit = fitRolloutToQuota(rollout, groupsAtOnce, rollingOut, await readVcpuQuota(), await readVcpuUsage());
+    const rolling = pending.filter((p) => p.groups.length);
+    const canaries = rolling.map((p) => p.groups.filter((g) => g.canary).length);
+    const reserved = rolling.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
+    const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved);
     if (fit.problem) problems.push(fit.problem);
     for (const w of fit.warnings) for (const p of pending) if (p.groups.length) p.plan.warnings.push(w);
     rollout = fit.rollout;

@@ -89,8 +89,10 @@ export async function readVcpuUsage(): Promise<{ vcpus: number } | { error: stri
 
 function onDemandStandardVcpus(i: Instance): number {
   if (i.InstanceLifecycle !== undefined || !STANDARD.test(i.InstanceType ?? '')) return 0;
+  // The quota counts the type's vCPUs; CpuOptions can only lower the active ones (Optimize CPUs): the larger of the two.
   const { CoreCount, ThreadsPerCore } = i.CpuOptions ?? {};
-  return CoreCount !== undefined ? CoreCount * (ThreadsPerCore ?? 1) : (vcpusOf(i.InstanceType) ?? UNKNOWN_VCPUS);
+  const active = CoreCount !== undefined ? CoreCount * (ThreadsPerCore ?? 1) : 0;
+  return Math.max(active, vcpusOf(i.InstanceType) ?? (active || UNKNOWN_VCPUS));
 }
 
 /** vCPUs assumed for an instance type whose size gives none (metal and the like): the largest standard size planned for. */
@@ -119,37 +121,55 @@ export interface RolloutFit {
 export function fitRolloutToQuota(
   rollout: Rollout,
   groups: readonly { instances: number; vcpus: number | undefined }[],
-  variants: number,
+  /** Canary groups per variant that rolls out: each variant refreshes at least its canaries, or one group, at once. */
+  canaries: readonly number[],
   quota: { value: number } | { error: string },
   usage: { vcpus: number } | { error: string },
+  /** vCPUs the run's own image builds and Fast Launch pre-provisioning may run meanwhile (reservedVcpus). */
+  reserved = 0,
 ): RolloutFit {
   const code = `${VCPU_QUOTA.serviceCode}/${VCPU_QUOTA.quotaCode}`;
   const { surge, ...withoutSurge } = rollout;
   if ('error' in quota || 'error' in usage) {
-    const why = 'error' in quota ? `the quota ${code}` : 'the account\'s running instances (ec2:DescribeInstances)';
-    return surge ? { rollout: withoutSurge, warnings: [`rollout.surge: ${why} could not be read (${'error' in quota ? quota.error : (usage as { error: string }).error}): no surge this run (the refreshes keep MaxHealthyPercentage ${rollout.maxHealthyPercentage})`] } : { rollout, warnings: [] };
+    const what = 'error' in quota ? `the quota ${code} could not be read (${quota.error})` : `the account's running instances could not be read (ec2:DescribeInstances: ${(usage as { error: string }).error})`;
+    return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''} (MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates); grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
   }
-  const headroom = quota.value - usage.vcpus;
-  const extras = groups.map((g) => extraInstances(g.instances, rollout) * (g.vcpus ?? UNKNOWN_VCPUS)).sort((a, b) => b - a);
-  const cap = rollout.waveSize !== undefined ? rollout.waveSize * Math.max(1, variants) : (rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups);
+  const used = usage.vcpus + reserved;
+  const headroom = quota.value - used;
+  const variants = Math.max(1, canaries.length);
+  // Groups with no extra instance never constrain: left out, so an account already at its quota still refreshes them.
+  const extras = groups.map((g) => extraInstances(g.instances, rollout) * (g.vcpus ?? UNKNOWN_VCPUS)).filter((e) => e > 0).sort((a, b) => b - a);
   let fits = 0;
   let held = 0;
-  while (fits < Math.min(cap, extras.length) && held + (extras[fits] as number) <= headroom) held += extras[fits++] as number;
+  while (fits < extras.length && held + (extras[fits] as number) <= headroom) held += extras[fits++] as number;
+  // The groups that may refresh at once: each variant its share (never below one) or its canary wave, whichever is larger.
+  const atOnce = (cap: number) => canaries.reduce((n, c) => n + Math.max(c, rollout.waveSize !== undefined ? cap : Math.max(1, Math.floor(cap / variants))), 0);
+  const configured = rollout.waveSize ?? rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups;
   const fix = `request an increase of ${code} in Service Quotas, or set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)`;
-  if (fits === 0 && extras.length > 0 && (extras[0] as number) > 0)
-    return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the largest group's needs ${extras[0]} more vCPUs; ${fix}` };
   const warnings: string[] = [];
   let fitted: Rollout = rollout;
-  if (fits < Math.min(cap, extras.length)) {
-    const reduced = rollout.waveSize !== undefined ? { waveSize: Math.max(1, Math.floor(fits / Math.max(1, variants))) } : { maxConcurrentGroups: fits };
+  if (fits < extras.length && atOnce(configured) > fits) {
+    let cap = configured;
+    while (cap > 1 && atOnce(cap) > fits) cap--;
+    if (atOnce(cap) > fits)
+      return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}${reserved ? ` (+${reserved} for the run's image builds and Fast Launch)` : ''}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the ${atOnce(cap)} group(s) that must refresh at once (each variant's canaries, or one group) need more than the ${Math.max(0, headroom)} vCPUs left; ${fix}` };
+    const reduced = rollout.waveSize !== undefined ? { waveSize: cap } : { maxConcurrentGroups: cap };
     fitted = { ...rollout, ...reduced };
-    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage}); ${fix}`);
+    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage}); ${fix}`);
   }
   if (!surge) return { rollout: fitted, warnings };
   const known = groups.map((g) => g.vcpus);
   const largest = known.some((n) => n === undefined) ? undefined : Math.max(0, ...(known as number[]));
-  const s = fitSurgeToQuota(surge.maxExtraInstances, quota, usage.vcpus + held, largest);
+  const s = fitSurgeToQuota(surge.maxExtraInstances, quota, used + held, largest);
   if (s.warning) warnings.push(s.warning);
+  // Each variant gets its share of the budget, never below one instance: a budget below one per variant surges nowhere.
+  const budget = s.maxExtraInstances < variants ? 0 : Math.floor(s.maxExtraInstances / variants) * variants;
   const { surge: _dropped, ...rest } = fitted;
-  return { rollout: s.maxExtraInstances > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: s.maxExtraInstances } } : rest, warnings };
+  return { rollout: budget > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: budget } } : rest, warnings };
+}
+
+/** vCPUs a variant's image build (the largest build instance type) and Fast Launch pre-provisioning (MaxParallelLaunches of the first type) may run while other variants roll out. */
+export function reservedVcpus(instanceTypes: readonly string[], maxParallelLaunches: number, stages: { build: boolean; fastLaunch: boolean }): number {
+  const of = (t: string | undefined) => vcpusOf(t) ?? UNKNOWN_VCPUS;
+  return (stages.build ? Math.max(...instanceTypes.map(of)) : 0) + (stages.fastLaunch ? maxParallelLaunches * of(instanceTypes[0]) : 0);
 }

@@ -223,7 +223,9 @@ export function ec2Handlers(ctx: Ctx): Handlers {
         for (let n = 0; n < (ctx.state.otherVcpus ?? 0) / 4; n++)
           all.push({ InstanceId: `i-0ther${n.toString(16).padStart(12, '0')}`, InstanceType: 'm5.xlarge', State: { Code: 16, Name: 'running' }, CpuOptions: { CoreCount: 2, ThreadsPerCore: 2 } });
       }
+      if (input.InstanceIds !== undefined) throw awsError('InvalidParameterValue', 'InstanceIds is not modelled by the simulated account');
       const from = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+      if (!Number.isInteger(from) || from < 0) throw awsError('InvalidParameterValue', `Invalid NextToken: ${String(input.NextToken)}`);
       const page = all.slice(from, from + max);
       const next = from + page.length < all.length ? String(from + page.length) : undefined;
       return { Reservations: page.length ? [{ Instances: page }] : [], ...(next ? { NextToken: next } : {}) };

@@ -50,30 +50,48 @@ describe('fitRolloutToQuota', () => {
   const rollout = RolloutSchema.parse({});
   const groups = Array.from({ length: 10 }, () => ({ instances: 4, vcpus: 4 }));
   it('keeps the rollout when the groups refreshing at once fit the headroom', () => {
-    expect(fitRolloutToQuota(rollout, groups, 1, { value: 200 }, { vcpus: 100 })).toEqual({ rollout, warnings: [] });
+    expect(fitRolloutToQuota(rollout, groups, [1], { value: 200 }, { vcpus: 100 })).toEqual({ rollout, warnings: [] });
   });
   it('refreshes fewer groups at once when their extra instances do not fit, naming the quota and the fix', () => {
-    const fit = fitRolloutToQuota(rollout, groups, 1, { value: 120 }, { vcpus: 100 });
+    const fit = fitRolloutToQuota(rollout, groups, [1], { value: 120 }, { vcpus: 100 });
     expect(fit.rollout.maxConcurrentGroups).toBe(5);
     expect(fit.warnings[0]).toContain('ec2/L-1216C47A is 120 vCPUs and the account uses 100: maxConcurrentGroups reduced to 5');
     expect(fit.warnings[0]).toContain('rollout.maxHealthyPercentage: 100');
   });
   it('halves fixed waves per variant the same way', () => {
     const fixed = RolloutSchema.parse({ waveSize: 10 });
-    expect(fitRolloutToQuota(fixed, groups, 2, { value: 120 }, { vcpus: 100 }).rollout.waveSize).toBe(2);
+    expect(fitRolloutToQuota(fixed, groups, [1, 1], { value: 120 }, { vcpus: 100 }).rollout.waveSize).toBe(2);
   });
   it('refuses the run when the largest group alone does not fit', () => {
-    const fit = fitRolloutToQuota(rollout, [{ instances: 40, vcpus: 4 }], 1, { value: 110 }, { vcpus: 100 });
-    expect(fit.problem).toContain('needs 16 more vCPUs');
+    const fit = fitRolloutToQuota(rollout, [{ instances: 40, vcpus: 4 }], [1], { value: 110 }, { vcpus: 100 });
+    expect(fit.problem).toContain('the 1 group(s) that must refresh at once');
+    expect(fit.problem).toContain('need more than the 10 vCPUs left');
+  });
+  it('refuses the run when each variant refreshing one group at once does not fit (a share is never below one)', () => {
+    const three = Array.from({ length: 3 }, () => ({ instances: 10, vcpus: 4 }));
+    expect(fitRolloutToQuota(rollout, three, [0, 0, 0], { value: 104 }, { vcpus: 100 }).problem).toContain('the 3 group(s) that must refresh at once');
+  });
+  it("counts each variant's canary wave whole", () => {
+    // 4 canaries of one variant refresh together: 16 vCPUs, only 12 left.
+    expect(fitRolloutToQuota(rollout, groups, [4], { value: 112 }, { vcpus: 100 }).problem).toContain('the 4 group(s)');
+  });
+  it("keeps the run's image builds and Fast Launch out of the headroom", () => {
+    expect(fitRolloutToQuota(rollout, groups, [1], { value: 200 }, { vcpus: 100 }, 80).rollout.maxConcurrentGroups).toBe(5);
   });
   it('adds nothing with MaxHealthyPercentage 100 (terminate first), however tight the quota', () => {
     const first = RolloutSchema.parse({ minHealthyPercentage: 90, maxHealthyPercentage: 100 });
-    expect(fitRolloutToQuota(first, groups, 1, { value: 100 }, { vcpus: 100 })).toEqual({ rollout: first, warnings: [] });
+    expect(fitRolloutToQuota(first, groups, [1], { value: 100 }, { vcpus: 100 })).toEqual({ rollout: first, warnings: [] });
   });
   it('fits the surge into what the refreshes leave', () => {
     const surging = RolloutSchema.parse({ surge: { maxExtraInstances: 20 } });
-    const fit = fitRolloutToQuota(surging, groups, 1, { value: 160 }, { vcpus: 100 });
+    const fit = fitRolloutToQuota(surging, groups, [1], { value: 160 }, { vcpus: 100 });
     // 10 groups x 1 extra x 4 vCPUs held: 20 vCPUs left, 5 surge instances.
     expect(fit.rollout.surge?.maxExtraInstances).toBe(5);
+    // Two variants share the budget evenly: 4, not 5 (one each would round up past the headroom).
+    expect(fitRolloutToQuota(surging, groups, [1, 1], { value: 160 }, { vcpus: 100 }).rollout.surge?.maxExtraInstances).toBe(4);
+  });
+  it('warns when the quota or the usage cannot be read, surge or not', () => {
+    const fit = fitRolloutToQuota(rollout, groups, [1], { value: 160 }, { error: 'UnauthorizedOperation' });
+    expect(fit.warnings[0]).toContain('ec2:DescribeInstances: UnauthorizedOperation');
   });
 });

@@ -24,34 +24,36 @@ const text = (report: RehearsalReport) => JSON.stringify([report.logs, report.no
 describe('rollout.surge within the On-Demand vCPU quota L-1216C47A', () => {
   // Every group (2 to 9 instances, MinHealthy 100 / MaxHealthy 110) launches one extra 4-vCPU instance first: 84 vCPUs at once.
   const REFRESHES = 21 * 4;
+  // Held back for the run's image build (one m6i.xlarge) and Fast Launch (6 parallel m6i.xlarge launches).
+  const RESERVED = 4 + 6 * 4;
   it('reduces the surge to what the refreshes leave, warns with the quota and the fix, and no refresh fails', async () => {
     // Room for the refreshes' own extra instances and 6 surge instances.
-    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + REFRESHES + 24 }));
+    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + RESERVED + REFRESHES + 24 }));
 
     expect(report.status).toBe('SUCCEEDED');
     expect(failedRefreshes(report)).toHaveLength(0);
     expect(surges(report)).toHaveLength(21);
     expect(surges(report).some((p) => p > 110)).toBe(true);
     expect(surges(report).some((p) => p < 200)).toBe(true);
-    expect(text(report)).toContain(`L-1216C47A is ${FLEET_VCPUS + REFRESHES + 24} vCPUs and the account uses ${FLEET_VCPUS + REFRESHES} (with the refreshes' own extra instances): maxExtraInstances reduced from 20 to 6`);
+    expect(text(report)).toContain(`L-1216C47A is ${FLEET_VCPUS + RESERVED + REFRESHES + 24} vCPUs and the account uses ${FLEET_VCPUS + RESERVED + REFRESHES} (with the refreshes' own extra instances): maxExtraInstances reduced from 20 to 6`);
   });
 
   it("counts the account's other instances (DescribeInstances), not only the run's groups", async () => {
-    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + REFRESHES + 24, otherOnDemandVcpus: 16 }));
+    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + RESERVED + REFRESHES + 24, otherOnDemandVcpus: 16 }));
 
     expect(report.status).toBe('SUCCEEDED');
     expect(failedRefreshes(report)).toHaveLength(0);
-    expect(text(report)).toContain(`the account uses ${FLEET_VCPUS + 16 + REFRESHES} (with the refreshes' own extra instances): maxExtraInstances reduced from 20 to 2`);
+    expect(text(report)).toContain(`the account uses ${FLEET_VCPUS + 16 + RESERVED + REFRESHES} (with the refreshes' own extra instances): maxExtraInstances reduced from 20 to 2`);
   });
 
   it('refreshes fewer groups at once when even their own extra instances do not fit, and no refresh fails', async () => {
     // Room for 6 groups' extra instances at once, none for surge.
-    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + 24 }));
+    const report = await rehearse(scenario({ onDemandVcpuQuota: FLEET_VCPUS + RESERVED + 24 }));
 
     expect(report.status).toBe('SUCCEEDED');
     expect(failedRefreshes(report)).toHaveLength(0);
     expect(new Set(surges(report))).toEqual(new Set([110]));
-    expect(text(report)).toContain(`L-1216C47A is ${FLEET_VCPUS + 24} vCPUs and the account uses ${FLEET_VCPUS}: maxConcurrentGroups reduced to 6`);
+    expect(text(report)).toContain(`L-1216C47A is ${FLEET_VCPUS + RESERVED + 24} vCPUs and the account uses ${FLEET_VCPUS + RESERVED}: maxConcurrentGroups reduced to 6`);
   });
 
   it('surges nothing when Service Quotas refuses the read, and says so', async () => {
