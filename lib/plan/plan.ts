@@ -244,7 +244,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     if (own.length === 0 && version) {
       ordered.push({ order: variant.nodeGroups.indexOf(selector), group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
       sizes.set(name, asg.DesiredCapacity ?? 0);
-      vcpus.set(name, vcpusOf(version.LaunchTemplateData?.InstanceType ?? asg.Instances?.[0]?.InstanceType));
+      vcpus.set(name, groupVcpus(asg, version));
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
       const last = latest.get(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
@@ -350,4 +350,13 @@ function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<Nod
     version: String(version.VersionNumber),
     imageId: version.LaunchTemplateData?.ImageId ?? '',
   };
+}
+
+/** vCPUs of the largest instance a group may launch: its template's type, a mixed policy's overrides, its instances' types; undefined when any is unknown (InstanceRequirements included). */
+function groupVcpus(asg: AutoScalingGroup, version: LaunchTemplateVersion): number | undefined {
+  const overrides = asg.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? [];
+  if (overrides.some((o) => o.InstanceRequirements !== undefined)) return undefined;
+  const types = [version.LaunchTemplateData?.InstanceType, ...overrides.map((o) => o.InstanceType), ...(asg.Instances ?? []).map((i) => i.InstanceType)].filter((t): t is string => t !== undefined);
+  const sizes = types.map(vcpusOf);
+  return sizes.length === 0 || sizes.some((n) => n === undefined) ? undefined : Math.max(...(sizes as number[]));
 }
