@@ -162,7 +162,7 @@ export const ScenarioFleetSchema = z.strictObject({
   managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
   /**
    * The account's On-Demand vCPU quota (Service Quotas ec2 / L-1216C47A, local/sim/quotas.ts). Absent: an account whose
-   * quota was raised for its fleet, 2 x the fleet's vCPUs + 64 (room for a full 200 % surge and the image builds);
+   * quota was raised for its fleet, 2 x the fleet's vCPUs + 256 (room for a full 200 % surge and the image builds and Fast Launch of several variants);
    * AWS's default for a new account is 5.
    */
   onDemandVcpuQuota: z.number().int().positive().optional(),
