@@ -108,7 +108,7 @@ export function extraInstances(instances: number, r: Pick<Rollout, 'minHealthyPe
 export interface RolloutFit {
   rollout: Rollout;
   warnings: string[];
-  /** The largest group's refresh alone does not fit: the plan refuses the run. */
+  /** The groups that must refresh at once (each variant's canaries, or one group) do not fit: the plan refuses the run. */
   problem?: string;
 }
 
@@ -116,7 +116,7 @@ export interface RolloutFit {
  * Fits the rollout into the quota's headroom (quota - the account's usage). The refreshes' own extra instances first:
  * the groups refreshing at once (at most maxConcurrentGroups, or waveSize per variant) are fewest when the groups with the
  * most extra vCPUs meet, so their sum must fit; fewer groups at once when it does not. Then rollout.surge's budget into
- * what is left (fitSurgeToQuota). A quota or usage that cannot be read keeps the default extras and allows no surge.
+ * what is left (fitSurgeToQuota), in whole shares per variant. A quota or usage that cannot be read keeps the default extras, allows no surge and says so.
  */
 export function fitRolloutToQuota(
   rollout: Rollout,
