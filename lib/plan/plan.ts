@@ -118,6 +118,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     pending.push({ plan, groups: groups.groups });
   }
   const rollingOut = pending.filter((p) => p.groups.length).length;
+  // Other active runs: the ones sharing a variant hold this one (busyWith below); the others roll out beside it.
+  const others = ctx.execution && planned.length ? await activeRuns(ctx.execution.stateMachineArn, ctx.execution.executionArn) : [];
   // Refreshes that launch before they terminate spend the account's On-Demand vCPU quota: fit the rollout into its headroom (quota.ts).
   let rollout = config.rollout;
   const selfManaged = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
@@ -126,7 +128,8 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     const rolling = pending.filter((p) => p.groups.length);
     const canaries = rolling.map((p) => p.groups.filter((g) => g.canary).length);
     const reserved = rolling.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
-    const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved);
+    const sharedWith = others.filter((o) => !o.dryRun).length;
+    const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved, sharedWith);
     if (fit.problem) problems.push(fit.problem);
     for (const w of fit.warnings) for (const p of pending) if (p.groups.length) p.plan.warnings.push(w);
     rollout = fit.rollout;
@@ -144,7 +147,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   if (clusters.length) problems.push(...(await clusterProblems(clusters, config.kubernetes.vpc !== undefined)));
   if (problems.length) throw new PlanError(`The plan found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
-  const busyWith = ctx.execution ? await runsAhead(ctx.execution, ctx.executionName, planned.map((v) => v.id)) : [];
+  const busyWith = ctx.execution && planned.length ? blockingRuns({ executionName: ctx.executionName, startTime: ctx.execution.startTime, variants: planned.map((v) => v.id) }, others) : [];
   const waited = ctx.execution ? (Date.now() - Date.parse(ctx.execution.startTime)) / 1000 : 0;
   let proceed: Proceed = 'now';
   if (!planned.length && upToDate.length) proceed = 'skip';
@@ -167,12 +170,6 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   };
   const where = ctx.execution ? { region: ctx.execution.region, executionArn: ctx.execution.executionArn, startTime: ctx.execution.startTime } : undefined;
   return { ...plan, notice: proceed === 'skip' && !input.dryRun ? skippedNotice(plan, where) : startNotice(plan, where, nextVersions) };
-}
-
-async function runsAhead(execution: NonNullable<PlanContext['execution']>, executionName: string, variants: string[]) {
-  if (!variants.length) return [];
-  const others = await activeRuns(execution.stateMachineArn, execution.executionArn);
-  return blockingRuns({ executionName, startTime: execution.startTime, variants }, others);
 }
 
 async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string, region: string) {

@@ -127,6 +127,8 @@ export function fitRolloutToQuota(
   usage: { vcpus: number } | { error: string },
   /** vCPUs the run's own image builds and Fast Launch pre-provisioning may run meanwhile (reservedVcpus). */
   reserved = 0,
+  /** Other real runs active now (of other variants): each may launch as much, so this run takes an even share of the headroom. */
+  sharedWith = 0,
 ): RolloutFit {
   const code = `${VCPU_QUOTA.serviceCode}/${VCPU_QUOTA.quotaCode}`;
   const { surge, ...withoutSurge } = rollout;
@@ -135,7 +137,7 @@ export function fitRolloutToQuota(
     return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''} (MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates); grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
   }
   const used = usage.vcpus + reserved;
-  const headroom = quota.value - used;
+  const headroom = Math.floor((quota.value - used) / (1 + sharedWith));
   const variants = Math.max(1, canaries.length);
   // Groups with no extra instance never constrain: left out, so an account already at its quota still refreshes them.
   const extras = groups.map((g) => extraInstances(g.instances, rollout) * (g.vcpus ?? UNKNOWN_VCPUS)).filter((e) => e > 0).sort((a, b) => b - a);
@@ -152,15 +154,16 @@ export function fitRolloutToQuota(
     let cap = configured;
     while (cap > 1 && atOnce(cap) > fits) cap--;
     if (atOnce(cap) > fits)
-      return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}${reserved ? ` (+${reserved} for the run's image builds and Fast Launch)` : ''}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the ${atOnce(cap)} group(s) that must refresh at once (each variant's canaries, or one group) need more than the ${Math.max(0, headroom)} vCPUs left; ${fix}` };
+      return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}${reserved ? ` (+${reserved} for the run's image builds and Fast Launch)` : ''}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the ${atOnce(cap)} group(s) that must refresh at once (each variant's canaries, or one group) need more than the ${Math.max(0, headroom)} vCPUs left${sharedWith ? ` (this run's share beside ${sharedWith} other active run(s))` : ''}; ${fix}` };
     const reduced = rollout.waveSize !== undefined ? { waveSize: cap } : { maxConcurrentGroups: cap };
     fitted = { ...rollout, ...reduced };
-    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage}); ${fix}`);
+    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage})${sharedWith ? ` in this run's share of the headroom beside ${sharedWith} other active run(s)` : ''}; ${fix}`);
   }
   if (!surge) return { rollout: fitted, warnings };
   const known = groups.map((g) => g.vcpus);
   const largest = known.some((n) => n === undefined) ? undefined : Math.max(0, ...(known as number[]));
-  const s = fitSurgeToQuota(surge.maxExtraInstances, quota, used + held, largest);
+  // This run's share of the quota (all of it with no other active run).
+  const s = fitSurgeToQuota(surge.maxExtraInstances, { value: used + headroom }, used + held, largest);
   if (s.warning) warnings.push(s.warning);
   // Each variant gets its share of the budget, never below one instance: a budget below one per variant surges nowhere.
   const budget = s.maxExtraInstances < variants ? 0 : Math.floor(s.maxExtraInstances / variants) * variants;

@@ -90,6 +90,13 @@ describe('fitRolloutToQuota', () => {
     // Two variants share the budget evenly: 4, not 5 (one each would round up past the headroom).
     expect(fitRolloutToQuota(surging, groups, [1, 1], { value: 160 }, { vcpus: 100 }).rollout.surge?.maxExtraInstances).toBe(4);
   });
+  it('takes an even share of the headroom beside other active runs', () => {
+    const surging = RolloutSchema.parse({ surge: { maxExtraInstances: 20 } });
+    // 100 vCPUs of headroom, one other run: 50 for this one; 10 groups' extras hold 40, 10 left: 2 surge instances.
+    const fit = fitRolloutToQuota(surging, groups, [1], { value: 200 }, { vcpus: 100 }, 0, 1);
+    expect(fit.rollout.surge?.maxExtraInstances).toBe(2);
+    expect(fitRolloutToQuota(rollout, groups, [1], { value: 160 }, { vcpus: 100 }, 0, 1).warnings[0]).toContain('maxConcurrentGroups reduced to 7 so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage 110) in this run\'s share of the headroom beside 1 other active run(s)');
+  });
   it('warns when the quota or the usage cannot be read, surge or not', () => {
     const fit = fitRolloutToQuota(rollout, groups, [1], { value: 160 }, { error: 'UnauthorizedOperation' });
     expect(fit.warnings[0]).toContain('ec2:DescribeInstances: UnauthorizedOperation');
