@@ -5,6 +5,7 @@ import { installClock } from './clock.js';
 import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { SimulatedAccount } from './sim/account.js';
+import { vcpusOfType } from './sim/quotas.js';
 import type { Fleet } from './sim/fleet.js';
 import { changeEntry, type TimelineEntry } from './timeline.js';
 
@@ -109,7 +110,13 @@ function captureLambdaLogs(logs: LambdaLogLine[], onLog: RehearsalOptions['onLog
 function withStackResources(scenario: Scenario, names: StackNames): Fleet {
   const anyAmi = scenario.fleet.amis[0]?.id ?? 'ami-00000000';
   const template = { name: stackArns(names).fastLaunchTemplateName, tags: {}, defaultVersion: 1, versions: [{ imageId: anyAmi, userData: false, rootVolumeOverride: false, instanceType: scenario.config.imageBuilder.instanceTypes[0] ?? 'm6i.xlarge' }] };
-  return { ...scenario.fleet, launchTemplates: [...scenario.fleet.launchTemplates, template] };
+  return { ...scenario.fleet, launchTemplates: [...scenario.fleet.launchTemplates, template], stackVcpus: stackVcpus(scenario.config) };
+}
+
+/** What the stack may run besides the fleet: per variant one build and MaxParallelLaunches Fast Launch instances of the largest build type (a size that gives none: 96). */
+function stackVcpus(config: PipelineConfig): number {
+  const largest = Math.max(...config.imageBuilder.instanceTypes.map((t) => vcpusOfType(t) ?? 96));
+  return config.variants.length * (1 + config.fastLaunch.maxParallelLaunches) * largest;
 }
 
 /** Runs one scenario end to end on the simulated clock and reports what happened. */

@@ -9,6 +9,7 @@ import { TSX } from './support/tsx.js';
 import { parseConfig } from '../lib/config.js';
 import { sourceParameter } from '../lib/parameters.js';
 import { loadConfigScenario, scenarioFromConfig } from '../local/from-config.js';
+import { rehearse } from '../local/rehearsal.js';
 
 /**
  * An operator edits the one config file: a variant added, images and node groups changed. The copy starts from
@@ -94,6 +95,20 @@ describe('an edited copy of the shipped pipeline config', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(`${file} is invalid:\n  - variants[2].kubernetes: write the version in quotes, kubernetes: "1.30" (unquoted, YAML reads it as the number 1.3) (got 1.3)\n`);
   }, 240_000);
+
+  it('larger builds, more Fast Launch launches and launch-first refreshes still rehearse green: the account is raised for the stack too', async () => {
+    const { raw } = editedCopy();
+    const file = join(mkdtempSync(join(tmpdir(), 'edited-config-')), 'pipeline.config.yml');
+    writeFileSync(file, stringify({ ...raw, imageBuilder: { ...(raw.imageBuilder as object), instanceTypes: ['m6i.16xlarge'] }, fastLaunch: { ...(raw.fastLaunch as object), maxParallelLaunches: 6 }, rollout: { ...(raw.rollout as object), maxHealthyPercentage: 150 } }));
+    const scenario = loadConfigScenario(file);
+    const report = await rehearse(scenario);
+
+    expect(report.status).toBe('SUCCEEDED');
+    // Every self-managed group's refresh succeeded (the managed node group is updated by EKS, not refreshed).
+    const groups = scenario.fleet.autoScalingGroups.map((g) => g.name);
+    expect(groups).toHaveLength(6);
+    expect(groups.map((n) => report.account.asg(n).refreshStatus)).toEqual(groups.map(() => 'Successful'));
+  }, 120_000);
 
   it('a Karpenter-only variant and a config with no cluster generate a fleet too', () => {
     const config = parseConfig({ variants: [{ id: 'karpenter-2022', windows: '2022', edition: 'Full', kubernetes: '1.33', nodeGroups: [] }], imageBuilder: { subnetId: 'subnet-0123456789abcdef0', securityGroupIds: ['sg-0123456789abcdef0'] } });

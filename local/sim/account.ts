@@ -264,8 +264,8 @@ export class SimulatedAccount {
     }
     seedNodegroups(this.ctx, fleet, now);
     s.otherVcpus = fleet.otherOnDemandVcpus ?? 0;
-    // The On-Demand vCPU quota (quotas.ts); absent: 2 x the fleet's vCPUs + 256, as fleet.ts states.
-    s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * vcpuUsage(this.ctx, now) + 256;
+    // The On-Demand vCPU quota (quotas.ts); absent: 2 x the fleet's vCPUs + the stack's + 256, as fleet.ts states.
+    s.vcpuQuota = fleet.onDemandVcpuQuota ?? 2 * vcpuUsage(this.ctx, now) + (fleet.stackVcpus ?? 0) + 256;
     if (fleet.serviceQuotasAccessDenied) s.vcpuQuotaDenied = true;
     this.faults.forEach((f) => {
       if (f.kind !== 'refreshInProgress') return;

@@ -162,10 +162,12 @@ export const ScenarioFleetSchema = z.strictObject({
   managedNodeGroups: z.array(ManagedNodeGroupSpecSchema).default([]),
   /**
    * The account's On-Demand vCPU quota (Service Quotas ec2 / L-1216C47A, local/sim/quotas.ts). Absent: an account whose
-   * quota was raised for its fleet, 2 x the fleet's vCPUs + 256 (room for a full 200 % surge and the image builds and Fast Launch of several variants);
+   * quota was raised for its fleet and the stack, 2 x the fleet's vCPUs + stackVcpus + 256 (room for a full 200 % surge, the image builds and Fast Launch);
    * AWS's default for a new account is 5.
    */
   onDemandVcpuQuota: z.number().int().positive().optional(),
+  /** vCPUs the pipeline's own image builds and Fast Launch pre-provisioning may run (a rehearsal sets it from the config): the default quota makes room for them too. */
+  stackVcpus: z.number().int().min(0).optional(),
   /** vCPUs of On-Demand instances the account runs outside the fleet (other workloads): they count against the quota and DescribeInstances lists them (as m5.xlarge, 4 vCPUs each). */
   otherOnDemandVcpus: z.number().int().min(0).multipleOf(4).optional(),
   /** The stack's role may not read Service Quotas: GetServiceQuota answers AccessDeniedException. */

@@ -71,8 +71,13 @@ function fleetVcpus(ctx: Ctx): number {
 /** vCPUs of one instance launched from a launch template version (see above). */
 export function vcpusOfVersion(ctx: Ctx, ltId: string, versionNumber: number): number {
   const type = ctx.state.launchTemplates[ltId]?.versions.find((v) => v.versionNumber === versionNumber)?.data.InstanceType;
-  const m = /^([a-z][a-z0-9-]*)\.(medium|large|xlarge|(\d+)xlarge)$/.exec(typeof type === 'string' ? type : '');
-  if (!m) return VCPUS_PER_INSTANCE;
+  return vcpusOfType(typeof type === 'string' ? type : undefined) ?? VCPUS_PER_INSTANCE;
+}
+
+/** vCPUs of an instance type from its size (see above); undefined for a size that gives none. */
+export function vcpusOfType(type: string | undefined): number | undefined {
+  const m = /^([a-z][a-z0-9-]*)\.(medium|large|xlarge|(\d+)xlarge)$/.exec(type ?? '');
+  if (!m) return undefined;
   if (m[2] === 'medium') return m[1]?.startsWith('t') ? 2 : 1;
   if (m[2] === 'large') return 2;
   return 4 * Number(m[3] ?? 1);
