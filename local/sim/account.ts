@@ -379,7 +379,7 @@ export class SimulatedAccount {
     // would (Auto Scaling API Reference, StartInstanceRefresh: "An instance refresh might fail for several reasons").
     const fi = this.faults.findIndex((f) => f.kind === 'refreshFailure' && f.asgName === asg.name);
     const fault = this.faults[fi];
-    // A surge refresh (MaxHealthyPercentage > 100) launches its extra instances first: they count against the vCPU quota (quotas.ts).
+    // A refresh with MaxHealthyPercentage above 100 (surge, or the product's default 110) launches its extra instances first: they count against the vCPU quota (quotas.ts).
     const extra = surgeExtra(view.instances.length, prefs, view.instances.length);
     const failure = this.rootVolumeFailure(desired) ?? vcpuFailure(ctx, extra, vcpusOfVersion(ctx, desired.ltId, desired.versionNumber)) ?? (fault?.kind === 'refreshFailure' && ctx.takeFault(fi) ? { atPercent: fault.atPercent, reason: fault.reason } : undefined);
     const r = planRefresh(ctx, {
