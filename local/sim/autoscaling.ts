@@ -58,6 +58,9 @@ export function asgView(ctx: Ctx, asg: AsgRec, now = ctx.now()): AsgView {
   return { asg, target: { ...target, ltName: lt?.name ?? target.ltName }, instances: structuredClone(asg.instances), ...(asg.mixedPolicy ? { mixedPolicy: asg.mixedPolicy } : {}) };
 }
 
+/** Every group's Availability Zones (knowingly simplified: two, fixed; the instances alternate between them). */
+export const availabilityZones = (region: string): string[] => [`${region}a`, `${region}b`];
+
 function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
   const spec = { LaunchTemplateId: v.target.ltId, LaunchTemplateName: v.target.ltName, Version: v.target.version };
   const a = v.asg;
@@ -73,7 +76,7 @@ function renderAsg(ctx: Ctx, v: AsgView): Record<string, unknown> {
     // Fixed values, API Reference "AutoScalingGroup" data type: DefaultCooldown default 300 s; HealthCheckType EC2 (the
     // default); HealthCheckGracePeriod 300 (the console default). Not derived from the scenario: knowingly simplified.
     DefaultCooldown: 300,
-    AvailabilityZones: [`${ctx.region}a`, `${ctx.region}b`],
+    AvailabilityZones: availabilityZones(ctx.region),
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: 300,
     CreatedTime: new Date(a.createdTime),

@@ -145,8 +145,10 @@ export interface NodegroupUpdateRec {
   force: boolean;
   /** The node group's instances when the update started. */
   instancesAtStart: InstanceRec[];
-  /** A nodegroupUpdateFailure fault taken at the start. */
-  failure?: { errorCode: string; afterBatches: number };
+  /** A nodegroupUpdateFailure fault taken at the start, or the vCPU quota refusing its scale-up (with EC2's message). */
+  failure?: { errorCode: string; afterBatches: number; errorMessage?: string };
+  /** The extra instances its scale-up phase runs beside the node group until its scale-down (quotas.ts counts them). */
+  surgeExtra?: number;
   clientRequestToken?: string;
 }
 export interface NodegroupRec {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ltTarget } from './autoscaling.js';
+import { availabilityZones, ltTarget } from './autoscaling.js';
 import { awsError, idempotent, MINUTE, obj, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type NodegroupRec, type NodegroupUpdateRec, type SimState } from './context.js';
 import type { ClusterSpec, Fleet } from './fleet.js';
 import { launchMs as launchTimes } from './fastlaunch.js';
 import { SimulatedCluster } from './kubernetes/index.js';
+import { vcpuFailure, vcpusOfVersion } from './quotas.js';
 
 /**
  * Amazon EKS managed node groups with launch templates: DescribeNodegroup, ListNodegroups, UpdateNodegroupVersion,
@@ -162,6 +163,32 @@ export function seedNodegroups(ctx: Ctx, fleet: Fleet, now: number): void {
   }
 }
 
+/**
+ * The extra instances an update runs beside the node group: "Understand each phase of node updates" › Scale up phase,
+ * EKS "increments the Auto Scaling group's maximum size and desired size by the larger of either" up to twice the
+ * Availability Zones of the ASG or the maximum unavailable, and launches them before any old node drains; the Scale down
+ * phase brings the sizes back once no old node is left. "Up to" is read the stricter way (the whole 2 x AZs, as
+ * containers-roadmap#1560 and terraform-aws-eks#2047 report EKS doing for 1- to 3-node groups), for any update that
+ * replaces at least one instance (an update with nothing to replace launches nothing here).
+ * NOTE more forgiving than AWS: only `maxUnavailable` of them are launched as nodes per batch; the rest are counted in the
+ * vCPU quota (quotas.ts) from the update's start to its end, not run as nodes (no scale-down evictions from them).
+ */
+export function updateSurge(ctx: Ctx, ng: NodegroupRec, toReplace: number): number {
+  return toReplace > 0 ? Math.max(2 * availabilityZones(ctx.region).length, ng.maxUnavailable) : 0;
+}
+
+const onTarget = (i: InstanceRec, to: LtTarget): boolean => i.ltId === to.ltId && i.versionNumber === to.versionNumber && i.imageId === to.imageId;
+
+/** vCPUs of the extra instances of every node group update running at `now`, from its scale-up (its start) to its scale-down (its end). */
+export function nodegroupSurgeVcpus(ctx: Ctx, now: number): number {
+  let vcpus = 0;
+  for (const ng of Object.values(ctx.state.nodegroups))
+    if (ng.updates.some((u) => (u.surgeExtra ?? 0) > 0 && u.start <= now))
+      for (const tl of simulateNodegroup(ctx, ng))
+        if (tl.update.surgeExtra && tl.update.start <= now && now < tl.end) vcpus += tl.update.surgeExtra * vcpusOfVersion(ctx, tl.update.to.ltId, tl.update.to.versionNumber);
+  return vcpus;
+}
+
 /** Replays every update of the node group (cached per set of facts; facts are append-only). */
 export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] {
   const key = ng.updates.map((u) => u.id).join(',');
@@ -194,13 +221,13 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
     };
     // Upgrade phase: "Repeats the previous upgrade steps until there are no nodes in the node group that are deployed with
     // the earlier version of the launch template." Instances already on the target (a rerun after a failure) stay.
-    const todo = current.filter((i) => !(i.ltId === u.to.ltId && i.versionNumber === u.to.versionNumber && i.imageId === u.to.imageId));
+    const todo = current.filter((i) => !onTarget(i, u.to));
     // "Randomly selects a node that needs to be upgraded, up to the maximum unavailable": in instance order here.
     for (const [b, batch] of chunk(todo, ng.maxUnavailable).entries()) {
       // Slower before the AMI's Fast Launch is enabled (fastlaunch.ts, launchMs).
       const { launchMs, bootMs } = launchTimes(ctx, u.to.imageId, t);
       if (u.failure && u.failure.afterBatches === b) {
-        injectedFailure(ng, u.failure.errorCode, t, launchMs, fail);
+        injectedFailure(ng, u.failure.errorCode, u.failure.errorMessage, t, launchMs, fail);
         break;
       }
       // Scale up phase: new instances of the new version; each must be Ready (and labelled) before any old node drains.
@@ -256,7 +283,7 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
 }
 
 /** A nodegroupUpdateFailure fault at the start of a batch: nothing of that batch is launched (knowingly simplified). */
-function injectedFailure(ng: NodegroupRec, code: string, t: number, launchMs: number, fail: (at: number, code: string, message: string, ids: string[]) => void): void {
+function injectedFailure(ng: NodegroupRec, code: string, errorMessage: string | undefined, t: number, launchMs: number, fail: (at: number, code: string, message: string, ids: string[]) => void): void {
   // Amazon EKS API Reference, "Issue" (NodegroupIssueCode: AccessDenied, AsgInstanceLaunchFailures, NodeCreationFailure,
   // InstanceLimitExceeded, InsufficientFreeAddresses, InternalFailure, …) and "ErrorDetail"; the messages are ours, shaped on those descriptions.
   const messages: Record<string, [number, string, string[]]> = {
@@ -269,7 +296,7 @@ function injectedFailure(ng: NodegroupRec, code: string, t: number, launchMs: nu
     InternalFailure: [t + launchMs, 'An internal error occurred in Amazon EKS.', [ng.name]],
   };
   const [at, message, ids] = messages[code] ?? [t, code, [ng.name]];
-  fail(at, code, message, ids);
+  fail(at, code, errorMessage ?? message, ids);
 }
 
 export interface NodegroupView {
@@ -454,17 +481,30 @@ export function nodegroupHandlers(ctx: Ctx, clusterExists: (name: string) => { s
         const v = nodegroupView(ctx, ng, now);
         // API Reference, UpdateNodegroupVersion: ResourceInUseException "The specified resource is in use" (an update in progress).
         if (v.active) throw awsError('ResourceInUseException', `Nodegroup ${ng.name} is currently being updated (update ${v.active.update.id}).`, 409);
-        const fi = ctx.faults.findIndex((f) => f.kind === 'nodegroupUpdateFailure' && f.nodegroup === ng.name && (f.cluster === undefined || f.cluster === ng.cluster));
+        const to = nodegroupTarget(ctx, ng, version);
+        const instancesAtStart = v.instances.map(({ lifecycleState: _l, ...i }) => i);
+        const surge = updateSurge(ctx, ng, instancesAtStart.filter((i) => !onTarget(i, to)).length);
+        // The scale-up's launches over the On-Demand vCPU quota fail with EC2's VcpuLimitExceeded (quotas.ts). "Managed node
+        // group errors" / API Reference "Issue": AsgInstanceLaunchFailures "Your Auto Scaling group is experiencing failures
+        // while attempting to launch instances". AWS does not say how long EKS retries: the update fails at its first batch
+        // (the stricter reading), with EC2's message, and holds none of its extra instances.
+        const overQuota = vcpuFailure(ctx, surge, vcpusOfVersion(ctx, to.ltId, to.versionNumber));
+        const fi = overQuota ? -1 : ctx.faults.findIndex((f) => f.kind === 'nodegroupUpdateFailure' && f.nodegroup === ng.name && (f.cluster === undefined || f.cluster === ng.cluster));
         const fault = ctx.faults[fi];
-        const failure = fault?.kind === 'nodegroupUpdateFailure' && ctx.takeFault(fi) ? { errorCode: fault.error, afterBatches: fault.afterBatches } : undefined;
+        const failure = overQuota
+          ? { errorCode: 'AsgInstanceLaunchFailures', afterBatches: 0, errorMessage: overQuota.reason }
+          : fault?.kind === 'nodegroupUpdateFailure' && ctx.takeFault(fi)
+            ? { errorCode: fault.error, afterBatches: fault.afterBatches }
+            : undefined;
         const u: NodegroupUpdateRec = {
           id: uuidOf(`update/${ng.arn}/${ng.updates.length}/${now}`),
           start: now,
           from: nodegroupTarget(ctx, ng, v.version),
-          to: nodegroupTarget(ctx, ng, version),
+          to,
           force: input.force === true,
-          instancesAtStart: v.instances.map(({ lifecycleState: _l, ...i }) => i),
+          instancesAtStart,
           ...(failure ? { failure } : {}),
+          ...(!overQuota && surge > 0 ? { surgeExtra: surge } : {}),
           ...(typeof input.clientRequestToken === 'string' ? { clientRequestToken: input.clientRequestToken } : {}),
         };
         ng.updates.push(u);

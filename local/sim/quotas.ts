@@ -1,5 +1,6 @@
 import { awsError, type Ctx, type Handlers, type Input, type RefreshRec } from './context.js';
 import { buildEndsAt } from './imagebuilder.js';
+import { nodegroupSurgeVcpus } from './nodegroups.js';
 
 /**
  * The account's On-Demand vCPU quota. Service Quotas, ServiceCode `ec2`, QuotaCode `L-1216C47A` ("Running On-Demand
@@ -10,7 +11,8 @@ import { buildEndsAt } from './imagebuilder.js';
  * An instance counts the vCPUs of its launch template version's InstanceType (EC2 Instance Types guide: large 2,
  * xlarge 4, Nxlarge 4N; medium 1, 2 for T); an unknown size counts 2 (m5.large, the fleet's default type). An Image
  * Builder build is one 2-vCPU instance while it runs. NOTE knowingly simplified: Fast Launch's pre-provisioning launches
- * are not counted (the sim does not model them as instances), nor managed node group updates' surge.
+ * are not counted (the sim does not model them as instances). A managed node group update's scale-up counts its extra
+ * instances (nodegroups.ts, updateSurge) from its start to its end.
  */
 export const QUOTA_CODE = 'L-1216C47A';
 export const SERVICE_CODE = 'ec2';
@@ -46,13 +48,14 @@ function heldUntil(r: RefreshRec): number {
 
 /**
  * vCPUs the account runs at `now`: every group's instances (a refresh keeps the group's capacity), the extra instances
- * of surge refreshes still running, Image Builder builds still running. Stricter than AWS: a surge refresh holds its
+ * of surge refreshes and of managed node group updates still running, Image Builder builds still running. Stricter than AWS: a surge refresh holds its
  * extra instances from its start to its end, not only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
   let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx)) + (ctx.state.otherVcpus ?? 0);
   for (const r of ctx.state.refreshes)
     if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) vcpus += (r.surgeExtra ?? 0) * vcpusOfVersion(ctx, r.desired.ltId, r.desired.versionNumber);
+  vcpus += nodegroupSurgeVcpus(ctx, now);
   for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) vcpus += VCPUS_PER_INSTANCE;
   return vcpus;
 }
