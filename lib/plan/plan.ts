@@ -1,5 +1,6 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
+import type { Nodegroup } from '@aws-sdk/client-eks';
 import type { PipelineConfig, Variant } from '../config.js';
 import { configuredCluster, managedCluster } from '../config/kubernetes.js';
 import { PlanError } from '../errors.js';
@@ -13,7 +14,7 @@ import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-u
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves } from '../rollout/wave-plan.js';
-import { fitRolloutToQuota, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
+import { fitRolloutToQuota, nodegroupSurge, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
@@ -65,6 +66,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const pending: { plan: VariantPlan; groups: NodeGroupPlan[] }[] = [];
   const sizes = new Map<string, number>();
   const vcpus = new Map<string, number | undefined>();
+  const managedSurges = new Map<string, number>();
   for (const variant of variants) {
     const param = sourceParameter(variant);
     const published = parameters.get(param);
@@ -88,6 +90,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     for (const [asg, next] of groups.next) nextVersions.set(asg, next);
     for (const [asg, n] of groups.sizes) sizes.set(asg, n);
     for (const [asg, n] of groups.vcpus) vcpus.set(asg, n);
+    for (const [asg, n] of groups.managedSurges) managedSurges.set(asg, n);
     const refs = images.flatMap((i) => {
       try {
         return [parseImageReference(i.ref).canonical];
@@ -120,11 +123,15 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const rollingOut = pending.filter((p) => p.groups.length).length;
   // Other active runs: the ones sharing a variant hold this one (busyWith below); the others roll out beside it.
   const others = ctx.execution && planned.length ? await activeRuns(ctx.execution.stateMachineArn, ctx.execution.executionArn) : [];
-  // Refreshes that launch before they terminate spend the account's On-Demand vCPU quota: fit the rollout into its headroom (quota.ts).
+  // Refreshes that launch before they terminate, and every managed node group update (EKS scales up first), spend the
+  // account's On-Demand vCPU quota: fit the rollout into its headroom (quota.ts).
   let rollout = config.rollout;
-  const selfManaged = pending.flatMap((p) => p.groups.filter((g) => !g.managed));
-  if (selfManaged.length) {
-    const groupsAtOnce = selfManaged.map((g) => ({ instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName) }));
+  const rollingGroups = pending.flatMap((p) => p.groups);
+  if (rollingGroups.length) {
+    const groupsAtOnce = rollingGroups.map((g) => {
+      const surge = managedSurges.get(g.asgName);
+      return { instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName), ...(surge !== undefined ? { managedSurge: surge } : {}) };
+    });
     const rolling = pending.filter((p) => p.groups.length);
     const canaries = rolling.map((p) => p.groups.filter((g) => g.canary).length);
     const reserved = rolling.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
@@ -201,6 +208,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const next = new Map<string, string>();
   const sizes = new Map<string, number>();
   const vcpus = new Map<string, number | undefined>();
+  const managedSurges = new Map<string, number>();
   const unknownCluster: string[] = [];
   let v = 0;
   selected.forEach(({ asg, canary, selector }, i) => {
@@ -272,6 +280,8 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       group: { asgName: m.template.asgName, managed: { ...m.ref }, launchTemplateId: m.template.launchTemplateId, version: m.template.version, canary: m.canary, imageId },
     });
     sizes.set(m.template.asgName, m.asg.DesiredCapacity ?? 0);
+    vcpus.set(m.template.asgName, groupVcpus(m.asg, m.version));
+    managedSurges.set(m.template.asgName, nodegroupSurge(m.asg.DesiredCapacity ?? 0, m.asg.AvailabilityZones?.length ?? 0, m.updateConfig));
     const last = latest.get(m.template.launchTemplateId);
     if (last !== undefined) next.set(m.template.asgName, String(last + 1));
   });
@@ -292,6 +302,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     next,
     sizes,
     vcpus,
+    managedSurges,
     selected: names,
     limited: selected.length < found.groups.length || managed.selectedCount < managed.configured,
   };
@@ -311,7 +322,7 @@ async function planManagedNodeGroups(variant: Variant, input: ExecutionInput, re
   const described = await describeNodegroups(configured.map((c) => c.ref));
   const problems: string[] = [];
   const warnings: string[] = [];
-  const passed: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate }[] = [];
+  const passed: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; updateConfig: Nodegroup['updateConfig'] }[] = [];
   const selected: string[] = [];
   configured.forEach((c, i) => {
     const ng = described[i];
@@ -321,12 +332,12 @@ async function planManagedNodeGroups(variant: Variant, input: ExecutionInput, re
     const verdict = nodegroupVerdict(c.ref, ng, region);
     problems.push(...verdict.problems);
     warnings.push(...verdict.warnings);
-    if (verdict.template) passed.push({ ...c, template: verdict.template });
+    if (verdict.template) passed.push({ ...c, template: verdict.template, updateConfig: ng?.updateConfig });
   });
   const asgs = await findAutoScalingGroups(passed.map((p) => ({ asgName: p.template.asgName, canary: false })));
   const byName = new Map(asgs.groups.map((g) => [g.asg.AutoScalingGroupName as string, g.asg]));
   const versions = await describeVersions(passed.map((p) => ({ launchTemplateId: p.template.launchTemplateId, version: p.template.version })));
-  const found: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; asg: AutoScalingGroup; version: LaunchTemplateVersion }[] = [];
+  const found: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; updateConfig: Nodegroup['updateConfig']; asg: AutoScalingGroup; version: LaunchTemplateVersion }[] = [];
   passed.forEach((p, i) => {
     const version = versions[i];
     const asg = byName.get(p.template.asgName);

@@ -105,6 +105,22 @@ export function extraInstances(instances: number, r: Pick<Rollout, 'minHealthyPe
   return Math.max(0, batchSize(instances, r) - Math.max(0, outOfService));
 }
 
+/**
+ * Extra instances a managed node group's update runs beside it. EKS User Guide, "Understand each phase of node updates":
+ * the scale up phase raises the ASG's maximum and desired size by the larger of "up to twice the number of Availability
+ * Zones that the Auto Scaling group is deployed in" and "the maximum unavailable of upgrade" and launches them before any
+ * old node drains; the scale down phase lowers them only once no old node is left. So the whole surge is held from start
+ * to end, whatever rollout's Min/MaxHealthyPercentage say. "Up to" read as all of it (users report a 1-node group growing
+ * by 2 x its AZs). updateConfig (API Reference, "NodegroupUpdateConfig"): maxUnavailable, or maxUnavailablePercentage of
+ * the group (rounded up), default one node, at most 100. A group with no instance launches nothing.
+ */
+export function nodegroupSurge(instances: number, availabilityZones: number, updateConfig: { maxUnavailable?: number; maxUnavailablePercentage?: number } | undefined): number {
+  if (instances <= 0) return 0;
+  const pct = updateConfig?.maxUnavailablePercentage;
+  const maxUnavailable = updateConfig?.maxUnavailable ?? (pct !== undefined ? Math.ceil((instances * pct) / 100) : 1);
+  return Math.max(2 * Math.max(1, availabilityZones), Math.min(100, Math.max(1, maxUnavailable)));
+}
+
 export interface RolloutFit {
   rollout: Rollout;
   warnings: string[];
@@ -113,14 +129,16 @@ export interface RolloutFit {
 }
 
 /**
- * Fits the rollout into the quota's headroom (quota - the account's usage). The refreshes' own extra instances first:
+ * Fits the rollout into the quota's headroom (quota - the account's usage). The refreshes' and managed node group
+ * updates' own extra instances first:
  * the groups refreshing at once (at most maxConcurrentGroups, or waveSize per variant) are fewest when the groups with the
  * most extra vCPUs meet, so their sum must fit; fewer groups at once when it does not. Then rollout.surge's budget into
  * what is left (fitSurgeToQuota), in whole shares per variant. A quota or usage that cannot be read keeps the default extras, allows no surge and says so.
  */
 export function fitRolloutToQuota(
   rollout: Rollout,
-  groups: readonly { instances: number; vcpus: number | undefined }[],
+  /** Every group that rolls out; a managed node group's `managedSurge` (nodegroupSurge) replaces rollout's extra instances. */
+  groups: readonly { instances: number; vcpus: number | undefined; managedSurge?: number }[],
   /** Canary groups per variant that rolls out: each variant refreshes at least its canaries, or one group, at once. */
   canaries: readonly number[],
   quota: { value: number } | { error: string },
@@ -132,22 +150,23 @@ export function fitRolloutToQuota(
 ): RolloutFit {
   const code = `${VCPU_QUOTA.serviceCode}/${VCPU_QUOTA.quotaCode}`;
   const { surge, ...withoutSurge } = rollout;
+  const managed = groups.some((g) => g.managedSurge !== undefined);
   if ('error' in quota || 'error' in usage) {
     const what = 'error' in quota ? `the quota ${code} could not be read (${quota.error})` : `the account's running instances could not be read (ec2:DescribeInstances: ${(usage as { error: string }).error})`;
-    return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''} (MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates); grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
+    return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes${managed ? ' and managed node group updates' : ''} are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''} (MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates); grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
   }
   const used = usage.vcpus + reserved;
   const headroom = Math.floor((quota.value - used) / (1 + sharedWith));
   const variants = Math.max(1, canaries.length);
   // Groups with no extra instance never constrain: left out, so an account already at its quota still refreshes them.
-  const extras = groups.map((g) => extraInstances(g.instances, rollout) * (g.vcpus ?? UNKNOWN_VCPUS)).filter((e) => e > 0).sort((a, b) => b - a);
+  const extras = groups.map((g) => (g.managedSurge ?? extraInstances(g.instances, rollout)) * (g.vcpus ?? UNKNOWN_VCPUS)).filter((e) => e > 0).sort((a, b) => b - a);
   let fits = 0;
   let held = 0;
   while (fits < extras.length && held + (extras[fits] as number) <= headroom) held += extras[fits++] as number;
   // The groups that may refresh at once: each variant its share (never below one) or its canary wave, whichever is larger.
   const atOnce = (cap: number) => canaries.reduce((n, c) => n + Math.max(c, rollout.waveSize !== undefined ? cap : Math.max(1, Math.floor(cap / variants))), 0);
   const configured = rollout.waveSize ?? rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups;
-  const fix = `request an increase of ${code} in Service Quotas, or set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)`;
+  const fix = `request an increase of ${code} in Service Quotas, or set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)${managed ? "; a managed node group's update launches max(2 x its Availability Zones, its updateConfig maxUnavailable) nodes first whatever rollout says" : ''}`;
   const warnings: string[] = [];
   let fitted: Rollout = rollout;
   if (fits < extras.length && atOnce(configured) > fits) {
@@ -160,7 +179,8 @@ export function fitRolloutToQuota(
     warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage})${sharedWith ? ` in this run's share of the headroom beside ${sharedWith} other active run(s)` : ''}; ${fix}`);
   }
   if (!surge) return { rollout: fitted, warnings };
-  const known = groups.map((g) => g.vcpus);
+  // Only self-managed groups surge (EKS sizes a managed node group's update itself).
+  const known = groups.filter((g) => g.managedSurge === undefined).map((g) => g.vcpus);
   const largest = known.some((n) => n === undefined) ? undefined : Math.max(0, ...(known as number[]));
   // This run's share of the quota (all of it with no other active run).
   const s = fitSurgeToQuota(surge.maxExtraInstances, { value: used + headroom }, used + held, largest);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutSchema } from '../../lib/config.js';
-import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, vcpusOf } from '../../lib/plan/quota.js';
+import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, nodegroupSurge, vcpusOf } from '../../lib/plan/quota.js';
 
 describe('fitSurgeToQuota', () => {
   it('keeps the budget when it fits the headroom', () => {
@@ -100,5 +100,48 @@ describe('fitRolloutToQuota', () => {
   it('warns when the quota or the usage cannot be read, surge or not', () => {
     const fit = fitRolloutToQuota(rollout, groups, [1], { value: 160 }, { error: 'UnauthorizedOperation' });
     expect(fit.warnings[0]).toContain('ec2:DescribeInstances: UnauthorizedOperation');
+  });
+  it('counts a managed node group update at its scale-up (2 x AZs), not at rollout.maxHealthyPercentage', () => {
+    // Each managed group: 6 extra 4-vCPU instances (3 AZs) = 24 vCPUs; 50 vCPUs left fit 2 at once.
+    const managed = Array.from({ length: 6 }, () => ({ instances: 2, vcpus: 4, managedSurge: nodegroupSurge(2, 3, { maxUnavailable: 1 }) }));
+    const fit = fitRolloutToQuota(rollout, managed, [1], { value: 150 }, { vcpus: 100 });
+    expect(fit.rollout.maxConcurrentGroups).toBe(2);
+    expect(fit.warnings[0]).toContain("a managed node group's update launches max(2 x its Availability Zones, its updateConfig maxUnavailable) nodes first");
+    // Terminate-first refreshes add nothing, but the managed node groups still scale up first.
+    const first = RolloutSchema.parse({ minHealthyPercentage: 90, maxHealthyPercentage: 100 });
+    expect(fitRolloutToQuota(first, managed, [1], { value: 150 }, { vcpus: 100 }).rollout.maxConcurrentGroups).toBe(2);
+  });
+  it('refuses the run when one managed node group update alone does not fit, with the self-managed groups beside it', () => {
+    const mixed = [...groups, { instances: 2, vcpus: 4, managedSurge: 4 }];
+    // 15 vCPUs left: one self-managed group's 4 fit, the managed group's 16 do not.
+    const fit = fitRolloutToQuota(rollout, mixed, [1], { value: 115 }, { vcpus: 100 });
+    expect(fit.problem).toContain('need more than the 15 vCPUs left');
+    expect(fit.problem).toContain('a managed node group');
+  });
+  it('leaves the surge budget to the self-managed groups: a managed group of larger instances does not shrink it', () => {
+    const surging = RolloutSchema.parse({ surge: { maxExtraInstances: 20 } });
+    const mixed = [...groups, { instances: 1, vcpus: 16, managedSurge: 4 }];
+    const fit = fitRolloutToQuota(surging, mixed, [1], { value: 400 }, { vcpus: 100 });
+    // Held: 10 x 4 + 4 x 16 = 104 of 300 headroom; 196 left in the surging groups' 4-vCPU instances: 49 >= 20 (at 16 each: 12).
+    expect(fit.rollout.surge?.maxExtraInstances).toBe(20);
+  });
+});
+
+describe('nodegroupSurge', () => {
+  it('is the larger of 2 x the ASG Availability Zones and maxUnavailable', () => {
+    expect(nodegroupSurge(3, 2, { maxUnavailable: 1 })).toBe(4);
+    expect(nodegroupSurge(30, 3, { maxUnavailable: 10 })).toBe(10);
+    // The documented example: 5 AZs and maxUnavailable 1 launch up to 10; maxUnavailable 20 launches 20.
+    expect(nodegroupSurge(40, 5, { maxUnavailable: 1 })).toBe(10);
+    expect(nodegroupSurge(40, 5, { maxUnavailable: 20 })).toBe(20);
+  });
+  it('takes maxUnavailablePercentage of the group rounded up, one node by default, at most 100', () => {
+    expect(nodegroupSurge(25, 1, { maxUnavailablePercentage: 10 })).toBe(3);
+    expect(nodegroupSurge(1, 1, undefined)).toBe(2);
+    expect(nodegroupSurge(500, 2, { maxUnavailable: 200 })).toBe(100);
+  });
+  it('is the whole 2 x AZs even for a one-node group, and nothing for an empty one', () => {
+    expect(nodegroupSurge(1, 3, { maxUnavailable: 1 })).toBe(6);
+    expect(nodegroupSurge(0, 3, { maxUnavailable: 1 })).toBe(0);
   });
 });
