@@ -10,7 +10,7 @@ const FLEET = 10;
 const BUILD = 4;
 const scenario = (fleet: Record<string, unknown>) => {
   const s = loadScenario('local/scenarios/managed-node-groups.yml');
-  s.config = { ...s.config, fastLaunch: { enabled: false } };
+  s.config = { ...s.config, fastLaunch: { ...s.config.fastLaunch, enabled: false } };
   Object.assign(s.fleet, fleet);
   return s;
 };
