@@ -14,9 +14,14 @@ import type { Ctx } from './context.js';
  * action (the stricter reading: it binds earlier than a larger bucket would). A launch waits for both buckets.
  *
  * A refresh's timeline is fixed when it starts, so its batches reserve their launches then, on a per-second ledger
- * (state.launches). The bucket's level at second t is min(size, size + refill x (t - s) - launches in (s, t]) over
- * every earlier s (windows back to LOOKBACK_S: beyond that the sustained rate is what binds, and it is checked
- * within the window). A batch reserved later does not move a batch already reserved (it keeps its launch time).
+ * (state.launches), possibly far ahead of what other refreshes have reserved since. The bucket's level after the
+ * launches of second t is min(size, size + refill x (t - s) - launches in [s, t]) over every earlier s (the token
+ * bucket's recurrence level(t) = min(size, level(t - 1) + refill) - launches(t), unrolled; windows back to LOOKBACK_S:
+ * beyond that the sustained rate is what binds, and it is checked within the window). The same page: when the bucket
+ * "has not yet refilled to support your next API request" the request is throttled, so the level never goes below
+ * zero. A booking at t must therefore keep it >= 0 at t and at every later second already booked: a batch reserved
+ * later for an earlier second must not take the tokens a batch reserved before it counted on (that batch keeps its
+ * launch time); if it would, it moves later.
  */
 export const RUN_INSTANCES_BUCKET = { size: 1000, refillPerSecond: 2 } as const;
 export const RUN_INSTANCES_REQUEST_BUCKET = { size: 5, refillPerSecond: 2 } as const;
@@ -34,10 +39,9 @@ export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
   for (let left = count; left > 0; ) {
     const k = Math.min(left, instances.size);
     for (;;) {
-      const instanceLevel = levelAt(ledger, sec, instances.size, instances.refillPerSecond);
-      const requestLevel = levelAt(requestLedger, sec, requests.size, requests.refillPerSecond);
-      if (instanceLevel >= k && requestLevel >= 1) break;
-      sec += Math.max(waitFor(k, instanceLevel, instances.refillPerSecond), waitFor(1, requestLevel, requests.refillPerSecond));
+      const wait = Math.max(secondsUntilFree(ledger, sec, k, instances), secondsUntilFree(requestLedger, sec, 1, requests));
+      if (wait === 0) break;
+      sec += wait;
     }
     take(ledger, sec, k);
     take(requestLedger, sec, 1);
@@ -46,9 +50,32 @@ export function reserveLaunches(ctx: Ctx, t: number, count: number): number {
   return Math.max(t, sec * 1000);
 }
 
-/** Seconds until a bucket at `level` refilled at `refill` holds `need` tokens (0: it does now). */
-function waitFor(need: number, level: number, refill: number): number {
-  return level >= need ? 0 : Math.ceil((need - level) / refill);
+type Bucket = { readonly size: number; readonly refillPerSecond: number };
+
+/**
+ * 0 if `need` tokens taken at `sec` leave the bucket's level >= 0 at `sec` and at every later second; otherwise how many
+ * seconds later to try next. Taking them at `sec` lowers the level at a later second t by what is left of them after
+ * the refill: the level at t becomes at most level(sec) + refill x (t - sec) - launches in (sec, t] - need (the level
+ * formula's windows that start at or before `sec`), so that must stay >= 0 for every booked t. When it fails at t, no
+ * second s up to t can do better (level(s) is at most level(sec) + refill x (s - sec) - launches in (sec, s], which
+ * leaves t the same or less), so the next try is t + 1.
+ */
+function secondsUntilFree(ledger: Record<number, number>, sec: number, need: number, bucket: Bucket): number {
+  const { size, refillPerSecond: refill } = bucket;
+  const level = levelAt(ledger, sec, size, refill);
+  if (level < need) return Math.ceil((need - level) / refill);
+  const { first, counts } = denseOf(ledger);
+  let launched = 0;
+  let lastShort = -1;
+  for (let t = Math.max(sec + 1, first), end = Math.min(first + counts.length - 1, sec + LOOKBACK_S - 1); t <= end; t++) {
+    launched += counts[t - first] as number;
+    const slack = level + refill * (t - sec) - launched - need;
+    if (slack < 0) lastShort = t;
+    // Every level is >= 0 (each booking kept them so), so launches in (t, u] are at most size + refill x (u - t - 1):
+    // from here on the slack can fall by at most size - refill. Past that margin no later second can be short.
+    else if (slack >= size - refill) break;
+  }
+  return lastShort < 0 ? 0 : lastShort + 1 - sec;
 }
 
 function take(ledger: Record<number, number>, sec: number, k: number): void {
@@ -60,6 +87,8 @@ function take(ledger: Record<number, number>, sec: number, k: number): void {
  * The ledger's level formula, read from a dense copy of the ledger (per second from its first entry) instead of 3,600
  * look-ups in the sparse record per call. The same minimum: seconds with no launch cannot lower it (between two launches
  * the refill term only grows going back), so the walk covers the seconds from the ledger's first to its last entry only.
+ * It stops early too: every level is >= 0, so the launches in any window of n seconds are at most size + refill x (n - 1),
+ * and a window starting before s can lower the window from s by at most size - refill.
  */
 function levelAt(ledger: Record<number, number>, sec: number, size: number, refill: number): number {
   const { first, counts } = denseOf(ledger);
@@ -67,7 +96,9 @@ function levelAt(ledger: Record<number, number>, sec: number, size: number, refi
   let launched = 0;
   for (let s = Math.min(sec, first + counts.length - 1), end = Math.max(first, sec - LOOKBACK_S + 1); s >= end; s--) {
     launched += counts[s - first] as number;
-    level = Math.min(level, size + refill * (sec - s) - launched);
+    const fromS = size + refill * (sec - s) - launched;
+    level = Math.min(level, fromS);
+    if (fromS - (size - refill) >= level) break;
   }
   return level;
 }

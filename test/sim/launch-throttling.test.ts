@@ -70,3 +70,51 @@ describe("EC2's RunInstances request token bucket as Auto Scaling meets it", () 
     for (const n of names) expect((await endOf(n))?.Status).toBe('Successful');
   });
 });
+
+describe('a batch reserved later for an earlier second', () => {
+  const later = ScenarioFleetSchema.parse({
+    amis: [{ id: AMI, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' }],
+    launchTemplates: ['ng-a', 'ng-b'].map((name) => ({ name, versions: [{ imageId: AMI }, { imageId: AMI }] })),
+    autoScalingGroups: [
+      { name: 'ng-a', launchTemplate: 'ng-a', instances: 2000 },
+      { name: 'ng-b', launchTemplate: 'ng-b', instances: 100 },
+    ],
+  });
+  /** The token bucket itself, second by second from the ledger: level(t) = min(size, level(t - 1) + refill) - launches(t). */
+  const lowestLevel = (ledger: Record<string, number>, size: number, refill: number) => {
+    const secs = Object.keys(ledger).map(Number);
+    let level = size;
+    let lowest = size;
+    for (let t = Math.min(...secs); t <= Math.max(...secs); t++) {
+      level = Math.min(size, level + refill) - (ledger[t] ?? 0);
+      lowest = Math.min(lowest, level);
+    }
+    return lowest;
+  };
+
+  it('does not take the tokens a batch reserved before it counted on: it starts late, the earlier batch keeps its time', async () => {
+    sim.restore();
+    const account = new SimulatedAccount({ fleet: later, faults: [], durations: { instanceLaunch: 8 } });
+    sim = installSimulation(account);
+    // ng-a: 2 batches of 1,000 (MaxHealthy 150). The first empties the bucket at +30 s; the second, reserved now, waits
+    // until the bucket holds 1,000 again: +530 s, leaving it empty.
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-a', Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 150, SkipMatching: true } }));
+    clock.tick(60_000);
+    // ng-b's 100 launches at +90 s find 120 tokens there; taking them would leave 900 at +530 s for ng-a's 1,000.
+    await start('ng-b');
+    clock.tick(4 * 3600_000);
+
+    const a = await endOf('ng-a');
+    const b = await endOf('ng-b');
+    expect(a?.Status).toBe('Successful');
+    expect(b?.Status).toBe('Successful');
+    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(530_000 + 8 * 60_000);
+    const state = account.snapshot() as { launches: Record<string, number>; launchRequests: Record<string, number> };
+    expect(state.launches[T0 / 1000 + 530]).toBe(1000);
+    // Never overdrawn (ng-b at +90 s would leave ng-a's second batch 100 short: -100).
+    expect(lowestLevel(state.launches, 1000, 2)).toBe(0);
+    expect(lowestLevel(state.launchRequests, 5, 2)).toBeGreaterThanOrEqual(0);
+    // ng-b goes after ng-a's second batch: at +531 s the bucket holds 2 tokens, 100 at +580 s.
+    expect((b?.EndTime?.getTime() ?? 0) - T0).toBe(580_000 + 8 * 60_000);
+  });
+});
