@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutSchema } from '../../lib/config.js';
-import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, vcpusOf } from '../../lib/plan/quota.js';
+import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, reservedVcpus, vcpusOf } from '../../lib/plan/quota.js';
 
 describe('fitSurgeToQuota', () => {
   it('keeps the budget when it fits the headroom', () => {
@@ -100,5 +100,14 @@ describe('fitRolloutToQuota', () => {
   it('warns when the quota or the usage cannot be read, surge or not', () => {
     const fit = fitRolloutToQuota(rollout, groups, [1], { value: 160 }, { error: 'UnauthorizedOperation' });
     expect(fit.warnings[0]).toContain('ec2:DescribeInstances: UnauthorizedOperation');
+  });
+});
+
+describe('reservedVcpus', () => {
+  it("holds the build and, for the new AMI and last month's, MaxParallelLaunches temporary instances of the Fast Launch template type", () => {
+    // m6i.xlarge (4) first, c6i.2xlarge (8) the largest: the build 8, Fast Launch 2 AMIs x 6 x 4 = 48.
+    expect(reservedVcpus(['m6i.xlarge', 'c6i.2xlarge'], 6, { build: true, fastLaunch: true })).toBe(8 + 48);
+    expect(reservedVcpus(['m6i.xlarge'], 10, { build: false, fastLaunch: true })).toBe(80);
+    expect(reservedVcpus(['m6i.xlarge'], 6, { build: true, fastLaunch: false })).toBe(4);
   });
 });
