@@ -68,7 +68,8 @@ export interface SnapshotPool {
   enabledAt: number;
   target: number;
   parallel: number;
-  /** vCPUs of one temporary instance (quotas.ts counts them). */
+  /** One temporary instance's type and vCPUs (quotas.ts counts them). */
+  instanceType: string;
   vcpus: number;
   /** [from, to) per snapshot slot out of the pool, sorted by `from`. */
   busy: [number, number][];
@@ -79,14 +80,17 @@ export interface SnapshotPool {
 }
 
 /**
- * EC2 User Guide, "Configure Windows fast launch": without a launch template EC2 uses "temporary t3 instances" and names
- * no size; the largest, t3.2xlarge (8 vCPUs), is the stricter reading (it spends the most of the vCPU quota).
+ * EC2 User Guide, "Configure Windows fast launch": without a launch template (or an InstanceType in it) EC2 uses
+ * "temporary t3 instances" and names no size; the largest, t3.2xlarge (8 vCPUs), is the stricter reading (it spends the
+ * most of the vCPU quota).
  */
-export const DEFAULT_TEMPORARY_VCPUS = 8;
+export const DEFAULT_TEMPORARY_TYPE = 't3.2xlarge';
 
 function newPool(ctx: Ctx, rec: FastLaunchRec, target: number): SnapshotPool {
   const e = ctx.durations.fastLaunchEnable * MINUTE;
-  const pool: SnapshotPool = { enabledAt: rec.enabledAt, target, parallel: rec.maxParallelLaunches, vcpus: temporaryVcpus(ctx, rec), busy: [], temp: [], longest: 0 };
+  const instanceType = temporaryType(ctx, rec);
+  const vcpus = vcpusOfType(instanceType) ?? VCPUS_PER_INSTANCE;
+  const pool: SnapshotPool = { enabledAt: rec.enabledAt, target, parallel: rec.maxParallelLaunches, instanceType, vcpus, busy: [], temp: [], longest: 0 };
   for (let k = 0; k < target; k++) {
     const from = rec.enabledAt + Math.floor(k / rec.maxParallelLaunches) * e;
     insert(pool.temp, [from, from + e]);
@@ -103,16 +107,12 @@ export function seedFastLaunch(ctx: Ctx, imageId: string, at: number, s: { targe
   (ctx.state.fastLaunchPools ??= {})[imageId] = newPool(ctx, rec, s.targetResourceCount);
 }
 
-/** vCPUs of the enable's temporary instances: its launch template version's InstanceType (quotas.ts's sizes), else t3 (above). */
-function temporaryVcpus(ctx: Ctx, rec: FastLaunchRec): number {
+/** The enable's temporary instance type: its launch template version's InstanceType, else t3 (above). */
+function temporaryType(ctx: Ctx, rec: FastLaunchRec): string {
   const lt = rec.launchTemplate;
-  if (!lt) return DEFAULT_TEMPORARY_VCPUS;
-  try {
-    const type = findVersion(findLt(ctx, { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName }), lt.Version as string).data.InstanceType;
-    return vcpusOfType(typeof type === 'string' ? type : undefined) ?? (typeof type === 'string' ? VCPUS_PER_INSTANCE : DEFAULT_TEMPORARY_VCPUS);
-  } catch {
-    return DEFAULT_TEMPORARY_VCPUS;
-  }
+  if (!lt) return DEFAULT_TEMPORARY_TYPE;
+  const type = findVersion(findLt(ctx, { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName }), lt.Version as string).data.InstanceType;
+  return typeof type === 'string' ? type : DEFAULT_TEMPORARY_TYPE;
 }
 
 function insert(list: [number, number][], iv: [number, number]): void {
@@ -159,18 +159,25 @@ export function takeSnapshot(ctx: Ctx, imageId: string, at: number): boolean {
   return true;
 }
 
-/** vCPUs of Fast Launch's temporary instances running at `now` (quotas.ts, vcpuUsage). */
-export function temporaryInstanceVcpus(ctx: Ctx, now: number): number {
-  let vcpus = 0;
+/** Fast Launch's temporary instances running at `now` (quotas.ts vcpuUsage, ec2.ts DescribeInstances). */
+export function temporaryInstances(ctx: Ctx, now: number): { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] {
+  const out: { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] = [];
   for (const [imageId, pool] of Object.entries(ctx.state.fastLaunchPools ?? {})) {
     const rec = ctx.state.fastLaunch[imageId];
     if (!rec || rec.enabledAt !== pool.enabledAt) continue;
-    // Disabling removes the snapshots; no page says EC2 stops a temporary instance already running: it runs to its end.
     // A failed enable's instances ran until it failed (durations.fastLaunchEnable).
     if (rec.failure && now >= rec.enabledAt + ctx.durations.fastLaunchEnable * MINUTE) continue;
-    for (const [from, to] of pool.temp) if (from <= now && now < to) vcpus += pool.vcpus;
+    // Disabling removes the snapshots; no page says EC2 stops a temporary instance already running: it runs to its end.
+    pool.temp.forEach(([from, to], n) => {
+      if (from <= now && now < to) out.push({ instanceId: `i-f1${imageId.slice(-9)}${n.toString(16).padStart(6, '0')}`, imageId, instanceType: pool.instanceType, vcpus: pool.vcpus });
+    });
   }
-  return vcpus;
+  return out;
+}
+
+/** vCPUs of Fast Launch's temporary instances running at `now`. */
+export function temporaryInstanceVcpus(ctx: Ctx, now: number): number {
+  return temporaryInstances(ctx, now).reduce((n, i) => n + i.vcpus, 0);
 }
 
 function render(ctx: Ctx, r: FastLaunchRec, s: { state: string; reason: string; since: number }): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeFastLaunchImagesCommand, DisableFastLaunchCommand, EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
+import { DescribeFastLaunchImagesCommand, DescribeInstancesCommand, DisableFastLaunchCommand, EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
 import { install } from '@sinonjs/fake-timers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedAccount } from '../../local/sim/account.js';
@@ -173,6 +173,9 @@ describe("Fast Launch's temporary instances and the On-Demand vCPU quota", () =>
     sim = installSimulation(new SimulatedAccount({ fleet: withTemplate(30), faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
     await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 5 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
     await ec2.send(new EnableFastLaunchCommand({ ImageId: OLD, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 5 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
+    // DescribeInstances lists them (the product reads the quota's usage there): the first enable's five, not the failed one's.
+    const listed = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    expect(listed.filter((i) => i.InstanceType === 'm6i.xlarge').map((i) => i.ImageId)).toEqual([NEW, NEW, NEW, NEW, NEW]);
     // A surge refresh needing 4 vCPUs more (2 extra m5.large) does not fit either while the temporary instances run.
     await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-a', Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 } }));
     clock.tick(31 * MIN);
