@@ -202,9 +202,10 @@ export function ec2Handlers(ctx: Ctx): Handlers {
     // EC2 API Reference, DescribeLaunchTemplates: unknown ids or names fail the call. Not paginated here (knowingly simplified).
     // EC2 API Reference, DescribeInstances: Reservations[].Instances[] with InstanceType, State and CpuOptions (CoreCount x
     // ThreadsPerCore = vCPUs); InstanceLifecycle only for Spot and Scheduled instances; MaxResults 5-1000, not with
-    // InstanceIds; NextToken. Lists the fleet's instances and the account's other On-Demand instances
-    // (fleet.otherOnDemandVcpus, as m5.xlarge) and Fast Launch's temporary instances, all running. Filters: only instance-state-name is understood; any other
-    // filter is refused (InvalidParameterValue), stricter than AWS, so the product cannot lean on one the sim ignores.
+    // InstanceIds; NextToken. Lists the fleet's instances, the account's other On-Demand instances
+    // (fleet.otherOnDemandVcpus, as m5.xlarge) and Fast Launch's temporary instances, all running. Filters: only
+    // instance-state-name is understood; any other filter is refused (InvalidParameterValue), stricter than AWS, so the
+    // product cannot lean on one the sim ignores.
     DescribeInstances(input: Input) {
       const filters = arr(input.Filters).map((f) => obj(f) ?? {});
       for (const f of filters) if (f.Name !== 'instance-state-name') throw awsError('InvalidParameterValue', `The filter '${String(f.Name)}' is not understood by the simulated account`);

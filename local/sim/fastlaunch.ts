@@ -43,6 +43,7 @@ export function launchMs(ctx: Ctx, imageId: string, at: number, snapshot: boolea
   const fast = snapshot && rec !== undefined && at >= rec.enabledAt && fastLaunchState(ctx, rec, at)?.state === 'enabled';
   return fast ? base : { launchMs: Math.round(base.launchMs * WITHOUT_FAST_LAUNCH), bootMs: Math.round(base.bootMs * WITHOUT_FAST_LAUNCH) };
 }
+
 /**
  * The pool of pre-provisioned snapshots of a Fast Launch enabled AMI. EC2 User Guide, "Use EC2 Fast Launch for your
  * Windows instances" / "Configure Windows fast launch": EC2 launches temporary instances that go through Sysprep and
@@ -53,7 +54,10 @@ export function launchMs(ctx: Ctx, imageId: string, at: number, snapshot: boolea
  * time per snapshot: each takes durations.fastLaunchEnable (the time the enable takes here), the initial set made
  * MaxParallelLaunches at a time from the enable on. A launch that takes one is fast; EC2 starts a temporary instance to
  * replace it at once, or when one of the MaxParallelLaunches is free, and the snapshot is back durations.fastLaunchEnable
- * after that instance started (the launch frequency of five per hour is the fastest it could be: not a further limit here).
+ * after that instance started. EnableFastLaunch says the snapshots are replenished "depending on your settings for launch
+ * frequency" (the console's, default five per hour) and the API has no setting for it beside TargetResourceCount and
+ * MaxParallelLaunches: no further rate is modelled (NOTE possibly more forgiving than AWS, if that frequency also caps
+ * how fast EC2 replenishes).
  *
  * A refresh's or node group update's launches are booked when it starts (like ec2-limits.ts's RunInstances ledger), so
  * the pool is a booking ledger: `busy` holds, per snapshot slot taken, the interval from the take to its replacement's

@@ -47,8 +47,8 @@ function heldUntil(r: RefreshRec): number {
 
 /**
  * vCPUs the account runs at `now`: every group's instances (a refresh keeps the group's capacity), the extra instances
- * of surge refreshes still running, Image Builder builds and Fast Launch's temporary instances still running. Stricter than AWS: a surge refresh holds its
- * extra instances from its start to its end, not only while its batches launch.
+ * of surge refreshes still running, Image Builder builds and Fast Launch's temporary instances still running. Stricter
+ * than AWS: a surge refresh holds its extra instances from its start to its end, not only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
   let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx)) + (ctx.state.otherVcpus ?? 0);
