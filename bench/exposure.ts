@@ -11,6 +11,10 @@ import type { FleetMetrics } from './measure.js';
  * nodes must launch as the fleet's will (from pre-provisioned snapshots), and a canary started
  * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs),
  * which measured no shorter at 1,000 groups (README, "How it works").
+ * The canary's and the longest group's refreshes are measured, so they carry what the Fast Launch pool gave them: past
+ * fastLaunch.targetResourceCount launches at once, the rest launch without a snapshot (local/sim/fastlaunch.ts), and a
+ * group's refresh is as slow as its slowest batch. The bound is the sequence with the configured pool, not with one
+ * that never runs out: raising targetResourceCount lowers both the window and the bound.
  * RunInstances' request bucket (one call per batch launch, 5 then 2 per second: local/sim/ec2-limits.ts) is left out
  * of the bound: leaving a constraint out keeps it a lower bound, only a looser one. The On-Demand vCPU quota bounds how many extra instances a surge may run, not the launch
  * rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.

@@ -1,6 +1,7 @@
 import { logger } from '../lib/logger.js';
 import { executionName } from '../lib/names.js';
 import type { PipelineConfig } from '../lib/config.js';
+import { AMIS_PER_VARIANT_DURING_ROLLOUT } from '../lib/fastlaunch/quota.js';
 import { installClock } from './clock.js';
 import { currentExecution, currentFunction, LocalStepFunctions, stackArns, type ExecutionRecord, type StackNames } from './runner.js';
 import type { Scenario } from './scenario.js';
@@ -113,10 +114,13 @@ function withStackResources(scenario: Scenario, names: StackNames): Fleet {
   return { ...scenario.fleet, launchTemplates: [...scenario.fleet.launchTemplates, template], stackVcpus: stackVcpus(scenario.config) };
 }
 
-/** What the stack may run besides the fleet: per variant one build and MaxParallelLaunches Fast Launch instances of the largest build type (a size that gives none: 96). */
+/**
+ * What the stack may run besides the fleet: per variant one build and, for the new AMI and last month's (lib/plan/quota.ts
+ * reservedVcpus), MaxParallelLaunches Fast Launch instances, all of the largest build type (a size that gives none: 96).
+ */
 function stackVcpus(config: PipelineConfig): number {
   const largest = Math.max(...config.imageBuilder.instanceTypes.map((t) => vcpusOfType(t) ?? 96));
-  return config.variants.length * (1 + config.fastLaunch.maxParallelLaunches) * largest;
+  return config.variants.length * (1 + AMIS_PER_VARIANT_DURING_ROLLOUT * config.fastLaunch.maxParallelLaunches) * largest;
 }
 
 /** Runs one scenario end to end on the simulated clock and reports what happened. */

@@ -32,3 +32,21 @@ export function fastLaunchQuotaProblem(cfg: { variants: readonly unknown[]; fast
     `over the regional Fast Launch quota of ${quota} (variants run side by side, and each variant's last AMI keeps Fast Launch until its rollout ends): ${fix}`
   );
 }
+
+/**
+ * A launch from a Fast Launch enabled AMI uses one of its pre-provisioned snapshots, and EC2 replenishes them as they
+ * are used, each with a temporary instance (EC2 User Guide, "Use EC2 Fast Launch for your Windows instances" /
+ * "Configure Windows fast launch"): fastLaunch.targetResourceCount launches at once are fast, the others go through
+ * Windows setup at normal speed. Worth a line in the plan when the variant's largest wave launches more than twice that
+ * (most of it slow): its wave number (1 = the first), counted in instances replaced. Pure; null when the pool covers it.
+ */
+export function fastLaunchPoolWarning(waves: readonly (readonly { asgName: string }[])[], sizes: ReadonlyMap<string, number>, targetResourceCount: number): string | null {
+  const launches = waves.map((w) => w.reduce((n, g) => n + (sizes.get(g.asgName) ?? 0), 0));
+  const largest = Math.max(0, ...launches);
+  if (largest <= 2 * targetResourceCount) return null;
+  const wave = launches.indexOf(largest) + 1;
+  return (
+    `fastLaunch.targetResourceCount ${targetResourceCount} covers ${targetResourceCount} of the ${largest} launches of wave ${wave} (the largest); ` +
+    `the rest launch at normal Windows speed until EC2 replenishes the snapshots: raise it (each snapshot costs EBS storage) or accept it`
+  );
+}

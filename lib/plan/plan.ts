@@ -12,6 +12,7 @@ import { executionName as makeName } from '../names.js';
 import { skippedNotice, startNotice } from '../notify/messages.js';
 import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
+import { fastLaunchPoolWarning } from '../fastlaunch/quota.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves } from '../rollout/wave-plan.js';
 import { fitRolloutToQuota, nodegroupSurge, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
@@ -134,14 +135,20 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     });
     const rolling = pending.filter((p) => p.groups.length);
     const canaries = rolling.map((p) => p.groups.filter((g) => g.canary).length);
-    const reserved = rolling.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
+    // Every variant of the run builds and pre-provisions, also one with no group to roll out (its instances run beside the others').
+    const reserved = pending.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
     const sharedWith = others.filter((o) => !o.dryRun).length;
     const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved, sharedWith);
     if (fit.problem) problems.push(fit.problem);
     for (const w of fit.warnings) for (const p of pending) if (p.groups.length) p.plan.warnings.push(w);
     rollout = fit.rollout;
   }
-  for (const p of pending) p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
+  for (const p of pending) {
+    p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
+    // Once per variant: how much of its largest wave its Fast Launch snapshots serve.
+    const pool = p.plan.stages.fastLaunch ? fastLaunchPoolWarning(p.plan.waves, sizes, config.fastLaunch.targetResourceCount) : null;
+    if (pool) p.plan.warnings.push(pool);
+  }
   problems.push(...sharedGroupProblems(selected));
   if (input.nodeGroups) {
     const known = new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => [g.asgName, ...(g.managed ? [g.managed.nodegroup] : [])])));

@@ -3,6 +3,7 @@ import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { ec2 } from '../aws/ec2.js';
 import type { Rollout } from '../config.js';
 import { WAVE_DEFAULTS } from '../config/waves.js';
+import { AMIS_PER_VARIANT_DURING_ROLLOUT } from '../fastlaunch/quota.js';
 import { batchSize } from '../rollout/deadline.js';
 import { serviceQuotas } from '../aws/service-quotas.js';
 import { withRetries } from '../aws/retry.js';
@@ -191,8 +192,15 @@ export function fitRolloutToQuota(
   return { rollout: budget > 0 ? { ...rest, surge: { ...surge, maxExtraInstances: budget } } : rest, warnings };
 }
 
-/** vCPUs a variant's image build (the largest build instance type) and Fast Launch pre-provisioning (MaxParallelLaunches of the first type) may run while other variants roll out. */
+/**
+ * vCPUs a variant's image build (the largest build instance type) and Fast Launch's temporary instances (the stack's Fast
+ * Launch template: the first build type) may run during the run. EC2 User Guide, "Configure Windows fast launch": EC2
+ * runs up to MaxParallelLaunches temporary instances per AMI to make its snapshots, and again to replenish each snapshot
+ * a launch uses, so the new AMI's run through the whole rollout, not only before it. Last month's AMI keeps Fast Launch
+ * until the rollout ends (AMIS_PER_VARIANT_DURING_ROLLOUT) and replenishes what its groups' launches (a scale-out, a
+ * rollback) take: MaxParallelLaunches for each of the two.
+ */
 export function reservedVcpus(instanceTypes: readonly string[], maxParallelLaunches: number, stages: { build: boolean; fastLaunch: boolean }): number {
   const of = (t: string | undefined) => vcpusOf(t) ?? UNKNOWN_VCPUS;
-  return (stages.build ? Math.max(...instanceTypes.map(of)) : 0) + (stages.fastLaunch ? maxParallelLaunches * of(instanceTypes[0]) : 0);
+  return (stages.build ? Math.max(...instanceTypes.map(of)) : 0) + (stages.fastLaunch ? AMIS_PER_VARIANT_DURING_ROLLOUT * maxParallelLaunches * of(instanceTypes[0]) : 0);
 }

@@ -6,7 +6,7 @@ import { ec2Handlers } from './ec2.js';
 import { DEFAULT_INSTANCE_PROFILE } from './fleet.js';
 import { iamHandlers } from './iam.js';
 import { EksClusters, kubeletExtraArgs } from './eks.js';
-import { fastLaunchHandlers } from './fastlaunch.js';
+import { fastLaunchHandlers, seedFastLaunch } from './fastlaunch.js';
 import { DurationsSchema, type Durations, type Fault, type Fleet } from './fleet.js';
 import { buildEndsAt, imagebuilderHandlers, imageStatus } from './imagebuilder.js';
 import { DEFAULT_DISTRIBUTION, desiredMixedPolicy } from './mixed.js';
@@ -182,6 +182,7 @@ export class SimulatedAccount {
     const s = this.state;
     for (const a of fleet.amis) s.amis[a.id] = { id: a.id, name: a.name, platform: a.platform, ...(a.owner ? { owner: a.owner } : {}), createdAt: a.creationDate ? Date.parse(a.creationDate) : now - 30 * 24 * 60 * MINUTE };
     for (const a of fleet.amis) if (a.tags) s.tags[a.id] = { ...a.tags };
+    for (const a of fleet.amis) if (a.fastLaunch) seedFastLaunch(this.ctx, a.id, (s.amis[a.id] as { createdAt: number }).createdAt, a.fastLaunch);
     // SSM User Guide, "Native parameter support for Amazon Machine Image IDs": */image_id parameters carry DataType
     // aws:ec2:image (the EKS optimized AMI parameters do).
     for (const [name, value] of Object.entries(fleet.ssmParameters)) {

@@ -1,3 +1,4 @@
+import type { SnapshotPool } from './fastlaunch.js';
 import type { Durations, Fault } from './fleet.js';
 
 /** An error shaped like an AWS SDK v3 service exception, so production Retry/Catch logic sees the real thing. */
@@ -117,8 +118,10 @@ export interface RefreshRec {
   instancesAtStart: InstanceRec[];
   /** Indices into instancesAtStart, in replacement order, grouped by batch. */
   batches: number[][];
-  /** A batch from an AMI with Fast Launch enabled (durations.instanceLaunch): rollback batches (the previous AMI) take this. */
+  /** A rollback batch's time: a launch without a pre-provisioned snapshot (fastlaunch.ts, launchMs). */
   batchMs: number;
+  /** Per new instance (the order of newIds): whether its launch took a pre-provisioned snapshot (fastlaunch.ts, takeSnapshot). */
+  snapshots?: boolean[];
   pendingEnd: number;
   /** Absolute start of each batch's launches (after throttling and checkpoint pauses). */
   batchStarts: number[];
@@ -149,6 +152,8 @@ export interface NodegroupUpdateRec {
   failure?: { errorCode: string; afterBatches: number; errorMessage?: string };
   /** The extra instances its scale-up phase runs beside the node group until its scale-down (quotas.ts counts them). */
   surgeExtra?: number;
+  /** Per launch (in launch order): whether it took a pre-provisioned snapshot (fastlaunch.ts, takeSnapshot), booked at the start. */
+  snapshots?: boolean[];
   clientRequestToken?: string;
 }
 export interface NodegroupRec {
@@ -257,6 +262,8 @@ export interface SimState {
   executions: ExecRec[];
   /** Instances launched per second (epoch seconds): EC2's RunInstances resource token bucket (local/sim/ec2-limits.ts). */
   launches?: Record<number, number>;
+  /** Fast Launch's pre-provisioned snapshots per AMI: a booking ledger (local/sim/fastlaunch.ts). */
+  fastLaunchPools?: Record<string, SnapshotPool>;
   /** RunInstances requests per second (epoch seconds): its request token bucket (local/sim/ec2-limits.ts). */
   launchRequests?: Record<number, number>;
   /** The account's On-Demand vCPU quota L-1216C47A (local/sim/quotas.ts); absent: not enforced. */

@@ -1,6 +1,6 @@
 import { awsError, arr, iso, obj, str, type Ctx, type Handlers, type Input, type LtRec, type LtVersionRec, idempotent } from './context.js';
 import { builtAmis } from './imagebuilder.js';
-import { fastLaunchState } from './fastlaunch.js';
+import { fastLaunchState, temporaryInstances } from './fastlaunch.js';
 import { vcpusOfVersion } from './quotas.js';
 
 export interface AmiView {
@@ -202,16 +202,17 @@ export function ec2Handlers(ctx: Ctx): Handlers {
     // EC2 API Reference, DescribeLaunchTemplates: unknown ids or names fail the call. Not paginated here (knowingly simplified).
     // EC2 API Reference, DescribeInstances: Reservations[].Instances[] with InstanceType, State and CpuOptions (CoreCount x
     // ThreadsPerCore = vCPUs); InstanceLifecycle only for Spot and Scheduled instances; MaxResults 5-1000, not with
-    // InstanceIds; NextToken. Lists the fleet's instances and the account's other On-Demand instances
-    // (fleet.otherOnDemandVcpus, as m5.xlarge), all running. Filters: only instance-state-name is understood; any other
-    // filter is refused (InvalidParameterValue), stricter than AWS, so the product cannot lean on one the sim ignores.
+    // InstanceIds; NextToken. Lists the fleet's instances, the account's other On-Demand instances
+    // (fleet.otherOnDemandVcpus, as m5.xlarge) and Fast Launch's temporary instances, all running. Filters: only
+    // instance-state-name is understood; any other filter is refused (InvalidParameterValue), stricter than AWS, so the
+    // product cannot lean on one the sim ignores.
     DescribeInstances(input: Input) {
       const filters = arr(input.Filters).map((f) => obj(f) ?? {});
       for (const f of filters) if (f.Name !== 'instance-state-name') throw awsError('InvalidParameterValue', `The filter '${String(f.Name)}' is not understood by the simulated account`);
       const states = filters.flatMap((f) => arr(f.Values) as string[]);
       if (input.MaxResults !== undefined && input.InstanceIds !== undefined) throw awsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults');
       const max = input.MaxResults === undefined ? Number.POSITIVE_INFINITY : Number(input.MaxResults);
-      if (max < 5 || max > 1000) throw awsError('InvalidParameterValue', `Value ( ${String(input.MaxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+      if (input.MaxResults !== undefined && (max < 5 || max > 1000)) throw awsError('InvalidParameterValue', `Value ( ${String(input.MaxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
       const all: Record<string, unknown>[] = [];
       if (states.length === 0 || states.includes('running')) {
         for (const asg of Object.values(ctx.state.asgs))
@@ -222,6 +223,9 @@ export function ec2Handlers(ctx: Ctx): Handlers {
           }
         for (let n = 0; n < (ctx.state.otherVcpus ?? 0) / 4; n++)
           all.push({ InstanceId: `i-0ther${n.toString(16).padStart(12, '0')}`, InstanceType: 'm5.xlarge', State: { Code: 16, Name: 'running' }, CpuOptions: { CoreCount: 2, ThreadsPerCore: 2 } });
+        // Fast Launch's temporary instances run in the account too (fastlaunch.ts).
+        for (const t of temporaryInstances(ctx, ctx.now()))
+          all.push({ InstanceId: t.instanceId, ImageId: t.imageId, InstanceType: t.instanceType, State: { Code: 16, Name: 'running' }, CpuOptions: { CoreCount: Math.max(1, t.vcpus / 2), ThreadsPerCore: t.vcpus >= 2 ? 2 : 1 } });
       }
       if (input.InstanceIds !== undefined) throw awsError('InvalidParameterValue', 'InstanceIds is not modelled by the simulated account');
       const from = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;

@@ -1,6 +1,7 @@
 import { awsError, MINUTE, obj, type Ctx, type FastLaunchRec, type Handlers, type Input } from './context.js';
 import { findLt, findVersion, requireAmi } from './ec2.js';
 import { reserveLaunches } from './ec2-limits.js';
+import { VCPUS_PER_INSTANCE, vcpuLimitMessage, vcpusOfType, vcpuUsage } from './quotas.js';
 
 /**
  * AWS's default quota: parallel pre-provisioning launches per region, summed over all Fast Launch AMIs
@@ -28,19 +29,159 @@ export function fastLaunchState(ctx: Ctx, r: FastLaunchRec, now = ctx.now()): { 
 /**
  * How long one launch of `imageId` starting at `at` takes. EC2 API Reference, EnableFastLaunch: with Windows fast launch
  * "images are pre-provisioned, using snapshots to launch instances up to 65% faster". durations.instanceLaunch and
- * instanceBoot are the scenario's launch times; while an AMI's Fast Launch is enabling (or failed: enabling-failed,
- * enabled-failed) there are no pre-provisioned snapshots yet, and the stricter reading of "up to 65%" is the whole 65%:
- * such a launch takes 1 / 0.35 times as long. No page says a launch waits for Fast Launch: it goes ahead, slower.
- * Knowingly simplified: an AMI whose Fast Launch was never enabled (or was disabled) launches in the scenario's times.
+ * instanceBoot are the scenario's times of a launch from a pre-provisioned snapshot (`snapshot`: takeSnapshot gave it
+ * one, and the AMI's Fast Launch is still enabled at `at`). Every other launch (an AMI whose Fast Launch is enabling,
+ * failed, disabled or was never enabled; an enabled AMI whose pool had no snapshot to spare) goes through Windows setup
+ * from scratch, and the stricter reading of "up to 65%" is the whole 65%: it takes 1 / 0.35 times as long. No page says
+ * a launch waits for Fast Launch: it goes ahead, slower.
  */
 export const WITHOUT_FAST_LAUNCH = 1 / 0.35;
-const WITHOUT_SNAPSHOTS = new Set(['enabling', 'enabling-failed', 'enabled-failed']);
-export function launchMs(ctx: Ctx, imageId: string, at: number): { launchMs: number; bootMs: number } {
+export function launchMs(ctx: Ctx, imageId: string, at: number, snapshot: boolean): { launchMs: number; bootMs: number } {
   const base = { launchMs: ctx.durations.instanceLaunch * MINUTE, bootMs: ctx.durations.instanceBoot * MINUTE };
   const rec = ctx.state.fastLaunch[imageId];
-  // Replays (lifecycle.ts, nodegroups.ts) ask about launches in the past: before the enable the AMI had no Fast Launch.
-  const state = rec && at >= rec.enabledAt ? fastLaunchState(ctx, rec, at)?.state : undefined;
-  return state !== undefined && WITHOUT_SNAPSHOTS.has(state) ? { launchMs: Math.round(base.launchMs * WITHOUT_FAST_LAUNCH), bootMs: Math.round(base.bootMs * WITHOUT_FAST_LAUNCH) } : base;
+  // Replays (lifecycle.ts, nodegroups.ts) ask about launches in the past: the snapshot was taken then, if Fast Launch was on.
+  const fast = snapshot && rec !== undefined && at >= rec.enabledAt && fastLaunchState(ctx, rec, at)?.state === 'enabled';
+  return fast ? base : { launchMs: Math.round(base.launchMs * WITHOUT_FAST_LAUNCH), bootMs: Math.round(base.bootMs * WITHOUT_FAST_LAUNCH) };
+}
+
+/**
+ * The pool of pre-provisioned snapshots of a Fast Launch enabled AMI. EC2 User Guide, "Use EC2 Fast Launch for your
+ * Windows instances" / "Configure Windows fast launch": EC2 launches temporary instances that go through Sysprep and
+ * OOBE, snapshots each, and "the next time Amazon EC2 launches an instance from the EC2 Fast Launch enabled AMI, it uses
+ * one of the snapshots"; "Amazon EC2 automatically replenishes the snapshots you have on hand as it uses them".
+ * SnapshotConfiguration.TargetResourceCount is the number kept on hand (its default is not documented: MaxParallelLaunches
+ * here, as the enable's launches above), MaxParallelLaunches the temporary instances EC2 runs at once. AWS documents no
+ * time per snapshot: each takes durations.fastLaunchEnable (the time the enable takes here), the initial set made
+ * MaxParallelLaunches at a time from the enable on. A launch that takes one is fast; EC2 starts a temporary instance to
+ * replace it at once, or when one of the MaxParallelLaunches is free, and the snapshot is back durations.fastLaunchEnable
+ * after that instance started. EnableFastLaunch says the snapshots are replenished "depending on your settings for launch
+ * frequency" (the console's, default five per hour) and the API has no setting for it beside TargetResourceCount and
+ * MaxParallelLaunches: no further rate is modelled (NOTE possibly more forgiving than AWS, if that frequency also caps
+ * how fast EC2 replenishes).
+ *
+ * A refresh's or node group update's launches are booked when it starts (like ec2-limits.ts's RunInstances ledger), so
+ * the pool is a booking ledger: `busy` holds, per snapshot slot taken, the interval from the take to its replacement's
+ * end, `temp` each temporary instance's run. A booking takes a snapshot only if fewer than TargetResourceCount are busy at
+ * every moment of its own interval (and its temporary instance finds fewer than MaxParallelLaunches running): a later
+ * booking never takes a snapshot promised to an earlier-booked launch, whenever that launch is (the stricter reading:
+ * snapshots are not handed out first come first served at launch time, where a later booking of an earlier launch
+ * would win). Knowingly simplified: a changed TargetResourceCount of an enabled AMI does not resize its pool; the
+ * replenishing instances take no RunInstances tokens (the enable's do).
+ */
+export interface SnapshotPool {
+  enabledAt: number;
+  target: number;
+  parallel: number;
+  /** One temporary instance's type and vCPUs (quotas.ts counts them). */
+  instanceType: string;
+  vcpus: number;
+  /** [from, to) per snapshot slot out of the pool, sorted by `from`. */
+  busy: [number, number][];
+  /** [from, to) per temporary instance, sorted by `from`. */
+  temp: [number, number][];
+  /** The longest `busy` interval (bounds the search). */
+  longest: number;
+}
+
+/**
+ * EC2 User Guide, "Configure Windows fast launch": without a launch template (or an InstanceType in it) EC2 uses
+ * "temporary t3 instances" and names no size; the largest, t3.2xlarge (8 vCPUs), is the stricter reading (it spends the
+ * most of the vCPU quota).
+ */
+export const DEFAULT_TEMPORARY_TYPE = 't3.2xlarge';
+
+function newPool(ctx: Ctx, rec: FastLaunchRec, target: number): SnapshotPool {
+  const e = ctx.durations.fastLaunchEnable * MINUTE;
+  const instanceType = temporaryType(ctx, rec);
+  const vcpus = vcpusOfType(instanceType) ?? VCPUS_PER_INSTANCE;
+  const pool: SnapshotPool = { enabledAt: rec.enabledAt, target, parallel: rec.maxParallelLaunches, instanceType, vcpus, busy: [], temp: [], longest: 0 };
+  for (let k = 0; k < target; k++) {
+    const from = rec.enabledAt + Math.floor(k / rec.maxParallelLaunches) * e;
+    insert(pool.temp, [from, from + e]);
+    insert(pool.busy, [rec.enabledAt, from + e]);
+    pool.longest = Math.max(pool.longest, from + e - rec.enabledAt);
+  }
+  return pool;
+}
+
+/** A scenario's AMI with Fast Launch enabled at `at` by an earlier run (fleet.amis[].fastLaunch), without a launch template. */
+export function seedFastLaunch(ctx: Ctx, imageId: string, at: number, s: { targetResourceCount: number; maxParallelLaunches: number }): void {
+  const rec: FastLaunchRec = { imageId, resourceType: 'snapshot', maxParallelLaunches: s.maxParallelLaunches, snapshotConfiguration: { TargetResourceCount: s.targetResourceCount }, enabledAt: at };
+  ctx.state.fastLaunch[imageId] = rec;
+  (ctx.state.fastLaunchPools ??= {})[imageId] = newPool(ctx, rec, s.targetResourceCount);
+}
+
+/** The enable's temporary instance type: its launch template version's InstanceType, else t3 (above). */
+function temporaryType(ctx: Ctx, rec: FastLaunchRec): string {
+  const lt = rec.launchTemplate;
+  if (!lt) return DEFAULT_TEMPORARY_TYPE;
+  const type = findVersion(findLt(ctx, { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName }), lt.Version as string).data.InstanceType;
+  return typeof type === 'string' ? type : DEFAULT_TEMPORARY_TYPE;
+}
+
+function insert(list: [number, number][], iv: [number, number]): void {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as [number, number])[0] > iv[0]) i--;
+  list.splice(i, 0, iv);
+}
+
+/** The most intervals of `list` (sorted by start, none longer than `longest`) covering one moment of [a, b). */
+function maxOverlap(list: [number, number][], a: number, b: number, longest: number): number {
+  const events: [number, number][] = [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const [from, to] = list[i] as [number, number];
+    if (from < a - longest) break;
+    if (from < b && to > a) events.push([Math.max(from, a), 1], [to, -1]);
+  }
+  // Half-open intervals: an end at t comes before a start at t.
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let n = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (n += d));
+  return most;
+}
+
+/**
+ * Takes a pre-provisioned snapshot for one launch of `imageId` at `at` when the pool can spare one for it (a write: the
+ * caller books it when its launch is fixed). False: the launch goes without one (slow, launchMs).
+ */
+export function takeSnapshot(ctx: Ctx, imageId: string, at: number): boolean {
+  const rec = ctx.state.fastLaunch[imageId];
+  const pool = ctx.state.fastLaunchPools?.[imageId];
+  if (!rec || !pool || pool.enabledAt !== rec.enabledAt || at < rec.enabledAt || fastLaunchState(ctx, rec, at)?.state !== 'enabled') return false;
+  const e = ctx.durations.fastLaunchEnable * MINUTE;
+  // The replacing temporary instance: at once, or when fewer than MaxParallelLaunches run (only binds above TargetResourceCount).
+  let start = at;
+  if (pool.parallel < pool.target) {
+    const ends = pool.temp.map(([, to]) => to).filter((to) => to > at).sort((x, y) => x - y);
+    for (let i = 0; maxOverlap(pool.temp, start, start + e, e) >= pool.parallel && i < ends.length; i++) start = ends[i] as number;
+  }
+  if (maxOverlap(pool.busy, at, start + e, pool.longest) >= pool.target) return false;
+  insert(pool.busy, [at, start + e]);
+  insert(pool.temp, [start, start + e]);
+  pool.longest = Math.max(pool.longest, start + e - at);
+  return true;
+}
+
+/** Fast Launch's temporary instances running at `now` (quotas.ts vcpuUsage, ec2.ts DescribeInstances). */
+export function temporaryInstances(ctx: Ctx, now: number): { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] {
+  const out: { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] = [];
+  for (const [imageId, pool] of Object.entries(ctx.state.fastLaunchPools ?? {})) {
+    const rec = ctx.state.fastLaunch[imageId];
+    if (!rec || rec.enabledAt !== pool.enabledAt) continue;
+    // A failed enable's instances ran until it failed (durations.fastLaunchEnable).
+    if (rec.failure && now >= rec.enabledAt + ctx.durations.fastLaunchEnable * MINUTE) continue;
+    // Disabling removes the snapshots; no page says EC2 stops a temporary instance already running: it runs to its end.
+    pool.temp.forEach(([from, to], n) => {
+      if (from <= now && now < to) out.push({ instanceId: `i-f1${imageId.slice(-9)}${n.toString(16).padStart(6, '0')}`, imageId, instanceType: pool.instanceType, vcpus: pool.vcpus });
+    });
+  }
+  return out;
+}
+
+/** vCPUs of Fast Launch's temporary instances running at `now`. */
+export function temporaryInstanceVcpus(ctx: Ctx, now: number): number {
+  return temporaryInstances(ctx, now).reduce((n, i) => n + i.vcpus, 0);
 }
 
 function render(ctx: Ctx, r: FastLaunchRec, s: { state: string; reason: string; since: number }): Record<string, unknown> {
@@ -114,10 +255,17 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
         // EC2 API Reference, EnableFastLaunch: "Amazon EC2 launches an instance and runs through Sysprep steps" for each
         // reserved snapshot: those are RunInstances launches in this account and take tokens from the same bucket as
         // Auto Scaling's (ec2-limits.ts). One launch per snapshot (SnapshotConfiguration.TargetResourceCount; its default
-        // is not documented: MaxParallelLaunches here), all taken at the start (the stricter reading). Replenishing
-        // snapshots as launches use them is not modelled.
+        // is not documented: MaxParallelLaunches here), all taken at the start (the stricter reading).
         const target = typeof snapshotConfiguration?.TargetResourceCount === 'number' ? snapshotConfiguration.TargetResourceCount : max;
         reserveLaunches(ctx, now, target);
+        // The temporary instances are On-Demand instances of the account: they count against the vCPU quota L-1216C47A
+        // (quotas.ts) while they run. AWS documents no behaviour for an enable whose instances do not fit; the stricter
+        // reading: Fast Launch fails (enabling, then enabling-failed) with EC2's VcpuLimitExceeded, and no snapshot is made.
+        const pool = newPool(ctx, rec, target);
+        const quota = ctx.state.vcpuQuota;
+        if (!rec.failure && quota !== undefined && vcpuUsage(ctx, now) + Math.min(target, max) * pool.vcpus > quota)
+          rec.failure = { state: 'enabling-failed', reason: `VcpuLimitExceeded: ${vcpuLimitMessage(quota)} Launching EC2 instance failed.` };
+        else (ctx.state.fastLaunchPools ??= {})[ami.id] = pool;
       }
       ctx.state.fastLaunch[ami.id] = rec;
       const s = fastLaunchState(ctx, rec, now);

@@ -23,6 +23,8 @@ export const AmiSchema = z.strictObject({
   owner: z.union([z.enum(['amazon', 'self']), z.string().regex(/^\d{12}$/)]).optional(),
   /** The AMI's tags (e.g. eks-windows-patch:variant on an AMI an earlier run built, for a rollout-only run). */
   tags: z.record(z.string(), z.string()).optional(),
+  /** Fast Launch enabled on it by an earlier run (since its creation, its snapshots on hand: fastlaunch.ts); absent = never enabled. */
+  fastLaunch: z.strictObject({ targetResourceCount: z.number().int().min(1).default(5), maxParallelLaunches: z.number().int().min(6).default(6) }).optional(),
 });
 
 /** The node instance profile of a simulated fleet's launch templates unless a version names another. */

@@ -164,7 +164,7 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
    * again. Not documented whether an abandoned launch passes the terminate hooks: it does not here. `ready` is when the
    * warm-up (the rest of durations.instanceLaunch) is over; Infinity while it waits for ever (beyond the horizon).
    */
-  const launchInto = (slot: number, cfg: LtTarget, t: number, key: string, firstId: string | undefined, noRelaunchAfter: number): { ready: number; inst?: LaunchView } => {
+  const launchInto = (slot: number, cfg: LtTarget, t: number, key: string, firstId: string | undefined, noRelaunchAfter: number, snapshot = false): { ready: number; inst?: LaunchView } => {
     let L = t;
     for (let attempt = 0; ; attempt++) {
       if (L > horizon) {
@@ -172,8 +172,10 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
         return { ready: Infinity };
       }
       const id = attempt === 0 && firstId !== undefined ? firstId : instanceIdFor(`${r.id}:${key}:${slot}:${attempt}`);
-      // Slower before the AMI's Fast Launch is enabled (fastlaunch.ts, launchMs).
-      const times = launchMs(ctx, cfg.imageId, L);
+      // Fast only for the launch that booked a pre-provisioned snapshot when the refresh started (planRefresh, at the time
+      // its batch would launch without hooks: the hooks only delay it). A relaunch after ABANDON and a rollback's launches
+      // booked none: slow (fastlaunch.ts, launchMs; the stricter reading).
+      const times = launchMs(ctx, cfg.imageId, L, attempt === 0 && snapshot);
       const inst: LaunchView = { instanceId: id, cfg, slot, launchedAt: L, bootedAt: L + times.bootMs };
       sim.launches.push(inst);
       let end = inst.bootedAt;
@@ -256,7 +258,8 @@ export function simulateHooked(ctx: Ctx, r: RefreshRec, asg: AsgRec, now: number
     let R = T;
     const fresh: LaunchView[] = [];
     for (const slot of batch) {
-      const res = launchInto(slot, r.desired, T, 'refresh', r.newIds[flat++], rho ?? Infinity);
+      const snapshot = r.snapshots?.[flat] === true;
+      const res = launchInto(slot, r.desired, T, 'refresh', r.newIds[flat++], rho ?? Infinity, snapshot);
       R = Math.max(R, res.ready);
       if (res.inst) fresh.push(res.inst);
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { availabilityZones, ltTarget } from './autoscaling.js';
 import { awsError, idempotent, MINUTE, obj, type Ctx, type Handlers, type Input, type InstanceRec, type LtTarget, type NodegroupRec, type NodegroupUpdateRec, type SimState } from './context.js';
 import type { ClusterSpec, Fleet } from './fleet.js';
-import { launchMs as launchTimes } from './fastlaunch.js';
+import { launchMs as launchTimes, takeSnapshot } from './fastlaunch.js';
 import { SimulatedCluster } from './kubernetes/index.js';
 import { vcpuFailure, vcpusOfVersion } from './quotas.js';
 
@@ -190,7 +190,7 @@ export function nodegroupSurgeVcpus(ctx: Ctx, now: number): number {
 }
 
 /** Replays every update of the node group (cached per set of facts; facts are append-only). */
-export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] {
+export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec, book?: string): UpdateTimeline[] {
   const key = ng.updates.map((u) => u.id).join(',');
   const hit = cache.get(ng);
   if (hit && hit.key === key) return hit.timelines;
@@ -214,6 +214,7 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
     cursor = t;
     const tl: UpdateTimeline = { update: u, launches: [], oldEnds: new Map(), drainRounds: [], batchesDone: 0, end: t, status: 'Successful', errors: [], instancesAtEnd: [] };
     let current = structuredClone(u.instancesAtStart);
+    let launchNo = 0;
     const fail = (at: number, errorCode: string, errorMessage: string, resourceIds: string[]) => {
       tl.status = 'Failed';
       tl.errors.push({ errorCode, errorMessage, resourceIds });
@@ -224,8 +225,10 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
     const todo = current.filter((i) => !onTarget(i, u.to));
     // "Randomly selects a node that needs to be upgraded, up to the maximum unavailable": in instance order here.
     for (const [b, batch] of chunk(todo, ng.maxUnavailable).entries()) {
-      // Slower before the AMI's Fast Launch is enabled (fastlaunch.ts, launchMs).
-      const { launchMs, bootMs } = launchTimes(ctx, u.to.imageId, t);
+      // Each launch takes a pre-provisioned snapshot if the AMI's pool has one for it, booked when the update starts (the
+      // write replays it with `book`); a batch with a launch without one is slower (fastlaunch.ts, launchMs).
+      const snaps = u.failure && u.failure.afterBatches === b ? [] : batch.map(() => snapshotOf(ctx, u, launchNo++, t, book === u.id));
+      const { launchMs, bootMs } = launchTimes(ctx, u.to.imageId, t, snaps.length > 0 && snaps.every(Boolean));
       if (u.failure && u.failure.afterBatches === b) {
         injectedFailure(ng, u.failure.errorCode, u.failure.errorMessage, t, launchMs, fail);
         break;
@@ -280,6 +283,15 @@ export function simulateNodegroup(ctx: Ctx, ng: NodegroupRec): UpdateTimeline[] 
   }
   cache.set(ng, { key, timelines });
   return timelines;
+}
+
+/** Whether the update's launch number `i` (at `t`) took a pre-provisioned snapshot: as booked, or booked now when `book`. */
+function snapshotOf(ctx: Ctx, u: NodegroupUpdateRec, i: number, t: number, book: boolean): boolean {
+  const booked = u.snapshots?.[i];
+  if (booked !== undefined || !book) return booked === true;
+  const taken = takeSnapshot(ctx, u.to.imageId, t);
+  (u.snapshots ??= []).push(taken);
+  return taken;
 }
 
 /** A nodegroupUpdateFailure fault at the start of a batch: nothing of that batch is launched (knowingly simplified). */
@@ -511,7 +523,8 @@ export function nodegroupHandlers(ctx: Ctx, clusterExists: (name: string) => { s
         return { id: u.id };
       });
       const ng2 = ctx.state.nodegroups[nodegroupKey(ng.cluster, ng.name)] ?? ng;
-      const tl = simulateNodegroup(ctx, ng2).find((x) => x.update.id === made.id);
+      // The update's launches book their Fast Launch snapshots now (a write), so reads replay the same times.
+      const tl = simulateNodegroup(ctx, ng2, made.id).find((x) => x.update.id === made.id);
       if (!tl) throw awsError('ServerException', 'update lost', 500);
       // The answer of the call: InProgress at once (the rest is DescribeUpdate's).
       return { update: { ...renderUpdate(tl, tl.update.start), status: 'InProgress', errors: [] } };

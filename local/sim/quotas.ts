@@ -1,4 +1,5 @@
 import { awsError, type Ctx, type Handlers, type Input, type RefreshRec } from './context.js';
+import { temporaryInstanceVcpus } from './fastlaunch.js';
 import { buildEndsAt } from './imagebuilder.js';
 import { nodegroupSurgeVcpus } from './nodegroups.js';
 
@@ -10,9 +11,9 @@ import { nodegroupSurgeVcpus } from './nodegroups.js';
  *
  * An instance counts the vCPUs of its launch template version's InstanceType (EC2 Instance Types guide: large 2,
  * xlarge 4, Nxlarge 4N; medium 1, 2 for T); an unknown size counts 2 (m5.large, the fleet's default type). An Image
- * Builder build is one 2-vCPU instance while it runs. NOTE knowingly simplified: Fast Launch's pre-provisioning launches
- * are not counted (the sim does not model them as instances). A managed node group update's scale-up counts its extra
- * instances (nodegroups.ts, updateSurge) from its start to its end.
+ * Builder build is one 2-vCPU instance while it runs, a Fast Launch temporary instance its enable's launch template type
+ * (fastlaunch.ts). A managed node group update's scale-up counts its extra instances (nodegroups.ts, updateSurge) from
+ * its start to its end.
  */
 export const QUOTA_CODE = 'L-1216C47A';
 export const SERVICE_CODE = 'ec2';
@@ -48,8 +49,9 @@ function heldUntil(r: RefreshRec): number {
 
 /**
  * vCPUs the account runs at `now`: every group's instances (a refresh keeps the group's capacity), the extra instances
- * of surge refreshes and of managed node group updates still running, Image Builder builds still running. Stricter than AWS: a surge refresh holds its
- * extra instances from its start to its end, not only while its batches launch.
+ * of surge refreshes and of managed node group updates still running, Image Builder builds and Fast Launch's temporary
+ * instances still running. Stricter than AWS: a surge refresh holds its extra instances from its start to its end, not
+ * only while its batches launch.
  */
 export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
   let vcpus = (ctx.state.vcpuBase ??= fleetVcpus(ctx)) + (ctx.state.otherVcpus ?? 0);
@@ -57,6 +59,8 @@ export function vcpuUsage(ctx: Ctx, now = ctx.now()): number {
     if ((r.surgeExtra ?? 0) > 0 && r.start <= now && now < heldUntil(r)) vcpus += (r.surgeExtra ?? 0) * vcpusOfVersion(ctx, r.desired.ltId, r.desired.versionNumber);
   vcpus += nodegroupSurgeVcpus(ctx, now);
   for (const img of Object.values(ctx.state.images)) if (img.createdAt <= now && now < buildEndsAt(ctx, img, now)) vcpus += VCPUS_PER_INSTANCE;
+  // Fast Launch's temporary instances (the initial set and each replenishment) while they run (fastlaunch.ts).
+  vcpus += temporaryInstanceVcpus(ctx, now);
   return vcpus;
 }
 

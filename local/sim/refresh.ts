@@ -1,6 +1,6 @@
-import { MINUTE, type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
+import { type AsgRec, type Ctx, type InstanceRec, type LtTarget, type RefreshRec } from './context.js';
 import { reserveLaunches } from './ec2-limits.js';
-import { launchMs } from './fastlaunch.js';
+import { launchMs, takeSnapshot } from './fastlaunch.js';
 import { hookedView, simulateHooked, type LaunchView } from './lifecycle.js';
 
 // Not documented how long a refresh stays Pending; the simulation takes 30 s (any poll may see Pending first).
@@ -59,7 +59,6 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   const toReplace = a.instances.map((i, idx) => ({ i, idx })).filter(({ i }) => (prefs.SkipMatching !== true || !matches(i)) && !held(i)).map(({ idx }) => idx);
   const size = batchSize(a.instances.length, prefs);
   const batches = chunk(toReplace, size);
-  const batchMs = ctx.durations.instanceLaunch * MINUTE;
   // API Reference, "RefreshPreferences": CheckpointDelay "defaults to 3600 (1 hour)" when CheckpointPercentages is given;
   // reaching a checkpoint pauses replacements for CheckpointDelay. Each batch takes durations.instanceLaunch whatever
   // InstanceWarmup says (knowingly simplified: InstanceWarmup and the group's DefaultInstanceWarmup are not modelled).
@@ -71,14 +70,18 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
   const pcts: number[] = [0];
   let cursor = pendingEnd;
   let done = 0;
+  const snapshots: boolean[] = [];
   for (const b of batches) {
     // Each replacement is one RunInstances launch: past EC2's resource token bucket the batch starts when Auto Scaling's retried launch goes through.
     cursor = reserveLaunches(ctx, cursor, b.length);
     batchStarts.push(cursor);
-    // A batch launched before the new AMI's Fast Launch is enabled takes longer (fastlaunch.ts, launchMs).
-    cursor += launchMs(ctx, a.desired.imageId, cursor).launchMs;
-    batchEnds.push(cursor);
     const prev = pcts[pcts.length - 1] ?? 0;
+    // Each launch takes a pre-provisioned snapshot if the AMI's pool has one for it (fastlaunch.ts); a batch that fails
+    // before it launches (an injected failure at this percentage) takes none. The batch lasts as long as its slowest launch.
+    const launches = a.failure && prev >= a.failure.atPercent ? [] : b.map(() => takeSnapshot(ctx, a.desired.imageId, cursor));
+    snapshots.push(...launches);
+    cursor += launchMs(ctx, a.desired.imageId, cursor, launches.length > 0 && launches.every(Boolean)).launchMs;
+    batchEnds.push(cursor);
     done += b.length;
     const pct = Math.round((done / toReplace.length) * 100);
     pcts.push(pct);
@@ -103,7 +106,10 @@ export function planRefresh(ctx: Ctx, a: PlanArgs): RefreshRec {
     previous: a.previous,
     instancesAtStart: structuredClone(a.instances),
     batches,
-    batchMs,
+    // A rollback's launches are not booked in the previous AMI's pool (when they come is known only once the refresh
+    // fails): they take the time of a launch without a snapshot, the stricter reading.
+    batchMs: launchMs(ctx, a.previous.imageId, start, false).launchMs,
+    snapshots,
     pendingEnd,
     batchStarts,
     batchEnds,
@@ -287,9 +293,9 @@ export function refreshLaunches(ctx: Ctx, r: RefreshRec, now: number): { launche
   const current = new Map<number, LaunchView>();
   r.batches.forEach((b, j) => {
     const start = batchStart(r, j);
-    const bootMs = launchMs(ctx, r.desired.imageId, start).bootMs;
     const launched = j < limit && (r.cancelRequestedAt === undefined || start < r.cancelRequestedAt);
     for (const idx of b) {
+      const bootMs = launchMs(ctx, r.desired.imageId, start, r.snapshots?.[p] === true).bootMs;
       const id = r.newIds[p++];
       if (!launched || id === undefined) continue;
       const l: LaunchView = { instanceId: id, cfg: r.desired, slot: idx, launchedAt: start, bootedAt: start + bootMs, inServiceAt: start + bootMs };
@@ -307,7 +313,7 @@ export function refreshLaunches(ctx: Ctx, r: RefreshRec, now: number): { launche
       for (const idx of b) {
         const id = r.rollbackIds[q++];
         if (id === undefined) continue;
-        const bootMs = ctx.durations.instanceBoot * MINUTE;
+        const bootMs = launchMs(ctx, r.previous.imageId, start, false).bootMs;
         launches.push({ instanceId: id, cfg: r.previous, slot: idx, launchedAt: start, bootedAt: start + bootMs, inServiceAt: start + bootMs });
         const leaving = current.get(idx);
         if (leaving) leaving.terminatedAt = start + r.batchMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutSchema } from '../../lib/config.js';
-import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, nodegroupSurge, vcpusOf } from '../../lib/plan/quota.js';
+import { extraInstances, fitRolloutToQuota, fitSurgeToQuota, nodegroupSurge, reservedVcpus, vcpusOf } from '../../lib/plan/quota.js';
 
 describe('fitSurgeToQuota', () => {
   it('keeps the budget when it fits the headroom', () => {
@@ -143,5 +143,14 @@ describe('nodegroupSurge', () => {
   it('is the whole 2 x AZs even for a one-node group, and nothing for an empty one', () => {
     expect(nodegroupSurge(1, 3, { maxUnavailable: 1 })).toBe(6);
     expect(nodegroupSurge(0, 3, { maxUnavailable: 1 })).toBe(0);
+  });
+});
+
+describe('reservedVcpus', () => {
+  it("holds the build and, for the new AMI and last month's, MaxParallelLaunches temporary instances of the Fast Launch template type", () => {
+    // m6i.xlarge (4) first, c6i.2xlarge (8) the largest: the build 8, Fast Launch 2 AMIs x 6 x 4 = 48.
+    expect(reservedVcpus(['m6i.xlarge', 'c6i.2xlarge'], 6, { build: true, fastLaunch: true })).toBe(8 + 48);
+    expect(reservedVcpus(['m6i.xlarge'], 10, { build: false, fastLaunch: true })).toBe(80);
+    expect(reservedVcpus(['m6i.xlarge'], 6, { build: true, fastLaunch: false })).toBe(4);
   });
 });

@@ -12,7 +12,8 @@ const MIN = 60_000;
 const fleet = ScenarioFleetSchema.parse({
   amis: [
     { id: OLD, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' },
-    { id: NEW, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15' },
+    // Fast Launch on since an earlier run (its 5 snapshots on hand): the refreshes' launches are fast.
+    { id: NEW, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15', fastLaunch: {} },
   ],
   launchTemplates: [
     { name: 'ng-a', versions: [{ imageId: OLD, rootVolumeOverride: true }] },
@@ -137,6 +138,9 @@ describe('instance refresh', () => {
     clock.tick(9 * MIN);
     expect((await refreshStatus('ng-a'))?.Status).toBe('RollbackInProgress');
     clock.tick(10 * MIN);
+    // The rollback's launches book no Fast Launch snapshot (fastlaunch.ts): each batch takes 8 min / 0.35.
+    expect((await refreshStatus('ng-a'))?.Status).toBe('RollbackInProgress');
+    clock.tick(40 * MIN);
     const done = await refreshStatus('ng-a');
     expect(done).toMatchObject({ Status: 'RollbackSuccessful', StatusReason: 'health checks failed' });
     expect(done?.RollbackDetails?.RollbackReason).toBe('health checks failed');

@@ -1,5 +1,5 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
-import { EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
+import { DescribeFastLaunchImagesCommand, DescribeInstancesCommand, DisableFastLaunchCommand, EC2Client, EnableFastLaunchCommand } from '@aws-sdk/client-ec2';
 import { install } from '@sinonjs/fake-timers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedAccount } from '../../local/sim/account.js';
@@ -61,7 +61,7 @@ describe("Fast Launch's pre-provisioning launches", () => {
     sim.restore();
     const big = ScenarioFleetSchema.parse({ ...fleet, autoScalingGroups: [{ name: 'ng-a', launchTemplate: 'ng-a', instances: 1000 }] });
     sim = installSimulation(new SimulatedAccount({ fleet: big, faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
-    // Fast Launch on the old AMI: the refresh's launches (the new AMI) are not slowed, only delayed by the bucket.
+    // Fast Launch on the old AMI: the refresh's launches (the new AMI, never enabled: slow) are delayed by the bucket.
     await ec2.send(new EnableFastLaunchCommand({ ImageId: OLD, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 200 } }));
     await start('ng-a');
     clock.tick(4 * 3600_000);
@@ -69,7 +69,140 @@ describe("Fast Launch's pre-provisioning launches", () => {
     const a = await refresh('ng-a');
     expect(a?.Status).toBe('Successful');
     // 1,000 tokens less 200, plus 60 refilled during the 30 s Pending: the batch of 1,000 waits for 140 more at 2 per
-    // second (70 s), then 8 minutes. Without the enable's launches it would start when Pending ends.
-    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 70_000 + 8 * MIN);
+    // second (70 s), then a launch without Fast Launch. Without the enable's launches it would start when Pending ends.
+    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 70_000 + Math.round(8 * MIN * WITHOUT_FAST_LAUNCH));
+  });
+});
+
+describe('the pool of pre-provisioned snapshots (TargetResourceCount, replenished MaxParallelLaunches at a time)', () => {
+  const SLOW = Math.round(8 * MIN * WITHOUT_FAST_LAUNCH);
+  const many = (n: number, extra: Record<string, unknown> = {}) =>
+    ScenarioFleetSchema.parse({
+      amis: fleet.amis,
+      launchTemplates: Array.from({ length: n }, (_, i) => ({ name: `ng-${i}`, versions: [{ imageId: OLD }, { imageId: NEW }] })),
+      autoScalingGroups: Array.from({ length: n }, (_, i) => ({ name: `ng-${i}`, launchTemplate: `ng-${i}`, instances: 1 })),
+      ...extra,
+    });
+  const duration = async (name: string) => {
+    const r = await refresh(name);
+    expect(r?.Status).toBe('Successful');
+    return (r?.EndTime?.getTime() ?? 0) - (r?.StartTime?.getTime() ?? 0) - 30_000;
+  };
+  // A second apart: RunInstances' request bucket (5, then 2 per second) never delays them (ec2-limits.ts).
+  const startAll = async (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      await start(`ng-${i}`);
+      clock.tick(1000);
+    }
+  };
+  const fresh = (f: ReturnType<typeof many>) => {
+    sim.restore();
+    sim = installSimulation(new SimulatedAccount({ fleet: f, faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
+  };
+
+  it('serves TargetResourceCount launches fast; the rest launch without a snapshot until the taken ones are replenished', async () => {
+    fresh(many(8));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 3 } }));
+    clock.tick(30 * MIN);
+    await startAll(0, 6);
+    // 30 minutes after the first three took theirs, the snapshots are back.
+    clock.tick(31 * MIN);
+    await startAll(6, 8);
+    clock.tick(4 * 3600_000);
+    expect(await Promise.all(Array.from({ length: 8 }, (_, i) => duration(`ng-${i}`)))).toEqual([8 * MIN, 8 * MIN, 8 * MIN, SLOW, SLOW, SLOW, 8 * MIN, 8 * MIN]);
+  });
+
+  it('never gives a later booking a snapshot promised to an earlier-booked launch, even one due later', async () => {
+    // One snapshot. ng-0's two batches (one instance each, a 32-minute checkpoint between them) are booked at its start:
+    // the first takes the snapshot at 30.5 min (back at 60.5), the second is promised it at 70.5 min. ng-1, booked 35
+    // minutes later, launches at 65.5 min: the snapshot is on hand then, but taking it would leave none for ng-0's second
+    // batch 5 minutes on, so ng-1 launches slow.
+    const two = ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: [{ name: 'ng-0', versions: [{ imageId: OLD }, { imageId: NEW }] }, { name: 'ng-1', versions: [{ imageId: OLD }, { imageId: NEW }] }], autoScalingGroups: [{ name: 'ng-0', launchTemplate: 'ng-0', instances: 2 }, { name: 'ng-1', launchTemplate: 'ng-1', instances: 1 }] });
+    fresh(two);
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 1 } }));
+    clock.tick(30 * MIN);
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-0', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-0', Version: '2' } }, Preferences: { MinHealthyPercentage: 50, CheckpointPercentages: [50, 100], CheckpointDelay: 32 * 60 } }));
+    clock.tick(35 * MIN);
+    await start('ng-1');
+    clock.tick(4 * 3600_000);
+    const ng0 = await refresh('ng-0');
+    expect(ng0?.Status).toBe('Successful');
+    // Both of ng-0's batches fast (8 min each) with the 32-minute checkpoint between them.
+    expect((ng0?.EndTime?.getTime() ?? 0) - (ng0?.StartTime?.getTime() ?? 0)).toBe(30_000 + 8 * MIN + 32 * MIN + 8 * MIN);
+    expect(await duration('ng-1')).toBe(SLOW);
+  });
+
+  it('replenishes at most MaxParallelLaunches snapshots at a time', async () => {
+    fresh(many(14));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 7 } }));
+    // Seven snapshots, six at a time: the seventh is made in a second round, ready an hour after the enable.
+    clock.tick(30 * MIN);
+    await startAll(0, 7);
+    clock.tick(31 * MIN);
+    // At 30 min six are on hand (the seventh is still being made): six launch fast, the seventh slow. Five of the six
+    // taken are replaced at once (five instances beside the seventh initial one), the sixth waits for a free instance
+    // (from 60 min, back at 90 min). At 61 min: the five and the seventh initial one are on hand: six fast, one slow.
+    await startAll(7, 14);
+    clock.tick(4 * 3600_000);
+    const times = await Promise.all(Array.from({ length: 14 }, (_, i) => duration(`ng-${i}`)));
+    expect(times.slice(0, 7)).toEqual([8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, SLOW]);
+    expect(times.slice(7)).toEqual([8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, SLOW]);
+  });
+
+  it('launches slow from an AMI whose Fast Launch was never enabled or is disabled', async () => {
+    fresh(many(2));
+    await start('ng-0');
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6 }));
+    clock.tick(35 * MIN);
+    await ec2.send(new DisableFastLaunchCommand({ ImageId: NEW }));
+    await start('ng-1');
+    clock.tick(4 * 3600_000);
+    expect(await duration('ng-0')).toBe(SLOW);
+    expect(await duration('ng-1')).toBe(SLOW);
+  });
+});
+
+describe("Fast Launch's temporary instances and the On-Demand vCPU quota", () => {
+  // ng-a and ng-b: 4 instances of m5.large (8 vCPUs).
+  const withTemplate = (quota: number) =>
+    ScenarioFleetSchema.parse({ ...fleet, onDemandVcpuQuota: quota, launchTemplates: [...fleet.launchTemplates.map((t) => ({ name: t.name, versions: t.versions })), { name: 'fast-launch', versions: [{ imageId: NEW, instanceType: 'm6i.xlarge', userData: false }] }] });
+
+  it('count while they run (the launch template type), and an enable they do not fit into fails with VcpuLimitExceeded', async () => {
+    sim.restore();
+    // 8 vCPUs of groups + 5 x 4 (m6i.xlarge) = 28 fit in 30; a second AMI's 5 more do not.
+    sim = installSimulation(new SimulatedAccount({ fleet: withTemplate(30), faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 5 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: OLD, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 5 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
+    // DescribeInstances lists them (the product reads the quota's usage there): the first enable's five, not the failed one's.
+    const listed = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    expect(listed.filter((i) => i.InstanceType === 'm6i.xlarge').map((i) => i.ImageId)).toEqual([NEW, NEW, NEW, NEW, NEW]);
+    // A surge refresh needing 4 vCPUs more (2 extra m5.large) does not fit either while the temporary instances run.
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-a', Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 } }));
+    clock.tick(31 * MIN);
+    const images = (await ec2.send(new DescribeFastLaunchImagesCommand({}))).FastLaunchImages ?? [];
+    expect(images.find((i) => i.ImageId === NEW)?.State).toBe('enabled');
+    const old = images.find((i) => i.ImageId === OLD);
+    expect(old?.State).toBe('enabling-failed');
+    expect(old?.StateTransitionReason).toMatch(/^VcpuLimitExceeded: .*current vCPU limit of 30/);
+    expect((await refresh('ng-a'))?.StatusReason).toContain('VcpuLimitExceeded');
+    // Once they are done, the same refresh fits.
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-b', Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 } }));
+    clock.tick(3600_000);
+    expect((await refresh('ng-b'))?.Status).toBe('Successful');
+  });
+
+  it('count the replenishing instances too: a launch that takes a snapshot starts one', async () => {
+    sim.restore();
+    // 8 + 4 (one replenishing m6i.xlarge) = 12: a surge of 2 m5.large (4 vCPUs) does not fit in 14 while it runs.
+    sim = installSimulation(new SimulatedAccount({ fleet: withTemplate(14), faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 1 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
+    clock.tick(31 * MIN);
+    // MinHealthy 50 / MaxHealthy 100: one at a time, terminate first (no extra instance); its first launch takes the snapshot.
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-a', Version: '2' } }, Preferences: { MinHealthyPercentage: 50, MaxHealthyPercentage: 100 } }));
+    clock.tick(MIN);
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-b', Version: '2' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 } }));
+    clock.tick(3 * 3600_000);
+    expect((await refresh('ng-a'))?.Status).toBe('Successful');
+    expect((await refresh('ng-b'))?.StatusReason).toContain('VcpuLimitExceeded');
   });
 });

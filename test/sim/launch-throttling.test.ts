@@ -2,11 +2,14 @@ import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefre
 import { install } from '@sinonjs/fake-timers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedAccount } from '../../local/sim/account.js';
+import { WITHOUT_FAST_LAUNCH } from '../../local/sim/fastlaunch.js';
 import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
 import { installSimulation } from '../../local/sim/install.js';
 
 const AMI = 'ami-0000000000000a001';
 const T0 = Date.parse('2026-10-20T09:00:00Z');
+// The AMI's Fast Launch was never enabled: every launch takes 1 / 0.35 of the scenario's 8 minutes (fastlaunch.ts).
+const LAUNCH = Math.round(8 * 60_000 * WITHOUT_FAST_LAUNCH);
 const fleet = ScenarioFleetSchema.parse({
   amis: [{ id: AMI, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' }],
   launchTemplates: ['ng-a', 'ng-b'].map((name) => ({ name, versions: [{ imageId: AMI }, { imageId: AMI }] })),
@@ -44,9 +47,9 @@ describe("EC2's RunInstances resource token bucket as Auto Scaling meets it", ()
 
     expect(a?.Status).toBe('Successful');
     expect(b?.Status).toBe('Successful');
-    // ng-a: 800 tokens, 30 s Pending + 8 min. ng-b: 400 more, 200 of them beyond the bucket at 2/s = 100 s later.
-    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 8 * 60_000);
-    expect((b?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 100_000 + 8 * 60_000);
+    // ng-a: 800 tokens, 30 s Pending + a launch. ng-b: 400 more, 200 of them beyond the bucket at 2/s = 100 s later.
+    expect((a?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + LAUNCH);
+    expect((b?.EndTime?.getTime() ?? 0) - T0).toBe(30_000 + 100_000 + LAUNCH);
   });
 });
 
@@ -64,7 +67,7 @@ describe("EC2's RunInstances request token bucket as Auto Scaling meets it", () 
     for (const n of names) await start(n);
     clock.tick(3600_000);
 
-    const ends = await Promise.all(names.map(async (n) => ((await endOf(n))?.EndTime?.getTime() ?? 0) - T0 - 30_000 - 8 * 60_000));
+    const ends = await Promise.all(names.map(async (n) => ((await endOf(n))?.EndTime?.getTime() ?? 0) - T0 - 30_000 - LAUNCH));
     // 8 instances are far inside the 1,000-instance bucket; the requests are not: the 6th and 7th wait 1 s, the 8th 2 s.
     expect(ends).toEqual([0, 0, 0, 0, 0, 1000, 1000, 2000]);
     for (const n of names) expect((await endOf(n))?.Status).toBe('Successful');

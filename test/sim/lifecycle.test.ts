@@ -15,6 +15,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { installClock, type SimulatedClock } from '../../local/clock.js';
 import { SimulatedAccount, type AutoScalingEvent } from '../../local/sim/account.js';
+import { WITHOUT_FAST_LAUNCH } from '../../local/sim/fastlaunch.js';
 import { FaultSchema, ScenarioFleetSchema, type Fault } from '../../local/sim/fleet.js';
 import { installSimulation } from '../../local/sim/install.js';
 
@@ -28,7 +29,8 @@ const TERMINATING = 'autoscaling:EC2_INSTANCE_TERMINATING';
 const fleet = ScenarioFleetSchema.parse({
   amis: [
     { id: OLD, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.09.10' },
-    { id: NEW, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15' },
+    // Fast Launch on since an earlier run (its 5 snapshots on hand): the refreshes' launches are fast.
+    { id: NEW, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15', fastLaunch: {} },
   ],
   launchTemplates: [
     { name: 'ng-a', versions: [{ imageId: OLD }, { imageId: NEW }] },
@@ -77,6 +79,9 @@ const inState = async (state: string) => (await instances()).filter((i) => i.Lif
 
 // First batch: launched after Pending (30 s), Pending:Wait after durations.instanceBoot (4 min).
 const WAIT1 = 30 * S + 4 * MIN;
+// A launch that booked no Fast Launch snapshot (a relaunch after ABANDON, a rollback's launches): 1 / 0.35 as long.
+const SLOW_BOOT = Math.round(4 * MIN * WITHOUT_FAST_LAUNCH);
+const SLOW_LAUNCH = Math.round(8 * MIN * WITHOUT_FAST_LAUNCH);
 
 describe('PutLifecycleHook / DescribeLifecycleHooks', () => {
   it.each([
@@ -204,11 +209,12 @@ describe('a refresh with our lifecycle hooks', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]).not.toBe(id);
     expect(await refresh()).toMatchObject({ Status: 'InProgress', PercentageComplete: 0 });
-    await at(WAIT1 + 4 * MIN);
+    // The replacement booked no snapshot: it boots slowly.
+    await at(WAIT1 + SLOW_BOOT);
     expect(await inState('Pending:Wait')).toEqual(pending);
     expect(account.instanceHistory().find((h) => h.instanceId === id)).toMatchObject({ lifecycleState: 'Terminated', terminatedAt: new Date(T0 + WAIT1).toISOString() });
     // Hours later nothing has failed on its own: the second attempt timed out (ABANDON), a third waits.
-    await at(WAIT1 + 4 * MIN + 20 * MIN + 4 * MIN + 1 * S);
+    await at(WAIT1 + SLOW_BOOT + 20 * MIN + SLOW_BOOT + 1 * S);
     expect(await refresh()).toMatchObject({ Status: 'InProgress' });
     expect(account.lifecycleActions().map((a) => [a.result, a.by])).toEqual([
       ['ABANDON', 'call'],
@@ -240,10 +246,11 @@ describe('a refresh with our lifecycle hooks', () => {
     // Deleting the launch hook ABANDONs both waits: replacements launch and no longer wait.
     await run(asg.send(new DeleteLifecycleHookCommand({ AutoScalingGroupName: 'ng-a', LifecycleHookName: 'eks-windows-patch-prod-ready' })));
     expect(await states()).toEqual(['InService:1', 'InService:1', 'Pending:2', 'Pending:2']);
-    await at(WAIT1 + 4 * MIN);
+    // The replacements booked no snapshot: slow boot and launch.
+    await at(WAIT1 + SLOW_BOOT);
     expect(await states()).toEqual(['InService:1', 'InService:1', 'InService:2', 'InService:2']);
-    // Warm-up until the replacements' launch + 8 min, then the old ones wait for the drain.
-    await at(WAIT1 + 8 * MIN);
+    // Warm-up until the replacements' launch + 8 min / 0.35, then the old ones wait for the drain.
+    await at(WAIT1 + SLOW_LAUNCH);
     expect(await states()).toEqual(['InService:2', 'InService:2', 'Terminating:Wait:1', 'Terminating:Wait:1']);
     const [leaving] = await inState('Terminating:Wait');
     await complete({ InstanceId: leaving, LifecycleHookName: 'eks-windows-patch-prod-drain', LifecycleActionResult: 'CONTINUE' });
@@ -359,12 +366,13 @@ describe('RollbackInstanceRefresh', () => {
     // The second batch's instance stays in its wait; ABANDON ends it, and no replacement is launched for it.
     await complete({ InstanceId: stray, LifecycleActionResult: 'ABANDON' });
     expect(await states()).toEqual(['InService:1', 'InService:2', 'Pending:1']);
-    await at(wait2 + 4 * MIN);
+    // The rollback's launch (the old AMI, Fast Launch never enabled) is slow.
+    await at(wait2 + SLOW_BOOT);
     const [back] = await inState('Pending:Wait');
     expect((await instances()).find((i) => i.InstanceId === back)?.LaunchTemplate?.Version).toBe('1');
     await complete({ InstanceId: back, LifecycleActionResult: 'CONTINUE' });
     expect(await refresh()).toMatchObject({ Status: 'RollbackInProgress' });
-    await at(wait2 + 8 * MIN);
+    await at(wait2 + SLOW_LAUNCH);
     const r = await refresh();
     expect(r).toMatchObject({ Status: 'RollbackSuccessful', StatusReason: expect.stringMatching(/requested by the user/), RollbackDetails: { RollbackReason: expect.stringMatching(/user/) } });
     expect(await states()).toEqual(['InService:1', 'InService:1']);
@@ -379,10 +387,11 @@ describe('RollbackInstanceRefresh', () => {
     // Batch 1: wait at 4.5 min, timeout (CONTINUE) at 5 min, warm-up until 8.5 min; then the failure and the rollback.
     await at(30 * S + 8 * MIN);
     expect(await refresh()).toMatchObject({ Status: 'RollbackInProgress', StatusReason: 'Instances failed to pass health checks', RollbackDetails: { PercentageCompleteOnRollback: 50 } });
-    await at(30 * S + 12 * MIN);
+    // The rollback's launch (the old AMI, Fast Launch never enabled) is slow: it waits after its slow boot.
+    await at(30 * S + 8 * MIN + SLOW_BOOT);
     expect(await states()).toEqual(['InService:1', 'InService:2', 'Pending:Wait:1']);
-    await at(30 * S + 16 * MIN);
-    expect(await refresh()).toMatchObject({ Status: 'RollbackSuccessful', PercentageComplete: 100, InstancesToUpdate: 0, EndTime: new Date(T0 + 30 * S + 16 * MIN) });
+    await at(30 * S + 8 * MIN + SLOW_LAUNCH);
+    expect(await refresh()).toMatchObject({ Status: 'RollbackSuccessful', PercentageComplete: 100, InstancesToUpdate: 0, EndTime: new Date(T0 + 30 * S + 8 * MIN + SLOW_LAUNCH) });
     expect(await states()).toEqual(['InService:1', 'InService:1']);
     expect(account.lifecycleActions().map((a) => a.by)).toEqual(['timeout', 'timeout']);
   });
@@ -396,7 +405,10 @@ describe('RollbackInstanceRefresh', () => {
     await expect(run(asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b' })))).rejects.toMatchObject({ name: 'ActiveInstanceRefreshNotFoundFault' });
     await at(30 * S + 16 * MIN);
     expect(await refresh('ng-b')).toMatchObject({ Status: 'RollbackInProgress', RollbackDetails: { PercentageCompleteOnRollback: 100 } });
-    await at(30 * S + 32 * MIN);
+    // Two rollback batches of one slow launch each (the old AMI's Fast Launch was never enabled).
+    await at(30 * S + 16 * MIN + 2 * SLOW_LAUNCH - 1);
+    expect(await refresh('ng-b')).toMatchObject({ Status: 'RollbackInProgress' });
+    await at(30 * S + 16 * MIN + 2 * SLOW_LAUNCH);
     expect(await refresh('ng-b')).toMatchObject({ Status: 'RollbackSuccessful', StatusReason: expect.stringMatching(/requested by the user/) });
     expect(account.instances('ng-b').map((i) => [i.imageId, i.launchTemplateVersion])).toEqual([
       [OLD, '1'],

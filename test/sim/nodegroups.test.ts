@@ -28,10 +28,11 @@ const advance = (c: SimulatedClock, ms: number) => c.drive(new Promise<void>((r)
 /** Cluster prod-eks with managed node group mng-a (3 instances of launch template mng-win v1) running web (3 replicas, minAvailable 2) and a DaemonSet; mng-aws is of an AWS AMI type. */
 function fleet(extra: { managedNodeGroups?: unknown[]; launchTemplates?: unknown[]; clusters?: Record<string, unknown> } = {}): Record<string, unknown> {
   return {
+    // Fast Launch on since an earlier run (5 snapshots on hand each): the updates' launches are fast.
     amis: [
-      { id: AMI_2022, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15' },
-      { id: AMI_2019, name: 'Windows_Server-2019-English-Core-EKS_Optimized-1.31-2026.10.15' },
-      { id: AMI_2022B, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.11.12' },
+      { id: AMI_2022, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.10.15', fastLaunch: {} },
+      { id: AMI_2019, name: 'Windows_Server-2019-English-Core-EKS_Optimized-1.31-2026.10.15', fastLaunch: {} },
+      { id: AMI_2022B, name: 'Windows_Server-2022-English-Core-EKS_Optimized-1.31-2026.11.12', fastLaunch: {} },
     ],
     launchTemplates: [
       { name: 'mng-win', versions: [{ imageId: AMI_2022 }, { imageId: AMI_2022B }, { imageId: AMI_2019 }] },

@@ -65,7 +65,8 @@ describe('the On-Demand vCPU quota L-1216C47A', () => {
     setup({ onDemandVcpuQuota: 40 });
     await start('ng-a', 100);
     await start('ng-b', 110); // 1 extra: 42 > 40
-    clock!.tick(3 * 3600_000);
+    // Ten batches of one, each a launch without Fast Launch (never enabled: 8 min / 0.35).
+    clock!.tick(5 * 3600_000);
     expect((await refreshOf('ng-a'))?.Status).toBe('Successful');
     expect((await refreshOf('ng-b'))?.Status).toBe('Failed');
   });
