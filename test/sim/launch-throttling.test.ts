@@ -97,7 +97,8 @@ describe('a batch reserved later for an earlier second', () => {
 
   it('does not take the tokens a batch reserved before it counted on: it starts late, the earlier batch keeps its time', async () => {
     sim.restore();
-    const account = new SimulatedAccount({ fleet: later, faults: [], durations: { instanceLaunch: 8 } });
+    // Fast Launch was never enabled: each launch takes 1 / 0.35 of 2.8 minutes, 8 minutes (fastlaunch.ts).
+    const account = new SimulatedAccount({ fleet: later, faults: [], durations: { instanceLaunch: 2.8 } });
     sim = installSimulation(account);
     // ng-a: 2 batches of 1,000 (MaxHealthy 150). The first empties the bucket at +30 s; the second, reserved now, waits
     // until the bucket holds 1,000 again: +530 s, leaving it empty.

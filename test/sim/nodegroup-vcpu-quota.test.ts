@@ -78,7 +78,8 @@ describe('a managed node group update against the On-Demand vCPU quota L-1216C47
     await advance(clock!, 2 * MIN);
     // While the update surges: 34 in use, so the self-managed refresh's one extra instance does not fit.
     await refresh();
-    await advance(clock!, 60 * MIN);
+    // Three batches of launches without a Fast Launch snapshot (AMI_B was never enabled: 1 / 0.35 as long, fastlaunch.ts).
+    await advance(clock!, 180 * MIN);
     expect((await updateOf(id)).status).toBe('Successful');
     const during = await refreshOf();
     expect(during?.Status).toBe('Failed');
@@ -86,7 +87,8 @@ describe('a managed node group update against the On-Demand vCPU quota L-1216C47
 
     // After the scale-down: 26 + 2 fits.
     await refresh();
-    await advance(clock!, 120 * MIN);
+    // Ten one-instance batches, each launched without a snapshot.
+    await advance(clock!, 600 * MIN);
     expect((await refreshOf())?.Status).toBe('Successful');
   });
 
