@@ -37,7 +37,7 @@ describe('a plan over 1,000 node groups and 4 variants', () => {
     // Per variant: the collapsed hook warning, one line for the groups whose EKS cluster is unknown, one for the Fast
     // Launch pool its largest wave outgrows.
     expect(plan.warnings).toHaveLength(12);
-    expect(plan.warnings.filter((w) => w.includes('fastLaunch.targetResourceCount 5 covers 5 of the'))).toHaveLength(4);
+    expect(plan.warnings.filter((w) => w.includes('fastLaunch.targetResourceCount 5: at most 5 of the'))).toHaveLength(4);
     expect(plan.warnings[1]).toMatch(/^win2022-core-131: no EKS cluster known for 250 node group\(s\) \(ng-win2022-core-131-0000, .* and 245 more\): planned without readiness gate and drain/);
     expect(plan.warnings[0]).toMatch(/^win2022-core-131: 250 ASGs \(ng-win2022-core-131-0000, .* and 245 more\) has no termination lifecycle hook/);
     expect(plan.notice.message.length).toBeLessThan(20_000);

@@ -36,9 +36,11 @@ export function fastLaunchQuotaProblem(cfg: { variants: readonly unknown[]; fast
 /**
  * A launch from a Fast Launch enabled AMI uses one of its pre-provisioned snapshots, and EC2 replenishes them as they
  * are used, each with a temporary instance (EC2 User Guide, "Use EC2 Fast Launch for your Windows instances" /
- * "Configure Windows fast launch"): fastLaunch.targetResourceCount launches at once are fast, the others go through
- * Windows setup at normal speed. Worth a line in the plan when the variant's largest wave launches more than twice that
- * (most of it slow): its wave number (1 = the first), counted in instances replaced. Pure; null when the pool covers it.
+ * "Configure Windows fast launch"): at most fastLaunch.targetResourceCount launches at once find one (fewer when the
+ * pool is not yet full or an earlier wave emptied it; replenishment during a wave may serve more), the others wait for
+ * EC2 to replenish or go through Windows setup at normal speed. A line in the plan when the variant's largest wave
+ * launches more than twice that (most of it cannot find one at once): its wave number (1 = the first), counted in
+ * instances replaced. Pure; null while the largest wave launches at most 2 x targetResourceCount.
  */
 export function fastLaunchPoolWarning(waves: readonly (readonly { asgName: string }[])[], sizes: ReadonlyMap<string, number>, targetResourceCount: number): string | null {
   const launches = waves.map((w) => w.reduce((n, g) => n + (sizes.get(g.asgName) ?? 0), 0));
@@ -46,7 +48,7 @@ export function fastLaunchPoolWarning(waves: readonly (readonly { asgName: strin
   if (largest <= 2 * targetResourceCount) return null;
   const wave = launches.indexOf(largest) + 1;
   return (
-    `fastLaunch.targetResourceCount ${targetResourceCount} covers ${targetResourceCount} of the ${largest} launches of wave ${wave} (the largest); ` +
-    `the rest launch at normal Windows speed until EC2 replenishes the snapshots: raise it (each snapshot costs EBS storage) or accept it`
+    `fastLaunch.targetResourceCount ${targetResourceCount}: at most ${targetResourceCount} of the ${largest} launches of wave ${wave} (the largest) can find a pre-provisioned snapshot at once; ` +
+    `the others wait for EC2 to replenish them or launch at normal Windows speed: raise it (each snapshot costs EBS storage) or accept it`
   );
 }

@@ -9,10 +9,10 @@ const sizes = new Map([
 ]);
 
 describe('fastLaunchPoolWarning', () => {
-  it('names the largest wave, its launches and what the snapshots cover, with both ways out', () => {
+  it('names the largest wave, its launches and at most how many find a snapshot at once, with both ways out', () => {
     const w = fastLaunchPoolWarning([[{ asgName: 'canary' }], [{ asgName: 'a' }, { asgName: 'b' }], [{ asgName: 'c' }]], sizes, 5);
     expect(w).toBe(
-      'fastLaunch.targetResourceCount 5 covers 5 of the 12 launches of wave 2 (the largest); the rest launch at normal Windows speed until EC2 replenishes the snapshots: raise it (each snapshot costs EBS storage) or accept it',
+      'fastLaunch.targetResourceCount 5: at most 5 of the 12 launches of wave 2 (the largest) can find a pre-provisioned snapshot at once; the others wait for EC2 to replenish them or launch at normal Windows speed: raise it (each snapshot costs EBS storage) or accept it',
     );
   });
   it('says nothing while the largest wave launches at most twice the snapshots on hand', () => {

@@ -189,7 +189,7 @@ describe('preflight', () => {
     const start = report.notifications[0];
     // The third: no EKS cluster known for the groups; the fourth: the largest wave outgrows the Fast Launch pool.
     expect(start?.subject).toMatch(/4 warning\(s\)/);
-    expect(start?.message).toContain('fastLaunch.targetResourceCount 5 covers 5 of the');
+    expect(start?.message).toContain('fastLaunch.targetResourceCount 5: at most 5 of the');
     expect(start?.message).toContain(`ASG ${ng(2)} has no termination lifecycle hook`);
     expect(start?.message).toContain(`ASG ${ng(4)}: its launch template overrides the root volume (/dev/sda1)`);
   });
