@@ -131,12 +131,14 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   if (rollingGroups.length) {
     const groupsAtOnce = rollingGroups.map((g) => {
       const surge = managedSurges.get(g.asgName);
-      return { instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName), ...(surge !== undefined ? { managedSurge: surge } : {}) };
+      return { instances: sizes.get(g.asgName) ?? 0, vcpus: vcpus.get(g.asgName), name: groupName(g), ...(surge !== undefined ? { managedSurge: surge } : {}) };
     });
     const rolling = pending.filter((p) => p.groups.length);
     const canaries = rolling.map((p) => p.groups.filter((g) => g.canary).length);
-    // Every variant of the run builds and pre-provisions, also one with no group to roll out (its instances run beside the others').
-    const reserved = pending.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, p.plan.stages), 0);
+    // Every variant of the run, also one with no group to roll out (its instances run beside the others'): its build when
+    // the run builds, and Fast Launch's temporary instances whenever Fast Launch is on, a rollout-only run too (its AMI got
+    // Fast Launch from the run that built it, last month's keeps it, and EC2 replenishes what their launches take).
+    const reserved = pending.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, { build: p.plan.stages.build, fastLaunch: config.fastLaunch.enabled }), 0);
     const sharedWith = others.filter((o) => !o.dryRun).length;
     const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved, sharedWith);
     if (fit.problem) problems.push(fit.problem);
@@ -145,8 +147,9 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
   for (const p of pending) {
     p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
-    // Once per variant: how much of its largest wave its Fast Launch snapshots serve.
-    const pool = p.plan.stages.fastLaunch ? fastLaunchPoolWarning(p.plan.waves, sizes, config.fastLaunch.targetResourceCount) : null;
+    // Once per variant: how much of its largest wave its Fast Launch snapshots can serve at once; a rollout-only run's AMI
+    // has Fast Launch from the run that built it.
+    const pool = config.fastLaunch.enabled ? fastLaunchPoolWarning(p.plan.waves, sizes, config.fastLaunch.targetResourceCount) : null;
     if (pool) p.plan.warnings.push(pool);
   }
   problems.push(...sharedGroupProblems(selected));

@@ -138,13 +138,16 @@ export interface RolloutFit {
  */
 export function fitRolloutToQuota(
   rollout: Rollout,
-  /** Every group that rolls out; a managed node group's `managedSurge` (nodegroupSurge) replaces rollout's extra instances. */
-  groups: readonly { instances: number; vcpus: number | undefined; managedSurge?: number }[],
+  /**
+   * Every group that rolls out; a managed node group's `managedSurge` (nodegroupSurge) replaces rollout's extra
+   * instances. `name` names it in the messages when its instance size could not be read (vcpus undefined).
+   */
+  groups: readonly { instances: number; vcpus: number | undefined; managedSurge?: number; name?: string }[],
   /** Canary groups per variant that rolls out: each variant refreshes at least its canaries, or one group, at once. */
   canaries: readonly number[],
   quota: { value: number } | { error: string },
   usage: { vcpus: number } | { error: string },
-  /** vCPUs the run's own image builds and Fast Launch pre-provisioning may run meanwhile (reservedVcpus). */
+  /** vCPUs the run's own image builds and Fast Launch temporary instances may run meanwhile (reservedVcpus). */
   reserved = 0,
   /** Other real runs active now (of other variants): each may launch as much, so this run takes an even share of the headroom. */
   sharedWith = 0,
@@ -152,32 +155,64 @@ export function fitRolloutToQuota(
   const code = `${VCPU_QUOTA.serviceCode}/${VCPU_QUOTA.quotaCode}`;
   const { surge, ...withoutSurge } = rollout;
   const managed = groups.some((g) => g.managedSurge !== undefined);
+  const launchFirst = rollout.maxHealthyPercentage > 100;
   if ('error' in quota || 'error' in usage) {
     const what = 'error' in quota ? `the quota ${code} could not be read (${quota.error})` : `the account's running instances could not be read (ec2:DescribeInstances: ${(usage as { error: string }).error})`;
-    return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes${managed ? ' and managed node group updates' : ''} are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''} (MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates); grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
+    const why = [...(launchFirst ? [`MaxHealthyPercentage ${rollout.maxHealthyPercentage} launches before it terminates`] : []), ...(managed ? ['managed node group updates scale up first'] : [])];
+    return { rollout: withoutSurge, warnings: [`rollout: ${what}: the refreshes${managed ? ' and managed node group updates' : ''} are not fitted into the On-Demand vCPU quota${surge ? ' and there is no surge this run' : ''}${why.length ? ` (${why.join('; ')})` : ''}; grant servicequotas:GetServiceQuota and ec2:DescribeInstances`] };
   }
   const used = usage.vcpus + reserved;
   const headroom = Math.floor((quota.value - used) / (1 + sharedWith));
   const variants = Math.max(1, canaries.length);
   // Groups with no extra instance never constrain: left out, so an account already at its quota still refreshes them.
-  const extras = groups.map((g) => (g.managedSurge ?? extraInstances(g.instances, rollout)) * (g.vcpus ?? UNKNOWN_VCPUS)).filter((e) => e > 0).sort((a, b) => b - a);
+  const extras = groups
+    .map((g) => ({ vcpus: (g.managedSurge ?? extraInstances(g.instances, rollout)) * (g.vcpus ?? UNKNOWN_VCPUS), managed: g.managedSurge !== undefined, unknown: g.vcpus === undefined ? (g.name ?? 'a group') : undefined }))
+    .filter((e) => e.vcpus > 0)
+    .sort((a, b) => b.vcpus - a.vcpus);
   let fits = 0;
   let held = 0;
-  while (fits < extras.length && held + (extras[fits] as number) <= headroom) held += extras[fits++] as number;
+  while (fits < extras.length && held + (extras[fits] as { vcpus: number }).vcpus <= headroom) held += (extras[fits++] as { vcpus: number }).vcpus;
   // The groups that may refresh at once: each variant its share (never below one) or its canary wave, whichever is larger.
   const atOnce = (cap: number) => canaries.reduce((n, c) => n + Math.max(c, rollout.waveSize !== undefined ? cap : Math.max(1, Math.floor(cap / variants))), 0);
   const configured = rollout.waveSize ?? rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups;
-  const fix = `request an increase of ${code} in Service Quotas, or set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)${managed ? "; a managed node group's update launches max(2 x its Availability Zones, its updateConfig maxUnavailable) nodes first whatever rollout says" : ''}`;
+  /**
+   * Why the largest `n` groups do not fit together, and the fixes that exist for them. A self-managed group has extra
+   * instances only when it launches first (extraInstances: MaxHealthyPercentage above 100), so terminate-first is a way
+   * out only then; a managed node group's update scales up whatever rollout says: a smaller updateConfig (never below
+   * 2 x its Availability Zones) or fewer of them at once.
+   */
+  const explain = (n: number, fewer: string) => {
+    const top = extras.slice(0, n);
+    const selfManaged = top.some((e) => !e.managed);
+    const updates = top.some((e) => e.managed);
+    const unknown = [...new Set(top.flatMap((e) => (e.unknown !== undefined ? [e.unknown] : [])))];
+    const why = [
+      ...(selfManaged ? [`a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage})`] : []),
+      ...(updates ? ["a managed node group update first scales up by max(2 x its Availability Zones, its updateConfig maxUnavailable / maxUnavailablePercentage) nodes, whatever rollout says"] : []),
+    ].join(' and ');
+    const size = unknown.length ? `; the instance size of ${unknown.join(', ')} could not be read (InstanceRequirements, or a size with no known vCPU count) and was counted at ${UNKNOWN_VCPUS} vCPUs per instance` : '';
+    const fixes = [
+      `request an increase of ${code} in Service Quotas`,
+      ...(selfManaged ? ['set rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less (terminate before launch)'] : []),
+      ...(updates ? [`give the managed node groups a smaller updateConfig maxUnavailable / maxUnavailablePercentage (the scale-up is never below 2 x the group's Availability Zones)${fewer}`] : []),
+    ];
+    return { selfManaged, updates, why, size, fix: fixes.join(', or ') };
+  };
   const warnings: string[] = [];
   let fitted: Rollout = rollout;
   if (fits < extras.length && atOnce(configured) > fits) {
     let cap = configured;
     while (cap > 1 && atOnce(cap) > fits) cap--;
-    if (atOnce(cap) > fits)
-      return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}${reserved ? ` (+${reserved} for the run's image builds and Fast Launch)` : ''}: a refresh launches before it terminates (MaxHealthyPercentage ${rollout.maxHealthyPercentage}) and the ${atOnce(cap)} group(s) that must refresh at once (each variant's canaries, or one group) need more than the ${Math.max(0, headroom)} vCPUs left${sharedWith ? ` (this run's share beside ${sharedWith} other active run(s))` : ''}; ${fix}` };
+    if (atOnce(cap) > fits) {
+      const e = explain(atOnce(cap), atOnce(cap) > 1 ? ', or fewer of them at once (fewer canary groups per variant, or fewer variants per run: input.variants)' : '');
+      return { rollout, warnings: [], problem: `rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${usage.vcpus}${reserved ? ` (+${reserved} for the run's image builds and Fast Launch)` : ''}: ${e.why}, and the ${atOnce(cap)} group(s) that must refresh at once (each variant's canaries, or one group) need more than the ${Math.max(0, headroom)} vCPUs left${sharedWith ? ` (this run's share beside ${sharedWith} other active run(s))` : ''}${e.size}; ${e.fix}` };
+    }
     const reduced = rollout.waveSize !== undefined ? { waveSize: cap } : { maxConcurrentGroups: cap };
     fitted = { ...rollout, ...reduced };
-    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (MaxHealthyPercentage ${rollout.maxHealthyPercentage})${sharedWith ? ` in this run's share of the headroom beside ${sharedWith} other active run(s)` : ''}; ${fix}`);
+    // The largest groups one past what fits: together they do not fit, which is why fewer refresh at once.
+    const e = explain(fits + 1, '');
+    const cause = [...(e.selfManaged ? [`MaxHealthyPercentage ${rollout.maxHealthyPercentage}`] : []), ...(e.updates ? ["managed node group updates' scale-up"] : [])].join('; ');
+    warnings.push(`rollout: the On-Demand vCPU quota ${code} is ${quota.value} vCPUs and the account uses ${used}: ${Object.entries(reduced).map(([k, v]) => `${k} reduced to ${v}`).join('')} so that the groups refreshing at once fit their extra instances (${cause})${sharedWith ? ` in this run's share of the headroom beside ${sharedWith} other active run(s)` : ''}${e.size}; ${e.fix}`);
   }
   if (!surge) return { rollout: fitted, warnings };
   // Only self-managed groups surge (EKS sizes a managed node group's update itself).
@@ -198,7 +233,9 @@ export function fitRolloutToQuota(
  * runs up to MaxParallelLaunches temporary instances per AMI to make its snapshots, and again to replenish each snapshot
  * a launch uses, so the new AMI's run through the whole rollout, not only before it. Last month's AMI keeps Fast Launch
  * until the rollout ends (AMIS_PER_VARIANT_DURING_ROLLOUT) and replenishes what its groups' launches (a scale-out, a
- * rollback) take: MaxParallelLaunches for each of the two.
+ * rollback) take: MaxParallelLaunches for each of the two. `stages.build`: the run builds; `stages.fastLaunch`: the
+ * config's fastLaunch.enabled, not the run's fastLaunch stage, since a rollout-only run's AMI had Fast Launch enabled by
+ * the run that built it and its launches are replenished all the same.
  */
 export function reservedVcpus(instanceTypes: readonly string[], maxParallelLaunches: number, stages: { build: boolean; fastLaunch: boolean }): number {
   const of = (t: string | undefined) => vcpusOf(t) ?? UNKNOWN_VCPUS;

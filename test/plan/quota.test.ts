@@ -106,7 +106,9 @@ describe('fitRolloutToQuota', () => {
     const managed = Array.from({ length: 6 }, () => ({ instances: 2, vcpus: 4, managedSurge: nodegroupSurge(2, 3, { maxUnavailable: 1 }) }));
     const fit = fitRolloutToQuota(rollout, managed, [1], { value: 150 }, { vcpus: 100 });
     expect(fit.rollout.maxConcurrentGroups).toBe(2);
-    expect(fit.warnings[0]).toContain("a managed node group's update launches max(2 x its Availability Zones, its updateConfig maxUnavailable) nodes first");
+    expect(fit.warnings[0]).toContain("fit their extra instances (managed node group updates' scale-up); request an increase of ec2/L-1216C47A in Service Quotas, or give the managed node groups a smaller updateConfig maxUnavailable / maxUnavailablePercentage");
+    // Only managed node group updates do not fit: terminate-first refreshes are no way out.
+    expect(fit.warnings[0]).not.toContain('maxHealthyPercentage: 100');
     // Terminate-first refreshes add nothing, but the managed node groups still scale up first.
     const first = RolloutSchema.parse({ minHealthyPercentage: 90, maxHealthyPercentage: 100 });
     expect(fitRolloutToQuota(first, managed, [1], { value: 150 }, { vcpus: 100 }).rollout.maxConcurrentGroups).toBe(2);
@@ -116,7 +118,31 @@ describe('fitRolloutToQuota', () => {
     // 15 vCPUs left: one self-managed group's 4 fit, the managed group's 16 do not.
     const fit = fitRolloutToQuota(rollout, mixed, [1], { value: 115 }, { vcpus: 100 });
     expect(fit.problem).toContain('need more than the 15 vCPUs left');
-    expect(fit.problem).toContain('a managed node group');
+    expect(fit.problem).toContain('a managed node group update first scales up by max(2 x its Availability Zones, its updateConfig maxUnavailable / maxUnavailablePercentage) nodes');
+  });
+  it('refuses a managed node group update that does not fit without blaming MaxHealthyPercentage, and gives only fixes that exist', () => {
+    // The repro: terminate-first refreshes, one 3-node managed group in 2 AZs (scale-up 4 x 4 vCPUs = 16), 10 vCPUs left.
+    const first = RolloutSchema.parse({ minHealthyPercentage: 90, maxHealthyPercentage: 100 });
+    const fit = fitRolloutToQuota(first, [{ instances: 3, vcpus: 4, managedSurge: nodegroupSurge(3, 2, { maxUnavailable: 1 }) }], [1], { value: 100 }, { vcpus: 90 });
+    expect(fit.problem).toBe(
+      "rollout: the On-Demand vCPU quota ec2/L-1216C47A is 100 vCPUs and the account uses 90: a managed node group update first scales up by max(2 x its Availability Zones, its updateConfig maxUnavailable / maxUnavailablePercentage) nodes, whatever rollout says, and the 1 group(s) that must refresh at once (each variant's canaries, or one group) need more than the 10 vCPUs left; request an increase of ec2/L-1216C47A in Service Quotas, or give the managed node groups a smaller updateConfig maxUnavailable / maxUnavailablePercentage (the scale-up is never below 2 x the group's Availability Zones)",
+    );
+  });
+  it('suggests terminate-first when self-managed launch-first refreshes are among what does not fit', () => {
+    const mixed = [{ instances: 40, vcpus: 4 }, { instances: 2, vcpus: 4, managedSurge: 4 }];
+    // Both must refresh at once (two canaries): 16 + 16 vCPUs, 20 left.
+    const problem = fitRolloutToQuota(rollout, mixed, [2], { value: 120 }, { vcpus: 100 }).problem ?? '';
+    expect(problem).toContain('a refresh launches before it terminates (MaxHealthyPercentage 110) and a managed node group update first scales up');
+    expect(problem).toContain('rollout.maxHealthyPercentage: 100 with minHealthyPercentage 90 or less');
+    expect(problem).toContain('or fewer of them at once (fewer canary groups per variant, or fewer variants per run: input.variants)');
+  });
+  it('says when a group whose instance size could not be read was counted at 96 vCPUs', () => {
+    // A managed node group on InstanceRequirements: 4 x 96 vCPUs of scale-up, far over the 50 left.
+    const unknown = [{ instances: 2, vcpus: undefined, managedSurge: 4, name: 'prod/win-flex' }];
+    const problem = fitRolloutToQuota(rollout, unknown, [1], { value: 150 }, { vcpus: 100 }).problem ?? '';
+    expect(problem).toContain('need more than the 50 vCPUs left; the instance size of prod/win-flex could not be read (InstanceRequirements, or a size with no known vCPU count) and was counted at 96 vCPUs per instance;');
+    // A known size that does not fit says nothing of it.
+    expect(fitRolloutToQuota(rollout, [{ instances: 2, vcpus: 16, managedSurge: 4, name: 'prod/win' }], [1], { value: 150 }, { vcpus: 100 }).problem).not.toContain('could not be read');
   });
   it('leaves the surge budget to the self-managed groups: a managed group of larger instances does not shrink it', () => {
     const surging = RolloutSchema.parse({ surge: { maxExtraInstances: 20 } });

@@ -31,7 +31,7 @@ describe('managed node group updates within the On-Demand vCPU quota L-1216C47A'
 
     expect(r.status).toBe('SUCCEEDED');
     expect(text(r)).toContain(`L-1216C47A is ${QUOTA} vCPUs and the account uses ${FLEET + BUILD}: maxConcurrentGroups reduced to 1`);
-    expect(text(r)).toContain("a managed node group's update launches max(2 x its Availability Zones, its updateConfig maxUnavailable) nodes first");
+    expect(text(r)).toContain("fit their extra instances (managed node group updates' scale-up)");
     expect(callsOf(r, 'UpdateNodegroupVersion').map((u) => u.nodegroupName)).toEqual(['win2022-web', 'win2022-api']);
     for (const ng of ['win2022-web', 'win2022-api']) expect((await updateStatuses(r, ng)).map((u) => u.status)).toEqual(['Successful']);
   });
@@ -53,6 +53,6 @@ describe('managed node group updates within the On-Demand vCPU quota L-1216C47A'
     expect(callsOf(r, 'CreateImage')).toHaveLength(0);
     expect(callsOf(r, 'UpdateNodegroupVersion')).toHaveLength(0);
     expect(text(r)).toContain('need more than the 7 vCPUs left');
-    expect(text(r)).toContain("a managed node group's update launches max(2 x its Availability Zones");
+    expect(text(r)).toContain("a managed node group update first scales up by max(2 x its Availability Zones");
   });
 });
