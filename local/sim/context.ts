@@ -264,6 +264,8 @@ export interface SimState {
   launches?: Record<number, number>;
   /** Fast Launch's pre-provisioned snapshots per AMI: a booking ledger (local/sim/fastlaunch.ts). */
   fastLaunchPools?: Record<string, SnapshotPool>;
+  /** Pools replaced by a new enable of their AMI, with when their temporary instances stop (fastlaunch.ts temporaryInstances). */
+  retiredFastLaunchPools?: { imageId: string; pool: SnapshotPool; until: number }[];
   /** RunInstances requests per second (epoch seconds): its request token bucket (local/sim/ec2-limits.ts). */
   launchRequests?: Record<number, number>;
   /** The account's On-Demand vCPU quota L-1216C47A (local/sim/quotas.ts); absent: not enforced. */

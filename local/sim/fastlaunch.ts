@@ -54,10 +54,19 @@ export function launchMs(ctx: Ctx, imageId: string, at: number, snapshot: boolea
  * time per snapshot: each takes durations.fastLaunchEnable (the time the enable takes here), the initial set made
  * MaxParallelLaunches at a time from the enable on. A launch that takes one is fast; EC2 starts a temporary instance to
  * replace it at once, or when one of the MaxParallelLaunches is free, and the snapshot is back durations.fastLaunchEnable
- * after that instance started. EnableFastLaunch says the snapshots are replenished "depending on your settings for launch
- * frequency" (the console's, default five per hour) and the API has no setting for it beside TargetResourceCount and
- * MaxParallelLaunches: no further rate is modelled (NOTE possibly more forgiving than AWS, if that frequency also caps
- * how fast EC2 replenishes).
+ * after that instance started.
+ *
+ * Launch frequency: EC2 User Guide, "Configure your Windows AMI for faster launching", key terms: "Launch frequency –
+ * Controls the number of pre-provisioned snapshots that Amazon EC2 can launch within the specified timeframe" (default
+ * five launches per hour, which creates an initial set of five snapshots), and EnableFastLaunch (EC2 API Reference): the
+ * reserved snapshots "are automatically replenished as they are used, depending on your settings for launch frequency".
+ * The API sets it only through TargetResourceCount; the stricter reading: at most TargetResourceCount fast launches per
+ * rolling hour per AMI, so a taken snapshot's slot stays busy until max(its replacement's end, the take + 60 min).
+ *
+ * The replenishing temporary instance is a RunInstances launch of the account like the enable's (below): it books a
+ * RunInstances token (ec2-limits.ts reserveLaunches) and starts when that allows. When the account's vCPU usage at its
+ * start plus its vCPUs would exceed the On-Demand vCPU quota (quotas.ts), AWS documents no behaviour; the stricter
+ * reading: that snapshot is never replaced (its slot stays out of the pool for good), and the request's token is spent.
  *
  * A refresh's or node group update's launches are booked when it starts (like ec2-limits.ts's RunInstances ledger), so
  * the pool is a booking ledger: `busy` holds, per snapshot slot taken, the interval from the take to its replacement's
@@ -65,8 +74,7 @@ export function launchMs(ctx: Ctx, imageId: string, at: number, snapshot: boolea
  * every moment of its own interval (and its temporary instance finds fewer than MaxParallelLaunches running): a later
  * booking never takes a snapshot promised to an earlier-booked launch, whenever that launch is (the stricter reading:
  * snapshots are not handed out first come first served at launch time, where a later booking of an earlier launch
- * would win). Knowingly simplified: a changed TargetResourceCount of an enabled AMI does not resize its pool; the
- * replenishing instances take no RunInstances tokens (the enable's do).
+ * would win). Knowingly simplified: a changed TargetResourceCount of an enabled AMI does not resize its pool.
  */
 export interface SnapshotPool {
   enabledAt: number;
@@ -81,7 +89,12 @@ export interface SnapshotPool {
   temp: [number, number][];
   /** The longest `busy` interval (bounds the search). */
   longest: number;
+  /** Take times of snapshots never replaced (their replenishment did not fit the vCPU quota): out of the pool from then on. */
+  lost: number[];
 }
+
+/** Launch frequency (above): a taken snapshot's slot is busy for at least an hour. */
+const LAUNCH_FREQUENCY_WINDOW_MS = 60 * MINUTE;
 
 /**
  * EC2 User Guide, "Configure Windows fast launch": without a launch template (or an InstanceType in it) EC2 uses
@@ -94,7 +107,7 @@ function newPool(ctx: Ctx, rec: FastLaunchRec, target: number): SnapshotPool {
   const e = ctx.durations.fastLaunchEnable * MINUTE;
   const instanceType = temporaryType(ctx, rec);
   const vcpus = vcpusOfType(instanceType) ?? VCPUS_PER_INSTANCE;
-  const pool: SnapshotPool = { enabledAt: rec.enabledAt, target, parallel: rec.maxParallelLaunches, instanceType, vcpus, busy: [], temp: [], longest: 0 };
+  const pool: SnapshotPool = { enabledAt: rec.enabledAt, target, parallel: rec.maxParallelLaunches, instanceType, vcpus, busy: [], temp: [], longest: 0, lost: [] };
   for (let k = 0; k < target; k++) {
     const from = rec.enabledAt + Math.floor(k / rec.maxParallelLaunches) * e;
     insert(pool.temp, [from, from + e]);
@@ -125,9 +138,16 @@ function insert(list: [number, number][], iv: [number, number]): void {
   list.splice(i, 0, iv);
 }
 
-/** The most intervals of `list` (sorted by start, none longer than `longest`) covering one moment of [a, b). */
-function maxOverlap(list: [number, number][], a: number, b: number, longest: number): number {
+/**
+ * The most intervals of `list` (sorted by start, none longer than `longest`) covering one moment of [a, b), counting
+ * also the open-ended intervals starting at each of `open` (sorted).
+ */
+function maxOverlap(list: [number, number][], a: number, b: number, longest: number, open: number[] = []): number {
   const events: [number, number][] = [];
+  for (const from of open) {
+    if (from >= b) break;
+    events.push([Math.max(from, a), 1]);
+  }
   for (let i = list.length - 1; i >= 0; i--) {
     const [from, to] = list[i] as [number, number];
     if (from < a - longest) break;
@@ -150,32 +170,101 @@ export function takeSnapshot(ctx: Ctx, imageId: string, at: number): boolean {
   const pool = ctx.state.fastLaunchPools?.[imageId];
   if (!rec || !pool || pool.enabledAt !== rec.enabledAt || at < rec.enabledAt || fastLaunchState(ctx, rec, at)?.state !== 'enabled') return false;
   const e = ctx.durations.fastLaunchEnable * MINUTE;
+  const until = (from: number) => Math.max(from + e, at + LAUNCH_FREQUENCY_WINDOW_MS);
+  // The slot is busy at least until(at): no snapshot to spare then, none later (a cheap first check).
+  if (maxOverlap(pool.busy, at, until(at), pool.longest, pool.lost) >= pool.target) return false;
   // The replacing temporary instance: at once, or when fewer than MaxParallelLaunches run (only binds above TargetResourceCount).
-  let start = at;
-  if (pool.parallel < pool.target) {
-    const ends = pool.temp.map(([, to]) => to).filter((to) => to > at).sort((x, y) => x - y);
-    for (let i = 0; maxOverlap(pool.temp, start, start + e, e) >= pool.parallel && i < ends.length; i++) start = ends[i] as number;
+  let start = pool.parallel < pool.target ? firstFree(pool.temp, at, e, pool.parallel) : at;
+  if (maxOverlap(pool.busy, at, until(start), pool.longest, pool.lost) >= pool.target) return false;
+  // Its RunInstances token (a write: booked even if the vCPU quota then refuses the launch, as the request was made).
+  start = reserveLaunches(ctx, start, 1);
+  const quota = ctx.state.vcpuQuota;
+  const fits = quota === undefined || vcpuUsage(ctx, start) + pool.vcpus <= quota;
+  // The slot as finally booked: later (the token) or for good (not replenished) must still leave earlier bookings theirs;
+  // if not, the launch goes without a snapshot (the token stays spent: the stricter reading).
+  if (!fits) {
+    if (maxOverlap(pool.busy, at, Infinity, pool.longest, pool.lost) >= pool.target) return false;
+    insert1(pool.lost, at);
+    return true;
   }
-  if (maxOverlap(pool.busy, at, start + e, pool.longest) >= pool.target) return false;
-  insert(pool.busy, [at, start + e]);
+  if (maxOverlap(pool.busy, at, until(start), pool.longest, pool.lost) >= pool.target) return false;
+  insert(pool.busy, [at, until(start)]);
   insert(pool.temp, [start, start + e]);
-  pool.longest = Math.max(pool.longest, start + e - at);
+  pool.longest = Math.max(pool.longest, until(start) - at);
   return true;
+}
+
+function insert1(list: number[], t: number): void {
+  let i = list.length;
+  while (i > 0 && (list[i - 1] as number) > t) i--;
+  list.splice(i, 0, t);
+}
+
+/**
+ * The earliest moment from `at` on, or an end of one of `temp` (sorted by start, each `e` long), from which a temporary
+ * instance of `e` never finds `parallel` others running. One sweep: the temporary instances still running at `at` or
+ * later, their running count as a step function, and a sliding-window maximum over [s, s + e) as s moves forward.
+ */
+function firstFree(temp: [number, number][], at: number, e: number, parallel: number): number {
+  const events: [number, number][] = [];
+  const ends: number[] = [];
+  for (let i = temp.length - 1; i >= 0; i--) {
+    const [from, to] = temp[i] as [number, number];
+    if (from <= at - e) break;
+    if (to <= at) continue;
+    events.push([Math.max(from, at), 1], [to, -1]);
+    ends.push(to);
+  }
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  ends.sort((x, y) => x - y);
+  // Distinct moments and the count running from each until the next.
+  const times: number[] = [];
+  const levels: number[] = [];
+  let n = 0;
+  for (const [t, d] of events) {
+    n += d;
+    if (times.length > 0 && times[times.length - 1] === t) levels[levels.length - 1] = n;
+    else {
+      times.push(t);
+      levels.push(n);
+    }
+  }
+  const deque: number[] = [];
+  let head = 0;
+  let added = 0;
+  let last = -1;
+  for (const s of [at, ...ends]) {
+    while (added < times.length && (times[added] as number) < s + e) {
+      while (deque.length > head && (levels[deque[deque.length - 1] as number] as number) <= (levels[added] as number)) deque.pop();
+      deque.push(added++);
+    }
+    while (last + 1 < times.length && (times[last + 1] as number) <= s) last++;
+    while (deque.length > head && (deque[head] as number) < last) head++;
+    const most = deque.length > head ? (levels[deque[head] as number] as number) : 0;
+    if (most < parallel) return s;
+  }
+  return ends[ends.length - 1] ?? at;
 }
 
 /** Fast Launch's temporary instances running at `now` (quotas.ts vcpuUsage, ec2.ts DescribeInstances). */
 export function temporaryInstances(ctx: Ctx, now: number): { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] {
   const out: { instanceId: string; imageId: string; instanceType: string; vcpus: number }[] = [];
+  const running = (imageId: string, pool: SnapshotPool, prefix: string) =>
+    pool.temp.forEach(([from, to], n) => {
+      if (from <= now && now < to) out.push({ instanceId: `i-${prefix}${imageId.slice(-9)}${n.toString(16).padStart(6, '0')}`, imageId, instanceType: pool.instanceType, vcpus: pool.vcpus });
+    });
   for (const [imageId, pool] of Object.entries(ctx.state.fastLaunchPools ?? {})) {
     const rec = ctx.state.fastLaunch[imageId];
     if (!rec || rec.enabledAt !== pool.enabledAt) continue;
     // A failed enable's instances ran until it failed (durations.fastLaunchEnable).
     if (rec.failure && now >= rec.enabledAt + ctx.durations.fastLaunchEnable * MINUTE) continue;
     // Disabling removes the snapshots; no page says EC2 stops a temporary instance already running: it runs to its end.
-    pool.temp.forEach(([from, to], n) => {
-      if (from <= now && now < to) out.push({ instanceId: `i-f1${imageId.slice(-9)}${n.toString(16).padStart(6, '0')}`, imageId, instanceType: pool.instanceType, vcpus: pool.vcpus });
-    });
+    running(imageId, pool, 'f1');
   }
+  // The same for the pools of earlier enables of a re-enabled AMI: their instances still run to their end.
+  (ctx.state.retiredFastLaunchPools ?? []).forEach(({ imageId, pool, until }, k) => {
+    if (now < until) running(imageId, pool, (0xe0 - (k % 0x20)).toString(16));
+  });
   return out;
 }
 
@@ -252,6 +341,13 @@ export function fastLaunchHandlers(ctx: Ctx): Handlers {
         const fault = ctx.faults[fi];
         const failure = fault?.kind === 'fastLaunchFailure' && ctx.takeFault(fi) ? { state: fault.state, reason: fault.reason } : undefined;
         rec = { imageId: ami.id, ...settings, enabledAt: now, ...(failure ? { failure } : {}) };
+        // The earlier enable's pool, if any, is replaced; its temporary instances still run (temporaryInstances).
+        const old = ctx.state.fastLaunchPools?.[ami.id];
+        if (old && existing && old.enabledAt === existing.enabledAt) {
+          const until = existing.failure ? existing.enabledAt + ctx.durations.fastLaunchEnable * MINUTE : Infinity;
+          (ctx.state.retiredFastLaunchPools ??= []).push({ imageId: ami.id, pool: old, until });
+          delete ctx.state.fastLaunchPools?.[ami.id];
+        }
         // EC2 API Reference, EnableFastLaunch: "Amazon EC2 launches an instance and runs through Sysprep steps" for each
         // reserved snapshot: those are RunInstances launches in this account and take tokens from the same bucket as
         // Auto Scaling's (ec2-limits.ts). One launch per snapshot (SnapshotConfiguration.TargetResourceCount; its default

@@ -172,6 +172,9 @@ export function seedNodegroups(ctx: Ctx, fleet: Fleet, now: number): void {
  * replaces at least one instance (an update with nothing to replace launches nothing here).
  * NOTE more forgiving than AWS: only `maxUnavailable` of them are launched as nodes per batch; the rest are counted in the
  * vCPU quota (quotas.ts) from the update's start to its end, not run as nodes (no scale-down evictions from them).
+ * NOTE a failed update's end is its failure: the sim gives the scale-up back then. AWS documents the Scale down phase
+ * only after a successful upgrade ("Understand each phase of node updates") and not what happens to the extra
+ * instances when an update fails (possibly more forgiving than AWS, if EKS keeps them).
  */
 export function updateSurge(ctx: Ctx, ng: NodegroupRec, toReplace: number): number {
   return toReplace > 0 ? Math.max(2 * availabilityZones(ctx.region).length, ng.maxUnavailable) : 0;

@@ -105,48 +105,76 @@ describe('the pool of pre-provisioned snapshots (TargetResourceCount, replenishe
     await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 3 } }));
     clock.tick(30 * MIN);
     await startAll(0, 6);
-    // 30 minutes after the first three took theirs, the snapshots are back.
-    clock.tick(31 * MIN);
+    // An hour after the first three took theirs (launch frequency: TargetResourceCount per hour), the snapshots are back.
+    clock.tick(61 * MIN);
     await startAll(6, 8);
     clock.tick(4 * 3600_000);
     expect(await Promise.all(Array.from({ length: 8 }, (_, i) => duration(`ng-${i}`)))).toEqual([8 * MIN, 8 * MIN, 8 * MIN, SLOW, SLOW, SLOW, 8 * MIN, 8 * MIN]);
   });
 
+  it('serves at most TargetResourceCount fast launches per rolling hour (launch frequency), however fast it replenishes', async () => {
+    fresh(many(9));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 3 } }));
+    clock.tick(30 * MIN);
+    await startAll(0, 3);
+    // The three replacements are made by 60.5 min, but three launches from 30.5 min fill the hour: 61 min is too early.
+    clock.tick(31 * MIN);
+    await startAll(3, 6);
+    // From 90.5 min on the hour is free again (the three launched at 61 min went without a snapshot).
+    clock.tick(30 * MIN);
+    await startAll(6, 9);
+    clock.tick(4 * 3600_000);
+    expect(await Promise.all(Array.from({ length: 9 }, (_, i) => duration(`ng-${i}`)))).toEqual([8 * MIN, 8 * MIN, 8 * MIN, SLOW, SLOW, SLOW, 8 * MIN, 8 * MIN, 8 * MIN]);
+  });
+
+  it("books a RunInstances request token for each replenishing instance: another group's launch in the same second waits", async () => {
+    // ng-0's batch of 6 takes the 6 snapshots at 30.5 min: its request plus 6 replenishing requests against a bucket of 5
+    // refilled at 2 per second (ec2-limits.ts) leave none for ng-1's batch in that second or the next: it launches 2 s late.
+    const f = ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: fleet.launchTemplates, autoScalingGroups: [{ name: 'ng-a', launchTemplate: 'ng-a', instances: 6 }, { name: 'ng-b', launchTemplate: 'ng-b', instances: 1 }] });
+    fresh(f);
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 6 } }));
+    clock.tick(30 * MIN);
+    await start('ng-a');
+    await start('ng-b');
+    clock.tick(4 * 3600_000);
+    expect(await duration('ng-a')).toBe(8 * MIN);
+    expect(await duration('ng-b')).toBe(2000 + SLOW);
+  });
+
   it('never gives a later booking a snapshot promised to an earlier-booked launch, even one due later', async () => {
-    // One snapshot. ng-0's two batches (one instance each, a 32-minute checkpoint between them) are booked at its start:
-    // the first takes the snapshot at 30.5 min (back at 60.5), the second is promised it at 70.5 min. ng-1, booked 35
-    // minutes later, launches at 65.5 min: the snapshot is on hand then, but taking it would leave none for ng-0's second
-    // batch 5 minutes on, so ng-1 launches slow.
+    // One snapshot. ng-0's two batches (one instance each, a 62-minute checkpoint between them) are booked at its start:
+    // the first takes the snapshot at 30.5 min (back at 90.5, launch frequency), the second is promised it at 100.5 min.
+    // ng-1, booked 65 minutes later, launches at 95.5 min: the snapshot is on hand then, but taking it would leave none
+    // for ng-0's second batch 5 minutes on, so ng-1 launches slow.
     const two = ScenarioFleetSchema.parse({ amis: fleet.amis, launchTemplates: [{ name: 'ng-0', versions: [{ imageId: OLD }, { imageId: NEW }] }, { name: 'ng-1', versions: [{ imageId: OLD }, { imageId: NEW }] }], autoScalingGroups: [{ name: 'ng-0', launchTemplate: 'ng-0', instances: 2 }, { name: 'ng-1', launchTemplate: 'ng-1', instances: 1 }] });
     fresh(two);
     await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 1 } }));
     clock.tick(30 * MIN);
-    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-0', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-0', Version: '2' } }, Preferences: { MinHealthyPercentage: 50, CheckpointPercentages: [50, 100], CheckpointDelay: 32 * 60 } }));
-    clock.tick(35 * MIN);
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-0', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-0', Version: '2' } }, Preferences: { MinHealthyPercentage: 50, CheckpointPercentages: [50, 100], CheckpointDelay: 62 * 60 } }));
+    clock.tick(65 * MIN);
     await start('ng-1');
     clock.tick(4 * 3600_000);
     const ng0 = await refresh('ng-0');
     expect(ng0?.Status).toBe('Successful');
-    // Both of ng-0's batches fast (8 min each) with the 32-minute checkpoint between them.
-    expect((ng0?.EndTime?.getTime() ?? 0) - (ng0?.StartTime?.getTime() ?? 0)).toBe(30_000 + 8 * MIN + 32 * MIN + 8 * MIN);
+    // Both of ng-0's batches fast (8 min each) with the 62-minute checkpoint between them.
+    expect((ng0?.EndTime?.getTime() ?? 0) - (ng0?.StartTime?.getTime() ?? 0)).toBe(30_000 + 8 * MIN + 62 * MIN + 8 * MIN);
     expect(await duration('ng-1')).toBe(SLOW);
   });
 
   it('replenishes at most MaxParallelLaunches snapshots at a time', async () => {
-    fresh(many(14));
-    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 7 } }));
-    // Seven snapshots, six at a time: the seventh is made in a second round, ready an hour after the enable.
-    clock.tick(30 * MIN);
-    await startAll(0, 7);
-    clock.tick(31 * MIN);
-    // At 30 min six are on hand (the seventh is still being made): six launch fast, the seventh slow. Five of the six
-    // taken are replaced at once (five instances beside the seventh initial one), the sixth waits for a free instance
-    // (from 60 min, back at 90 min). At 61 min: the five and the seventh initial one are on hand: six fast, one slow.
-    await startAll(7, 14);
+    fresh(many(26));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 13 } }));
+    // Thirteen snapshots, six at a time: three rounds, all on hand 90 minutes after the enable.
+    clock.tick(90 * MIN);
+    await startAll(0, 13);
+    // The thirteen taken at 90.5 min are replaced six at a time: six back at 120.5, six at 150.5 (their hour ends then
+    // too), the thirteenth at 180.5. At 151.7 min twelve are on hand: twelve launch fast, one slow.
+    clock.tick(61 * MIN);
+    await startAll(13, 26);
     clock.tick(4 * 3600_000);
-    const times = await Promise.all(Array.from({ length: 14 }, (_, i) => duration(`ng-${i}`)));
-    expect(times.slice(0, 7)).toEqual([8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, SLOW]);
-    expect(times.slice(7)).toEqual([8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, 8 * MIN, SLOW]);
+    const times = await Promise.all(Array.from({ length: 26 }, (_, i) => duration(`ng-${i}`)));
+    expect(times.slice(0, 13)).toEqual(Array(13).fill(8 * MIN));
+    expect(times.slice(13)).toEqual([...Array(12).fill(8 * MIN), SLOW]);
   });
 
   it('launches slow from an AMI whose Fast Launch was never enabled or is disabled', async () => {
@@ -159,6 +187,24 @@ describe('the pool of pre-provisioned snapshots (TargetResourceCount, replenishe
     clock.tick(4 * 3600_000);
     expect(await duration('ng-0')).toBe(SLOW);
     expect(await duration('ng-1')).toBe(SLOW);
+  });
+
+  it("keeps an earlier enable's temporary instances running after the AMI is disabled and enabled again", async () => {
+    fresh(many(1));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6 }));
+    clock.tick(MIN);
+    await ec2.send(new DisableFastLaunchCommand({ ImageId: NEW }));
+    clock.tick(6 * MIN);
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6 }));
+    // At 8 min: the first enable's six (running until 30 min) and the second's six.
+    clock.tick(MIN);
+    const listed = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    const temporary = listed.filter((i) => i.InstanceType === 't3.2xlarge');
+    expect(temporary).toHaveLength(12);
+    expect(new Set(temporary.map((i) => i.InstanceId)).size).toBe(12);
+    clock.tick(23 * MIN);
+    const later = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    expect(later.filter((i) => i.InstanceType === 't3.2xlarge')).toHaveLength(6);
   });
 });
 
@@ -204,5 +250,23 @@ describe("Fast Launch's temporary instances and the On-Demand vCPU quota", () =>
     clock.tick(3 * 3600_000);
     expect((await refresh('ng-a'))?.Status).toBe('Successful');
     expect((await refresh('ng-b'))?.StatusReason).toContain('VcpuLimitExceeded');
+  });
+
+  it('a replenishing instance that does not fit the quota is not launched: the snapshot it would replace is gone for good', async () => {
+    sim.restore();
+    // Quota 15: the enable's one m6i.xlarge fits (8 + 4). At 31 min ng-b's surge to the old AMI (version 3) adds 4 vCPUs:
+    // the replacement of the snapshot ng-a's first launch takes (8 + 4 + 4 = 16) does not fit, so ng-a's second batch,
+    // two hours later, finds none and launches slow.
+    const f = ScenarioFleetSchema.parse({ ...fleet, onDemandVcpuQuota: 15, launchTemplates: [{ name: 'ng-a', versions: fleet.launchTemplates[0]?.versions }, { name: 'ng-b', versions: [...(fleet.launchTemplates[1]?.versions ?? []), { imageId: OLD }] }, { name: 'fast-launch', versions: [{ imageId: NEW, instanceType: 'm6i.xlarge', userData: false }] }] });
+    sim = installSimulation(new SimulatedAccount({ fleet: f, faults: [], durations: { instanceLaunch: 8, fastLaunchEnable: 30 } }));
+    await ec2.send(new EnableFastLaunchCommand({ ImageId: NEW, MaxParallelLaunches: 6, SnapshotConfiguration: { TargetResourceCount: 1 }, LaunchTemplate: { LaunchTemplateName: 'fast-launch', Version: '1' } }));
+    clock.tick(31 * MIN);
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-b', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-b', Version: '3' } }, Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 } }));
+    await asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: 'ng-a', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateName: 'ng-a', Version: '2' } }, Preferences: { MinHealthyPercentage: 50, MaxHealthyPercentage: 100, CheckpointPercentages: [50, 100], CheckpointDelay: 2 * 3600 } }));
+    clock.tick(6 * 3600_000);
+    expect((await refresh('ng-b'))?.Status).toBe('Successful');
+    const a = await refresh('ng-a');
+    expect(a?.Status).toBe('Successful');
+    expect((a?.EndTime?.getTime() ?? 0) - (a?.StartTime?.getTime() ?? 0)).toBe(30_000 + 8 * MIN + 120 * MIN + Math.round(8 * MIN * WITHOUT_FAST_LAUNCH));
   });
 });
