@@ -1,5 +1,9 @@
+import type { SimulatedClock } from '../../local/clock.js';
 import { SimulatedAccount } from '../../local/sim/account.js';
 import { FaultSchema, ScenarioFleetSchema, type Fault } from '../../local/sim/fleet.js';
+
+/** Runs the simulated clock `ms` forward, letting everything due meanwhile happen. */
+export const advance = (c: SimulatedClock, ms: number): Promise<void> => c.drive(new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
 export const START_ISO = '2026-12-08T18:00:00Z';
 export const AMI_2022 = 'ami-0123456789abcdef0';

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseScenario } from '../../local/scenario.js';
 import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
 import { installSimulation, type CallRecord } from '../../local/sim/install.js';
-import { AMI_2019, eksAccount, eksFleet, START_ISO } from './eks-fixture.js';
+import { AMI_2019, eksAccount, eksFleet, START_ISO, advance } from './eks-fixture.js';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -24,7 +24,6 @@ afterEach(() => {
   sim = clock = undefined;
 });
 
-const advance = (c: SimulatedClock, ms: number) => c.drive(new Promise<void>((resolve) => setTimeout(resolve, ms)));
 const issues = (fleet: unknown) => {
   const r = ScenarioFleetSchema.safeParse(fleet);
   return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

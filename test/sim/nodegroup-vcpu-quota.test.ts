@@ -6,7 +6,7 @@ import { SimulatedAccount } from '../../local/sim/account.js';
 import { ScenarioFleetSchema } from '../../local/sim/fleet.js';
 import { installSimulation } from '../../local/sim/install.js';
 import { nodegroupAsgName } from '../../local/sim/nodegroups.js';
-import { AMI_2022, START_ISO } from './eks-fixture.js';
+import { AMI_2022, START_ISO, advance } from './eks-fixture.js';
 
 const AMI_B = 'ami-0aaaabbbbccccdddd';
 const MIN = 60_000;
@@ -21,7 +21,6 @@ afterEach(() => {
   sim = clock = undefined;
 });
 
-const advance = (c: SimulatedClock, ms: number) => c.drive(new Promise<void>((r) => setTimeout(r, ms)));
 
 /**
  * Self-managed ng-a (10 x m5.large: 20 vCPUs) and managed node group mng-a (3 x m5.large: 6 vCPUs) in cluster prod-eks:

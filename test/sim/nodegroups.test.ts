@@ -8,7 +8,7 @@ import { SimulatedAccount } from '../../local/sim/account.js';
 import { FaultSchema, ScenarioFleetSchema, type Fault } from '../../local/sim/fleet.js';
 import { installSimulation } from '../../local/sim/install.js';
 import { nodegroupAsgName } from '../../local/sim/nodegroups.js';
-import { AMI_2019, AMI_2022, START_ISO } from './eks-fixture.js';
+import { AMI_2019, AMI_2022, START_ISO, advance } from './eks-fixture.js';
 
 const AMI_2022B = 'ami-0aaaabbbbccccdddd';
 const MIN = 60_000;
@@ -23,7 +23,6 @@ afterEach(() => {
   sim = clock = undefined;
 });
 
-const advance = (c: SimulatedClock, ms: number) => c.drive(new Promise<void>((r) => setTimeout(r, ms)));
 
 /** Cluster prod-eks with managed node group mng-a (3 instances of launch template mng-win v1) running web (3 replicas, minAvailable 2) and a DaemonSet; mng-aws is of an AWS AMI type. */
 function fleet(extra: { managedNodeGroups?: unknown[]; launchTemplates?: unknown[]; clusters?: Record<string, unknown> } = {}): Record<string, unknown> {
