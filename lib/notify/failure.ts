@@ -47,7 +47,10 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     'Where the node groups stand:',
   ];
   const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : f.checkedWaves;
+  // A group an earlier wave handed over still refreshing (lib/rollout/hand-over.ts) has its line in the failed wave's report.
+  const inFailedWave = new Set(failedWave?.groups.map((g) => g.asgName));
   f.variant.waves.slice(0, f.checkedWaves).forEach((wave, w) => wave.forEach((g) => {
+    if (inFailedWave.has(g.asgName)) return;
     if (f.unreadable) return lines.push(`  ${g.asgName}: ${lastKnown(f, g, w)}`);
     const now = f.versionsNow.get(g.asgName);
     const running = f.refreshingNow?.get(g.asgName);

@@ -202,17 +202,22 @@ export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVers
   return `  ${name}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;
 }
 
-export function waveNotice(req: VariantRun & { executionArn: string; region: string }, index: number, wave: WaveProgress): Notice {
+export function waveNotice(req: VariantRun & { executionArn: string; region: string }, index: number, wave: WaveProgress, handedOver: readonly GroupProgress[] = []): Notice {
   const total = req.variant.waves.length;
   const skipped = wave.groups.filter((g) => g.state === 'skipped').length;
   const partial = wave.groups.filter((g) => g.state === 'partial').length;
+  // A wave that handed over (lib/rollout/hand-over.ts) says which of its groups are still refreshing, and that the next wave watches them.
+  const going = handedOver.length ? `, ${handedOver.length} still refreshing` : '';
   return {
     subject: subject(
-      `Wave ${index + 1}/${total} done for ${req.variant.id}: ${wave.groups.length - skipped - partial} patched${partial ? `, ${partial} PARTLY (old instances left)` : ''}${skipped ? `, ${skipped} skipped` : ''}`,
+      `Wave ${index + 1}/${total} ${handedOver.length ? 'passed its gate' : 'done'} for ${req.variant.id}: ${wave.groups.length - skipped - partial} patched${partial ? `, ${partial} PARTLY (old instances left)` : ''}${skipped ? `, ${skipped} skipped` : ''}${going}`,
     ),
     message: [
-      `Variant ${req.variant.id}, wave ${index + 1} of ${total}${index === 0 && req.variant.waves[0]?.some((g) => g.canary) ? ' (canary)' : ''} finished.`,
+      handedOver.length
+        ? `Variant ${req.variant.id}, wave ${index + 1} of ${total} passed its gate: every group replaced at least its first batch, new nodes Ready. ${handedOver.length} group(s) are still refreshing; wave ${index + 2} starts now and does not pass before they finished.`
+        : `Variant ${req.variant.id}, wave ${index + 1} of ${total}${index === 0 && req.variant.waves[0]?.some((g) => g.canary) ? ' (canary)' : ''} finished.`,
       ...wave.groups.map(groupLine),
+      ...handedOver.map(groupLine),
       '',
       index + 1 < total ? `Next: wave ${index + 2}.` : 'That was the last wave.',
       `Execution: ${links(req.region).execution(req.executionArn)}`,

@@ -63,6 +63,8 @@ export interface VariantPlan {
   nodeGroupsLimited?: boolean;
   /** Canary wave first; then progressive waves (lib/rollout/waves.ts), or fixed ones of rollout.waveSize. */
   waves: NodeGroupPlan[][];
+  /** Indexes of the waves that hand over to the next at their first batch (lib/rollout/hand-over.ts); absent: none. */
+  handOver?: number[];
   warnings: string[];
   /** Name of this variant's child execution (deterministic: one per run and variant). */
   childName: string;

@@ -10,6 +10,10 @@ import type { WaveHooks } from './hooks.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
+import { passedGate, splitAtGate } from './hand-over.js';
+import { logger } from '../logger.js';
+import { writeCarry } from '../store/carry.js';
+import type { StoreRef } from '../store/keys.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
 export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason'>;
@@ -24,23 +28,40 @@ export interface WaveCheck extends WaveProgress, WaveClock {
 export interface WaveCheckRequest extends VariantRun {
   progress: WaveProgress & Partial<WaveClock>;
   index: number;
+  /** The run-state store of the variant: where a wave that hands over leaves its refreshing groups. */
+  store: StoreRef;
   executionArn: string;
   region: string;
 }
 
 export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?: WaveHooks): Promise<WaveCheck> {
   // Deadline, unreadable polls and the canary's verdict: wave-guard.ts.
-  const { progress, clock, cause } = await guardedCheck(req, rollout, async () => {
+  const guarded = await guardedCheck(req, rollout, async () => {
     const polled = await judgeInCluster(req.progress, await judgeFromInstances(req.progress, await pollWave(req.progress, rollout, hooks)), hooks);
     return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
   });
+  const { clock, cause } = guarded;
+  const { progress, carried } = await handOver(req, guarded.progress);
   return {
     ...progress,
     ...clock,
-    notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress) : null,
+    notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress, carried) : null,
     outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
+}
+
+/**
+ * A wave that hands over (hand-over.ts) passes at its gate: its finished groups are its outcome, the ones still
+ * refreshing go to the next wave (carry-<index+1>.json, written whenever it passes, empty when none are left).
+ */
+async function handOver(req: WaveCheckRequest, progress: WaveProgress): Promise<{ progress: WaveProgress; carried: GroupProgress[] }> {
+  if (!req.variant.handOver?.includes(req.index) || progress.status === 'Failed') return { progress, carried: [] };
+  if (progress.status === 'InProgress' && !passedGate(progress.groups)) return { progress, carried: [] };
+  const { done, carried } = splitAtGate(progress.groups);
+  await writeCarry(req.store, req.index + 1, { groups: carried, ...(progress.clusters && { clusters: progress.clusters }) });
+  if (carried.length) logger.info(`wave passed its gate: ${carried.length} group(s) still refreshing go on with the next wave`, { done: done.length });
+  return { progress: { ...progress, status: 'Successful', groups: done, waitSeconds: 0 }, carried };
 }
 
 /** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */

@@ -37,6 +37,8 @@ export interface GroupProgress extends WaveTarget {
   busyAttempts: number;
   /** Instances still on the old launch template version after the refresh ended (partial only). */
   oldInstances?: string[];
+  /** Started by the wave before, which handed over at its first batch (hand-over.ts): this wave passes only once it finished. */
+  carried?: boolean;
 }
 
 export interface WaveProgress {
@@ -254,7 +256,7 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
+export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
   const status = waveStatus(groups);
   const active = groups.filter((g) => g.state === 'refreshing');
   const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;

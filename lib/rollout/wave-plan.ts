@@ -2,7 +2,9 @@ import type { Rollout } from '../config.js';
 import { WAVE_DEFAULTS } from '../config/waves.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { batchSize, expectedRefreshSeconds } from './deadline.js';
-import { planWaves, splitIntoWaves, surgePercentage, variantShare, type WaveWeight } from './waves.js';
+import { groupStateBytes, HAND_OVER_STATE_BUDGET } from '../store/wave-budget.js';
+import { handOverWaves, loadOf } from './hand-over.js';
+import { planWaves, splitIntoWaves, surgePercentage, variantShare, type WaveLimits, type WaveWeight } from './waves.js';
 
 /**
  * The waves of one variant, from the plan's groups and their desired capacities (read by the plan, kept out of
@@ -20,18 +22,39 @@ export function variantWaves(groups: readonly NodeGroupPlan[], sizes: ReadonlyMa
     const p = surgePercentage(sizeOf(g, sizes), surge.maxHealthyPercentage, extraBudget, rollout.maxHealthyPercentage);
     return p === rollout.maxHealthyPercentage ? g : { ...g, maxHealthyPercentage: p };
   });
-  const weigh = (g: NodeGroupPlan): WaveWeight => {
+  return planWaves(surged, weigher(sizes, rollout), limitsOf(rollout, variants, extraBudget));
+}
+
+/**
+ * The waves that hand over at their first batch (lib/rollout/hand-over.ts), from the waves as the plan cut them to fit
+ * a state. None with rollout.waveSize (the old fixed waves) or rollout.waveGate complete.
+ */
+export function variantHandOvers(waves: readonly NodeGroupPlan[][], sizes: ReadonlyMap<string, number>, rollout: Rollout, variants: number): number[] {
+  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete') return [];
+  const weigh = weigher(sizes, rollout);
+  const loads = waves.map((w) => loadOf(w.map((g) => ({ ...weigh(g), bytes: groupStateBytes(g) }))));
+  return handOverWaves(loads, limitsOf(rollout, variants, rollout.surge ? variantShare(rollout.surge.maxExtraInstances, variants) : undefined), HAND_OVER_STATE_BUDGET);
+}
+
+/** What one group weighs in a wave, with the MaxHealthyPercentage the plan gave it (surge) or the rollout's. */
+function weigher(sizes: ReadonlyMap<string, number>, rollout: Rollout): (g: NodeGroupPlan) => WaveWeight {
+  return (g) => {
     const r = g.maxHealthyPercentage === undefined ? rollout : { ...rollout, maxHealthyPercentage: g.maxHealthyPercentage };
     const n = sizeOf(g, sizes);
     const inFlight = Math.min(n, batchSize(n, r));
     return { canary: g.canary, inFlight, extra: Math.floor((n * Math.max(0, r.maxHealthyPercentage - 100)) / 100), seconds: expectedRefreshSeconds(n, r) };
   };
-  return planWaves(surged, weigh, {
+}
+
+/** One variant's share of the fleet-wide limits. */
+function limitsOf(rollout: Rollout, variants: number, extraBudget: number | undefined): WaveLimits {
+  return {
     growth: rollout.growth ?? WAVE_DEFAULTS.growth,
     maxConcurrentGroups: variantShare(rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups, variants),
-    maxInstancesOutOfService: variantShare(rollout.maxInstancesOutOfService ?? WAVE_DEFAULTS.maxInstancesOutOfService, variants),
+    // Under surge every replacement under way is an extra instance the budget already allows: unset, the cap follows it.
+    maxInstancesOutOfService: variantShare(rollout.maxInstancesOutOfService ?? Math.max(WAVE_DEFAULTS.maxInstancesOutOfService, rollout.surge?.maxExtraInstances ?? 0), variants),
     ...(extraBudget !== undefined && { maxExtraInstances: extraBudget }),
-  });
+  };
 }
 
 /** The plan reads every group's ASG, so its size is there; the 1 only guards the arithmetic. */

@@ -13,6 +13,8 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   waveIndexes: number[];
   /** The first wave holds the canary groups. */
   canaryFirst: boolean;
+  /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): always present, so the state machine may pass it. */
+  handOver: number[];
   /**
    * The plan's group names for the failure notice the state machine builds itself when the full report fails: all of
    * them as a JSON list while they fit in GROUP_LIST_BYTES, else the first ones, how many more, and where all are.
@@ -52,6 +54,7 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
     groupCount: names.length,
     waveIndexes: waves.map((_, i) => i),
     canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
+    handOver: v.handOver ?? [],
     groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
   };
 }

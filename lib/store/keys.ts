@@ -2,7 +2,8 @@
  * What grows with the fleet lives in the stack's run-state bucket (RunStateBucket: SSE-S3, public access blocked,
  * objects expire after 30 days), never in a Step Functions state (256 KB): a variant's plan with every node group
  * (`plan.json`), each wave's groups (`wave-<i>.json`, read by the state machine's own s3:getObject), each finished
- * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject) and the variant's result
+ * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
+ * the next one still refreshing (`carry-<i>.json`, for wave i: lib/rollout/hand-over.ts) and the variant's result
  * (`result.json`). States carry the bucket, the prefix, indexes and counts.
  */
 export interface StoreRef {
@@ -15,4 +16,5 @@ export const storePrefix = (executionName: string, variantId: string) => `runs/$
 export const planKey = (ref: StoreRef) => `${ref.prefix}plan.json`;
 export const waveKey = (ref: StoreRef, index: number) => `${ref.prefix}wave-${index}.json`;
 export const outcomeKey = (ref: StoreRef, index: number) => `${ref.prefix}outcome-${index}.json`;
+export const carryKey = (ref: StoreRef, index: number) => `${ref.prefix}carry-${index}.json`;
 export const resultKey = (ref: StoreRef) => `${ref.prefix}result.json`;

@@ -11,6 +11,13 @@ import { chunk } from '../util.js';
 export const WAVE_STATE_BUDGET = 160 * 1024;
 
 /**
+ * Two waves side by side (a hand-over: lib/rollout/hand-over.ts) share one state: the later wave carries the earlier
+ * one's refreshing groups. Their estimate together stays within this, which leaves 32 KB for the header; the estimate
+ * (groupStateBytes) is about twice a group's measured progress and notice line together (bench/RESULTS.md, largest state).
+ */
+export const HAND_OVER_STATE_BUDGET = 224 * 1024;
+
+/**
  * A group's progress, estimated from its plan entry: the progress repeats the entry's name, template and cluster
  * and adds about 400 bytes (refresh id, status, percent, a reason of up to 200 characters); twice the entry covers
  * the copy of its mixed instances policy a target may carry. Measured: 600 bytes a group with 80-character names.

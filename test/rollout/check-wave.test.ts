@@ -30,7 +30,7 @@ const group = (asgName: string, over: Partial<GroupProgress> = {}): GroupProgres
   ...over,
 });
 const wave = (groups: GroupProgress[]): WaveProgress => ({ status: 'InProgress', startedAt: new Date(Date.now() - 600_000).toISOString(), groups, waitSeconds: 60, percent: 40 });
-const request = (progress: WaveProgress) => ({ run: { executionName: 'monthly-2026-11', startTime: START, reason: '' }, variant, progress, index: 1, executionArn: RUN_ARN, region: REGION });
+const request = (progress: WaveProgress) => ({ run: { executionName: 'monthly-2026-11', startTime: START, reason: '' }, variant, progress, index: 1, executionArn: RUN_ARN, region: REGION, store: { bucket: 'run-state', prefix: 'runs/monthly-2026-11/win2022/' } });
 
 /** Auto Scaling reports each named group's refresh with this status (and reason). */
 function refreshes(byAsg: Record<string, [InstanceRefreshStatus, string?]>) {

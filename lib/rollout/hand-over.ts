@@ -1,0 +1,63 @@
+import type { Rollout } from '../config.js';
+import type { Carry } from '../store/carry.js';
+import { summarize, type GroupProgress, type WaveProgress } from './refresh.js';
+import type { WaveLimits } from './waves.js';
+
+/** What a wave holds while it runs: its groups, the instances they replace at once, their extra instances, its state bytes. */
+export interface WaveLoad {
+  groups: number;
+  inFlight: number;
+  extra: number;
+  bytes: number;
+}
+
+export const loadOf = (weights: readonly Omit<WaveLoad, 'groups'>[]): WaveLoad =>
+  weights.reduce<WaveLoad>((l, w) => ({ groups: l.groups + 1, inFlight: l.inFlight + w.inFlight, extra: l.extra + w.extra, bytes: l.bytes + w.bytes }), { groups: 0, inFlight: 0, extra: 0, bytes: 0 });
+
+/**
+ * Hand-over (rollout.waveGate firstBatch): the waves that let the next one start once each of their groups replaced its
+ * first batch, while their slower groups keep refreshing beside the next wave. The next wave then carries those groups
+ * and does not pass its own gate before they finished, so at most two waves refresh at once, and only where the two
+ * together fit every limit a single wave must (groups, instances replaced at once, extra instances) and the state of
+ * one execution (the carried groups' progress rides in the next wave's state). The first wave (the canary, or the
+ * single test group) and the last one always finish whole.
+ */
+export function handOverWaves(loads: readonly WaveLoad[], limits: WaveLimits, stateBudget: number): number[] {
+  const out: number[] = [];
+  for (let i = 1; i + 1 < loads.length; i++) {
+    const a = loads[i] as WaveLoad;
+    const b = loads[i + 1] as WaveLoad;
+    const fits =
+      a.groups + b.groups <= limits.maxConcurrentGroups &&
+      a.inFlight + b.inFlight <= limits.maxInstancesOutOfService &&
+      (limits.maxExtraInstances === undefined || a.extra + b.extra <= limits.maxExtraInstances) &&
+      a.bytes + b.bytes <= stateBudget;
+    if (fits) out.push(i);
+  }
+  return out;
+}
+
+/** A group done with its wave: nothing left to replace and nothing failed (a partial or skipped group is reported, not retried). */
+const finished = (g: GroupProgress) => g.state === 'patched' || g.state === 'partial' || g.state === 'current' || g.state === 'skipped';
+
+/**
+ * A handing-over wave passed its gate when the groups it carried from the wave before finished, and each of its own
+ * groups finished or is refreshing past its first batch: Auto Scaling counts an instance in PercentageComplete once it
+ * is healthy and warmed up (API Reference, InstanceRefresh), and our launch hook keeps it out of service until its node
+ * is Ready on the expected Windows build. Nothing failed, rolled back or waits for someone else's refresh.
+ */
+export function passedGate(groups: readonly GroupProgress[]): boolean {
+  return groups.every((g) => finished(g) || (!g.carried && g.state === 'refreshing' && g.percent > 0));
+}
+
+/** At the gate: the finished groups are this wave's outcome; the ones still refreshing go on with the next wave. */
+export function splitAtGate(groups: readonly GroupProgress[]): { done: GroupProgress[]; carried: GroupProgress[] } {
+  return { done: groups.filter(finished), carried: groups.filter((g) => !finished(g)).map((g) => ({ ...g, carried: true })) };
+}
+
+/** The wave just started, with the groups the wave before handed over to it: one poll watches them all. */
+export function withCarried(started: WaveProgress, carry: Carry, rollout: Rollout): WaveProgress {
+  if (carry.groups.length === 0) return started;
+  const clusters = { ...carry.clusters, ...started.clusters };
+  return summarize(started.startedAt, [...carry.groups, ...started.groups], rollout, Object.keys(clusters).length ? clusters : undefined);
+}

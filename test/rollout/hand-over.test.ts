@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VARIANTS } from '../../local/generate.js';
+import { handOverWaves, passedGate, splitAtGate, type WaveLoad } from '../../lib/rollout/hand-over.js';
+import type { GroupProgress } from '../../lib/rollout/refresh.js';
+import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
+
+const limits = { growth: 2, maxConcurrentGroups: 10, maxInstancesOutOfService: 20, maxExtraInstances: 30 };
+const load = (groups: number, inFlight = groups, extra = 0, bytes = 1000): WaveLoad => ({ groups, inFlight, extra, bytes });
+
+describe('which waves hand over', () => {
+  it('never the first wave (the canary, or the single test group) nor the last; the others when two fit every limit together', () => {
+    expect(handOverWaves([load(1), load(2), load(4), load(4)], limits, 100_000)).toEqual([1, 2]);
+    expect(handOverWaves([load(1), load(2)], limits, 100_000)).toEqual([]);
+  });
+
+  it('not where the two waves together pass a limit: groups, instances replaced at once, extra instances or the state', () => {
+    expect(handOverWaves([load(1), load(4), load(7), load(1)], limits, 100_000)).toEqual([2]);
+    expect(handOverWaves([load(1), load(2, 12), load(2, 9), load(1)], limits, 100_000)).toEqual([2]);
+    expect(handOverWaves([load(1), load(2, 2, 20), load(2, 2, 11), load(1)], limits, 100_000)).toEqual([2]);
+    expect(handOverWaves([load(1), load(2, 2, 0, 60_000), load(2, 2, 0, 50_000), load(1)], limits, 100_000)).toEqual([2]);
+  });
+});
+
+const group = (asgName: string, state: GroupProgress['state'], percent: number, carried = false): GroupProgress => ({
+  asgName,
+  launchTemplateId: 'lt-1',
+  fromVersion: '1',
+  toVersion: '2',
+  state,
+  refreshId: 'r',
+  status: null,
+  percent,
+  reason: null,
+  busyAttempts: 0,
+  ...(carried && { carried: true }),
+});
+
+describe('the gate of a wave that hands over', () => {
+  it('opens once each of its groups replaced a batch and the groups it carried finished', () => {
+    expect(passedGate([group('a', 'refreshing', 10), group('b', 'patched', 100), group('c', 'patched', 100, true)])).toBe(true);
+    expect(passedGate([group('a', 'refreshing', 0), group('b', 'patched', 100)])).toBe(false);
+    expect(passedGate([group('a', 'refreshing', 10), group('c', 'refreshing', 90, true)])).toBe(false);
+  });
+
+  it('stays shut while any group failed, rolled back or waits for someone else', () => {
+    expect(passedGate([group('a', 'refreshing', 50), group('b', 'rolledBack', 0)])).toBe(false);
+    expect(passedGate([group('a', 'refreshing', 50), group('b', 'failed', 0)])).toBe(false);
+    expect(passedGate([group('a', 'refreshing', 50), group('b', 'busy', 0)])).toBe(false);
+  });
+
+  it('leaves the finished groups to this wave and carries the refreshing ones', () => {
+    const { done, carried } = splitAtGate([group('a', 'refreshing', 10), group('b', 'patched', 100), group('c', 'skipped', 0)]);
+    expect(done.map((g) => g.asgName)).toEqual(['b', 'c']);
+    expect(carried.map((g) => [g.asgName, g.carried])).toEqual([['a', true]]);
+  });
+});
+
+/**
+ * One variant: a canary and 15 groups of 4 to 18 instances, larger with the index, so that progressive waves of growth 2
+ * take them in config order: waves 1 (canary), 2, 4, 8, 1. Every group replaces one instance a batch.
+ */
+const VARIANT = 'win2022-core-131';
+const ng = (i: number) => `ng-${VARIANT}-${String(i).padStart(4, '0')}`;
+const WAVES = [[0], [1, 2], [3, 4, 5, 6], [7, 8, 9, 10, 11, 12, 13, 14], [15]];
+const spec = (over: Partial<FleetSpec> = {}): FleetSpec => ({
+  variants: [DEFAULT_VARIANTS[0] as NonNullable<FleetSpec['variants']>[number]],
+  nodeGroups: 16,
+  instances: (i) => 3 + i,
+  config: { rollout: { growth: 2 } },
+  ...over,
+});
+
+/** Each group's refresh from the simulated account: start and end, ms. */
+async function refreshes(report: RehearsalReport): Promise<Map<string, { start: number; end: number; status: string }>> {
+  const out = new Map<string, { start: number; end: number; status: string }>();
+  for (let i = 0; i < 16; i++) {
+    const r = (await report.account.call('AutoScaling', 'DescribeInstanceRefreshes', { AutoScalingGroupName: ng(i) })) as {
+      InstanceRefreshes?: { Status?: string; StartTime?: Date; EndTime?: Date }[];
+    };
+    const first = r.InstanceRefreshes?.at(-1);
+    if (first?.StartTime) out.set(ng(i), { start: first.StartTime.getTime(), end: first.EndTime?.getTime() ?? Infinity, status: first.Status ?? '' });
+  }
+  return out;
+}
+
+describe('waves that hand over at their first batch, rehearsed', () => {
+  it('start the next wave while their slower groups still refresh, never more than two waves at once, and patch every group', async () => {
+    const report = await rehearse(generateScenario(spec()));
+
+    expect(report.status).toBe('SUCCEEDED');
+    const r = await refreshes(report);
+    expect([...r.values()].map((x) => x.status)).toEqual(Array(16).fill('Successful'));
+    const startOf = (w: number) => Math.min(...(WAVES[w] as number[]).map((i) => r.get(ng(i))?.start ?? NaN));
+    const endOf = (w: number) => Math.max(...(WAVES[w] as number[]).map((i) => r.get(ng(i))?.end ?? NaN));
+    // The canary finishes whole before anything follows; every later wave but the last hands over to the next.
+    expect(startOf(1)).toBeGreaterThan(endOf(0));
+    for (const w of [1, 2, 3]) expect(startOf(w + 1)).toBeLessThan(endOf(w));
+    for (let w = 0; w + 2 < WAVES.length; w++) expect(startOf(w + 2)).toBeGreaterThanOrEqual(endOf(w));
+    const gate = report.notifications.find((n) => n.subject?.startsWith(`Wave 2/5 passed its gate for ${VARIANT}`));
+    expect(gate?.message).toContain(`${ng(2)}: still refreshing`);
+  });
+
+  it('stop at a group that fails after its wave handed over: the wave it went on with fails, no later wave starts', async () => {
+    const faults = [{ kind: 'refreshFailure' as const, asgName: ng(2), atPercent: 60, reason: 'Instances failed to pass health checks', times: 1 }];
+    const report = await rehearse(generateScenario(spec({ faults })));
+
+    expect(report.status).toBe('FAILED');
+    const r = await refreshes(report);
+    expect([...r.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6].map(ng));
+    expect(r.get(ng(2))?.status).toBe('RollbackSuccessful');
+    // The wave it went on with ran to its end before the variant failed.
+    for (const i of [3, 4, 5, 6]) expect(r.get(ng(i))?.status).toBe('Successful');
+    const failure = report.notifications.find((n) => n.subject?.startsWith('FAILED'));
+    expect(failure?.message.split('\n').filter((l) => l.startsWith(`  ${ng(2)}:`))).toEqual([expect.stringContaining('rolled back')]);
+    expect(failure?.message).toContain('never touched (9)');
+  });
+});
