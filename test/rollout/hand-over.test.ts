@@ -100,6 +100,16 @@ describe('waves that hand over at their first batch, rehearsed', () => {
     expect(gate?.message).toContain(`${ng(2)}: still refreshing`);
   });
 
+  it('with rollout.waveGate complete start each wave only once the one before finished', async () => {
+    const report = await rehearse(generateScenario(spec({ config: { rollout: { growth: 2, waveGate: 'complete' } } })));
+
+    expect(report.status).toBe('SUCCEEDED');
+    const r = await refreshes(report);
+    const startOf = (w: number) => Math.min(...(WAVES[w] as number[]).map((i) => r.get(ng(i))?.start ?? NaN));
+    const endOf = (w: number) => Math.max(...(WAVES[w] as number[]).map((i) => r.get(ng(i))?.end ?? NaN));
+    for (let w = 0; w + 1 < WAVES.length; w++) expect(startOf(w + 1)).toBeGreaterThan(endOf(w));
+  });
+
   it('stop at a group that fails after its wave handed over: the wave it went on with fails, no later wave starts', async () => {
     const faults = [{ kind: 'refreshFailure' as const, asgName: ng(2), atPercent: 60, reason: 'Instances failed to pass health checks', times: 1 }];
     const report = await rehearse(generateScenario(spec({ faults })));

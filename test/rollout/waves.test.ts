@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config.js';
 import type { NodeGroupPlan } from '../../lib/plan/types.js';
-import { variantWaves } from '../../lib/rollout/wave-plan.js';
+import { variantHandOvers, variantWaves } from '../../lib/rollout/wave-plan.js';
 import { planWaves, surgePercentage, variantShare, type WaveWeight } from '../../lib/rollout/waves.js';
 
 interface G { name: string; w: WaveWeight }
@@ -84,6 +84,29 @@ describe('variantWaves', () => {
     // Share 12: every group of up to 12 instances launches all its replacements first (200 %); ng-9 (11) too.
     expect(waves.flat().map((g) => g.maxHealthyPercentage)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200]);
     expect(waves.every((w) => w.reduce((n, g) => n + (sizes.get(g.asgName) ?? 0), 0) <= 12 || w.length === 1)).toBe(true);
+  });
+
+  it('under rollout.surge lets as many instances be replaced at once as the extra-instance budget, unless the cap is set', () => {
+    const many = [plan(0, true), ...Array.from({ length: 400 }, (_, i) => plan(i + 1))];
+    const tens = new Map(many.map((g) => [g.asgName, 10]));
+    const widest = (rollout: Record<string, unknown>) => Math.max(...variantWaves(many, tens, parseConfig({ ...base, rollout }).rollout, 1).map((w) => w.length));
+
+    // 10 instances a group, all replaced in one batch: 1,000 at once are 100 groups; a budget of 2,000 allows 200.
+    expect(widest({ surge: { maxExtraInstances: 2000 } })).toBe(200);
+    expect(widest({ surge: { maxExtraInstances: 2000 }, maxInstancesOutOfService: 1000 })).toBe(100);
+  });
+
+  it('hands over between the waves after the first where two fit the limits together, none with waveGate complete or fixed waves', () => {
+    const hand = (rollout: Record<string, unknown>) => {
+      const r = parseConfig({ ...base, rollout }).rollout;
+      return variantHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1);
+    };
+
+    // Waves 1, 4, 5: only the second may hand over (the first is the canary, the last finishes whole).
+    expect(hand({})).toEqual([1]);
+    expect(hand({ maxConcurrentGroups: 8 })).toEqual([]);
+    expect(hand({ waveGate: 'complete' })).toEqual([]);
+    expect(hand({ waveSize: 3 })).toEqual([]);
   });
 
   it('refuses waveSize together with growth, naming the field', () => {
