@@ -17,5 +17,5 @@ export const handler = async ({ variant, ...rest }: Omit<WaveCheckRequest, 'regi
   // The clusters' endpoints and CAs came with the wave's state (read when it started): no DescribeCluster here.
   const kubernetes = kubernetesFromAccess(event.progress.clusters, region, () => autoScaling.config.credentials());
   const hooks = { stage, run: event.run.executionName, variant: event.variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes };
-  return checkWave({ ...event, region, store: variant.store }, config.rollout, hooks);
+  return checkWave({ ...event, region }, config.rollout, hooks);
 };

@@ -10,10 +10,8 @@ import type { WaveHooks } from './hooks.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
-import { passedGate, splitAtGate } from './hand-over.js';
+import { passedGate, splitAtGate, type Carry } from './hand-over.js';
 import { logger } from '../logger.js';
-import { writeCarry } from '../store/carry.js';
-import type { StoreRef } from '../store/keys.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
 export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason'>;
@@ -22,14 +20,14 @@ export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason
 export interface WaveCheck extends WaveProgress, WaveClock {
   notice: Notice | null;
   outcome: WaveOutcomeGroup[] | null;
+  /** Once the wave passed: what the next wave takes over (carry-<index+1>.json, saved by the state machine), empty unless it handed over. */
+  carry: (Carry & { index: number }) | null;
   failure: string | null;
 }
 
 export interface WaveCheckRequest extends VariantRun {
   progress: WaveProgress & Partial<WaveClock>;
   index: number;
-  /** The run-state store of the variant: where a wave that hands over leaves its refreshing groups. */
-  store: StoreRef;
   executionArn: string;
   region: string;
 }
@@ -41,26 +39,23 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
   });
   const { clock, cause } = guarded;
-  const { progress, carried } = await handOver(req, guarded.progress);
+  const { progress, carried } = handOver(req, guarded.progress);
+  const passed = progress.status === 'Successful';
   return {
     ...progress,
     ...clock,
-    notice: progress.status === 'Successful' ? waveNotice(req, req.index, progress, carried) : null,
+    notice: passed ? waveNotice(req, req.index, progress, carried) : null,
+    carry: passed ? { index: req.index + 1, groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
 }
 
-/**
- * A wave that hands over (hand-over.ts) passes at its gate: its finished groups are its outcome, the ones still
- * refreshing go to the next wave (carry-<index+1>.json, written whenever it passes, empty when none are left).
- */
-async function handOver(req: WaveCheckRequest, progress: WaveProgress): Promise<{ progress: WaveProgress; carried: GroupProgress[] }> {
-  if (!req.variant.handOver?.includes(req.index) || progress.status === 'Failed') return { progress, carried: [] };
-  if (progress.status === 'InProgress' && !passedGate(progress.groups)) return { progress, carried: [] };
+/** A wave that hands over (hand-over.ts) passes at its gate: its finished groups are its outcome, the ones still refreshing go to the next wave. */
+function handOver(req: WaveCheckRequest, progress: WaveProgress): { progress: WaveProgress; carried: GroupProgress[] } {
+  if (progress.status !== 'InProgress' || !req.variant.handOver?.includes(req.index) || !passedGate(progress.groups)) return { progress, carried: [] };
   const { done, carried } = splitAtGate(progress.groups);
-  await writeCarry(req.store, req.index + 1, { groups: carried, ...(progress.clusters && { clusters: progress.clusters }) });
-  if (carried.length) logger.info(`wave passed its gate: ${carried.length} group(s) still refreshing go on with the next wave`, { done: done.length });
+  logger.info(`wave passed its gate: ${carried.length} group(s) still refreshing go on with the next wave`, { done: done.length });
   return { progress: { ...progress, status: 'Successful', groups: done, waitSeconds: 0 }, carried };
 }
 

@@ -1,7 +1,16 @@
 import type { Rollout } from '../config.js';
-import type { Carry } from '../store/carry.js';
+import type { ClusterAccess } from '../eks/cluster.js';
 import { summarize, type GroupProgress, type WaveProgress } from './refresh.js';
 import type { WaveLimits } from './waves.js';
+
+/**
+ * What a wave leaves the next one (carry-<i>.json in the run-state bucket, written and read by the state machine's own
+ * s3 tasks): its groups still refreshing, and the access to their clusters. Empty when every group had finished.
+ */
+export interface Carry {
+  groups: GroupProgress[];
+  clusters?: Record<string, ClusterAccess>;
+}
 
 /** What a wave holds while it runs: its groups, the instances they replace at once, their extra instances, its state bytes. */
 export interface WaveLoad {

@@ -3,7 +3,8 @@
  * objects expire after 30 days), never in a Step Functions state (256 KB): a variant's plan with every node group
  * (`plan.json`), each wave's groups (`wave-<i>.json`, read by the state machine's own s3:getObject), each finished
  * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
- * the next one still refreshing (`carry-<i>.json`, for wave i: lib/rollout/hand-over.ts) and the variant's result
+ * the next one still refreshing (`carry-<i>.json`, read by wave i, written empty for wave 0 by the plan and by every
+ * wave for the next one: lib/rollout/hand-over.ts) and the variant's result
  * (`result.json`). States carry the bucket, the prefix, indexes and counts.
  */
 export interface StoreRef {

@@ -1,6 +1,6 @@
 import type { RunPlan, VariantPlan } from '../plan/types.js';
 import { DRY_RUN_INLINE_BYTES, variantHeader, type StoredRunPlan, type VariantHeader } from './header.js';
-import { getJson, planKey, putJson, storePrefix, waveKey } from './run-store.js';
+import { carryKey, getJson, planKey, putJson, storePrefix, waveKey } from './run-store.js';
 
 export type { StoredRunPlan, VariantHeader } from './header.js';
 
@@ -15,6 +15,8 @@ export async function storePlan(plan: RunPlan, bucket: string): Promise<StoredRu
     const store = { bucket, prefix: storePrefix(plan.executionName, v.id) };
     if (!plan.dryRun && plan.proceed === 'now') {
       await putJson(bucket, planKey(store), v);
+      // What the first wave takes over from none before it (every later one gets its carry from the wave before).
+      await putJson(bucket, carryKey(store, 0), { groups: [] });
       // A handful at a time: a wave's key is its own, so each PUT is independent.
       for (let i = 0; i < v.waves.length; i += 16) await Promise.all(v.waves.slice(i, i + 16).map((w, j) => putJson(bucket, waveKey(store, i + j), w)));
     }

@@ -91,8 +91,6 @@ beforeAll(async () => {
   );
   // rollout.surge: the plan reads the On-Demand vCPU quota.
   record(await rehearseFleet({ nodeGroups: 2, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], config: { rollout: { surge: { maxExtraInstances: 4 } } } }));
-  // Progressive waves 1, 4, 3: the second hands over at its first batch (carry-2.json written by checkWave, read by startInstanceRefreshes).
-  record(await rehearseFleet({ nodeGroups: 8, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], config: { rollout: {} } }));
   record(await rehearseFleet({ nodeGroups: 2, config: { rollout: { setDefaultVersion: true } }, faults: [{ kind: 'refreshInProgress', asgName: 'ng-win2022-core-131-0000', minutes: 120 }] }));
   record(await rehearseFleet({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }], input: { variants: ['win2022-core-131'], baseAmi: 'ami-a0000000000000001' } }));
   // A rollout step that keeps failing without a wave report: the report reads each group's standing, refreshes included.
