@@ -21,6 +21,16 @@ export const BENCH_FAST_LAUNCH_QUOTA = 48;
 /** Exposure rows: the fleet sizes, and the surge setting rehearsed next to the defaults (a fleet-wide budget of extra instances). */
 export const EXPOSURE_SIZES = [10, 100, 1000, 5000] as const;
 export const SURGE = { maxHealthyPercentage: 200, maxExtraInstances: 4000 };
+/**
+ * The settings each exposure size is rehearsed with. Under surge every group is one batch, so a wave costs one launch
+ * and no wave can hand over at a first batch: the number of waves after the canary decides the window, and growth 10
+ * takes three or four where the default 4 takes five. Both surge rows are printed and both have their target.
+ */
+export const EXPOSURE_SETTINGS: readonly (readonly [string, Record<string, unknown>])[] = [
+  ['defaults', {}],
+  [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra`, { surge: SURGE }],
+  [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra, growth 10`, { surge: SURGE, growth: 10 }],
+];
 /** triggers.detectSchedule's default rate(1 hour): an AMI published just after a tick waits an hour to be seen (the worst case). */
 export const DETECTION_LAG_SECONDS = 3600;
 

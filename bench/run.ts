@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { NodeGroupPlan } from '../lib/plan/types.js';
 import { splitIntoWaves } from '../lib/rollout/waves.js';
 import { INIT_SAMPLES, measureBundles } from './bundles.js';
-import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SIZES, INSTANCES, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
+import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SETTINGS, EXPOSURE_SIZES, INSTANCES, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
 import { exposure, type ExposureModel } from './exposure.js';
 import { criticalPath } from './critical-path.js';
 import { leastSquares, median, perUnitGrowth } from './fit.js';
@@ -60,7 +60,7 @@ const model: ExposureModel = {
 };
 const exposureRuns: ExposureRun[] = [];
 for (const n of EXPOSURE_SIZES)
-  for (const [setting, rollout] of [['defaults', {}], [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra`, { surge: SURGE }]] as const) {
+  for (const [setting, rollout] of EXPOSURE_SETTINGS) {
     const m = await measureFleet(`${n} node groups, ${setting}`, benchScenario(n, { rollout, realNames: true }));
     const e = exposure(m, model);
     exposureRuns.push({ setting, metrics: m, exposure: e });
@@ -154,7 +154,7 @@ const md = [
   '',
   '## Exposure window',
   '',
-  `Progressive waves (lib/rollout/waves.ts) with the config's defaults, and with \`rollout.surge\` (${JSON.stringify(SURGE)}), on eksctl-style ASG names of 60 to 80 characters. ` +
+  `Progressive waves (lib/rollout/waves.ts) with the config's defaults, and with \`rollout.surge\` (${JSON.stringify(SURGE)}) at the default growth and at growth 10, on eksctl-style ASG names of 60 to 80 characters. ` +
     `The window runs from the AMI's appearance in the public SSM parameter to the last targeted node on the new AMI (the last refresh's EndTime), ` +
     `with the detection lag of the default schedule rate(1 hour) at its worst (${hm(DETECTION_LAG_SECONDS)}). The lower bound is detection lag + image build + Fast Launch + ` +
     "the variant's canary refresh + its longest other group's refresh (the slowest variant), or, when larger, the account's launch-rate ceiling: every replacement " +
