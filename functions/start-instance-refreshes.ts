@@ -12,7 +12,7 @@ interface Event {
   executionName: string;
   variantId: string;
   /** What the wave before left this one (carry-<index>.json, read by the state machine): its groups still refreshing. */
-  carried: Carry;
+  carried?: Carry;
 }
 
 /**

@@ -112,16 +112,16 @@ export const ProgressiveWavesSchema = z.object({
   /** Instances being replaced at once in the whole fleet (each group's batch); 1,000 is EC2's RunInstances resource bucket. */
   maxInstancesOutOfService: z.number().int().min(1).optional(),
   /**
+   * When the next wave may start (lib/rollout/hand-over.ts): firstBatch (default) once every group of this wave has
+   * replaced its first batch, its new nodes Ready, while the rest of the wave keeps refreshing beside the next one
+   * (only when both waves fit the limits above together); complete once every group of this wave finished. The first
+   * wave (the canary) always completes first; checkpoints, bake time and alarms turn hand-over off.
+   */
+  waveGate: z.enum(['firstBatch', 'complete']).optional(),
+  /**
    * Launch a group's replacements first, in one or two batches: MaxHealthyPercentage up to maxHealthyPercentage for
    * every group whose extra instances fit; maxExtraInstances is the fleet-wide budget of instances above desired capacity.
    */
-  /**
-   * When the next wave may start (lib/rollout/hand-over.ts): firstBatch (default) once every group of this wave has
-   * replaced its first batch, its new nodes Ready, while the rest of the wave keeps refreshing beside the next one
-   * (only when both waves fit the limits above together); complete once every group of this wave finished. The canary
-   * and the first wave always complete first.
-   */
-  waveGate: z.enum(['firstBatch', 'complete']).optional(),
   surge: z
     .object({
       maxHealthyPercentage: z.number().int().min(101).max(200).default(200),

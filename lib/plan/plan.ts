@@ -14,7 +14,7 @@ import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-u
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fastLaunchPoolWarning } from '../fastlaunch/quota.js';
 import { fitWavesToState } from '../store/wave-budget.js';
-import { variantHandOvers, variantWaves } from '../rollout/wave-plan.js';
+import { variantWaves, withHandOvers } from '../rollout/wave-plan.js';
 import { fitRolloutToQuota, nodegroupSurge, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
 import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
@@ -146,8 +146,9 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     rollout = fit.rollout;
   }
   for (const p of pending) {
-    p.plan.waves = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
-    p.plan.handOver = variantHandOvers(p.plan.waves, sizes, rollout, rollingOut);
+    const { waves, handOver } = withHandOvers(fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut)), sizes, rollout, rollingOut);
+    p.plan.waves = waves;
+    p.plan.handOver = handOver;
     // Once per variant: how much of its largest wave its Fast Launch snapshots can serve at once; a rollout-only run's AMI
     // has Fast Launch from the run that built it.
     const pool = config.fastLaunch.enabled ? fastLaunchPoolWarning(p.plan.waves, sizes, config.fastLaunch.targetResourceCount) : null;

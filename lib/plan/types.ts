@@ -18,6 +18,8 @@ export interface NodeGroupPlan {
   imageId: string;
   /** rollout.surge: this group's MaxHealthyPercentage when its share of the extra-instance budget allows more than rollout.maxHealthyPercentage. */
   maxHealthyPercentage?: number;
+  /** In a wave that hands over (lib/rollout/hand-over.ts): the PercentageComplete of its refresh once its first batch is replaced. */
+  firstBatchPercent?: number;
   /**
    * Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. Always absent for
    * a managed node group: EKS drains its nodes itself and our lifecycle hooks must not go on its ASG

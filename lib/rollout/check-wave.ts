@@ -46,7 +46,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     ...clock,
     notice: passed ? waveNotice(req, req.index, progress, carried) : null,
     carry: passed ? { index: req.index + 1, groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
-    outcome: progress.status === 'Successful' ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
+    outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
 }

@@ -50,13 +50,28 @@ export function handOverWaves(loads: readonly WaveLoad[], limits: WaveLimits, st
 const finished = (g: GroupProgress) => g.state === 'patched' || g.state === 'partial' || g.state === 'current' || g.state === 'skipped';
 
 /**
+ * PercentageComplete once a refresh replaced its first batch of `batch` of `instances` (rounded down: AWS reports whole
+ * per cents), at least 1. A group replaced in one batch (surge) passes only when it finished.
+ */
+export function firstBatchPercent(instances: number, batch: number): number {
+  return Math.max(1, Math.floor((100 * Math.min(batch, instances)) / Math.max(1, instances)));
+}
+
+/** A refresh going forward (not Pending, Cancelling or rolling back: PercentageComplete falls back to 0 during a rollback). */
+const FORWARD = new Set(['InProgress', 'Baking']);
+
+/**
  * A handing-over wave passed its gate when the groups it carried from the wave before finished, and each of its own
- * groups finished or is refreshing past its first batch: Auto Scaling counts an instance in PercentageComplete once it
- * is healthy and warmed up (API Reference, InstanceRefresh), and our launch hook keeps it out of service until its node
- * is Ready on the expected Windows build. Nothing failed, rolled back or waits for someone else's refresh.
+ * groups finished or is refreshing forward past its first batch: Auto Scaling counts an instance in PercentageComplete
+ * once it is healthy and warmed up (API Reference, InstanceRefresh), and where the readiness gate is on our launch hook
+ * keeps it out of service until its node is Ready on the expected Windows build. Nothing failed, rolled back or waits
+ * for someone else's refresh. A group without firstBatchPercent (a managed node group: EKS reports no percentage)
+ * passes when it finished.
  */
 export function passedGate(groups: readonly GroupProgress[]): boolean {
-  return groups.every((g) => finished(g) || (!g.carried && g.state === 'refreshing' && g.percent > 0));
+  return groups.every(
+    (g) => finished(g) || (!g.carried && g.state === 'refreshing' && FORWARD.has(g.status ?? '') && g.firstBatchPercent !== undefined && !g.managed && g.percent >= g.firstBatchPercent),
+  );
 }
 
 /** At the gate: the finished groups are this wave's outcome; the ones still refreshing go on with the next wave. */
@@ -64,9 +79,12 @@ export function splitAtGate(groups: readonly GroupProgress[]): { done: GroupProg
   return { done: groups.filter(finished), carried: groups.filter((g) => !finished(g)).map((g) => ({ ...g, carried: true })) };
 }
 
-/** The wave just started, with the groups the wave before handed over to it: one poll watches them all. */
-export function withCarried(started: WaveProgress, carry: Carry, rollout: Rollout): WaveProgress {
-  if (carry.groups.length === 0) return started;
+/**
+ * The wave just started, with the groups the wave before handed over to it: one poll watches them all. No carry: an
+ * execution started before hand-over existed.
+ */
+export function withCarried(started: WaveProgress, carry: Carry | undefined, rollout: Rollout): WaveProgress {
+  if (!carry?.groups.length) return started;
   const clusters = { ...carry.clusters, ...started.clusters };
   return summarize(started.startedAt, [...carry.groups, ...started.groups], rollout, Object.keys(clusters).length ? clusters : undefined);
 }

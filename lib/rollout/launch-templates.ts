@@ -28,6 +28,8 @@ export interface WaveTarget {
   managed?: ManagedNodeGroupRef;
   /** rollout.surge: this group's MaxHealthyPercentage (from the plan). */
   maxHealthyPercentage?: number;
+  /** The PercentageComplete that means its first batch is replaced, in a wave that hands over (from the plan). */
+  firstBatchPercent?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function createWaveVersions(
       ...(g.kubernetes && { kubernetes: g.kubernetes }),
       ...(g.managed && { managed: g.managed }),
       ...(g.maxHealthyPercentage !== undefined && { maxHealthyPercentage: g.maxHealthyPercentage }),
+      ...(g.firstBatchPercent !== undefined && { firstBatchPercent: g.firstBatchPercent }),
     };
   });
 }

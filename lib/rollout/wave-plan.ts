@@ -3,7 +3,7 @@ import { WAVE_DEFAULTS } from '../config/waves.js';
 import type { NodeGroupPlan } from '../plan/types.js';
 import { batchSize, expectedRefreshSeconds } from './deadline.js';
 import { groupStateBytes, HAND_OVER_STATE_BUDGET } from '../store/wave-budget.js';
-import { handOverWaves, loadOf } from './hand-over.js';
+import { firstBatchPercent, handOverWaves, loadOf } from './hand-over.js';
 import { planWaves, splitIntoWaves, surgePercentage, variantShare, type WaveLimits, type WaveWeight } from './waves.js';
 
 /**
@@ -27,13 +27,18 @@ export function variantWaves(groups: readonly NodeGroupPlan[], sizes: ReadonlyMa
 
 /**
  * The waves that hand over at their first batch (lib/rollout/hand-over.ts), from the waves as the plan cut them to fit
- * a state. None with rollout.waveSize (the old fixed waves) or rollout.waveGate complete.
+ * a state, and the waves with each group of those carrying the PercentageComplete its first batch means. None with
+ * rollout.waveSize (the old fixed waves) or rollout.waveGate complete, and none where the operator asked a refresh to
+ * pause or be watched (checkpoints, bake time, alarms): those pauses are meant to hold the next wave back too.
  */
-export function variantHandOvers(waves: readonly NodeGroupPlan[][], sizes: ReadonlyMap<string, number>, rollout: Rollout, variants: number): number[] {
-  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete') return [];
+export function withHandOvers(waves: NodeGroupPlan[][], sizes: ReadonlyMap<string, number>, rollout: Rollout, variants: number): { waves: NodeGroupPlan[][]; handOver: number[] } {
+  const paused = (rollout.checkpointPercentages?.length ?? 0) > 0 || rollout.bakeTimeSeconds !== undefined || rollout.alarms.length > 0;
+  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [] };
   const weigh = weigher(sizes, rollout);
   const loads = waves.map((w) => loadOf(w.map((g) => ({ ...weigh(g), bytes: groupStateBytes(g) }))));
-  return handOverWaves(loads, limitsOf(rollout, variants, rollout.surge ? variantShare(rollout.surge.maxExtraInstances, variants) : undefined), HAND_OVER_STATE_BUDGET);
+  const handOver = handOverWaves(loads, limitsOf(rollout, variants, rollout.surge ? variantShare(rollout.surge.maxExtraInstances, variants) : undefined), HAND_OVER_STATE_BUDGET);
+  const marked = waves.map((w, i) => (handOver.includes(i) ? w.map((g) => ({ ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), weigh(g).inFlight) })) : w));
+  return { waves: marked, handOver };
 }
 
 /** What one group weighs in a wave, with the MaxHealthyPercentage the plan gave it (surge) or the rollout's. */

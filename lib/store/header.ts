@@ -13,7 +13,7 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   waveIndexes: number[];
   /** The first wave holds the canary groups. */
   canaryFirst: boolean;
-  /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): always present, so the state machine may pass it. */
+  /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
   handOver: number[];
   /**
    * The plan's group names for the failure notice the state machine builds itself when the full report fails: all of

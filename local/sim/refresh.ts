@@ -212,7 +212,10 @@ export function evaluateRefresh(r: RefreshRec, now: number, ctx: Ctx): RefreshVi
     // API Reference, "RollbackDetails": PercentageCompleteOnRollback / InstancesToUpdateOnRollback are "the value of
     // PercentageComplete [InstancesToUpdate] at the time the rollback started"; from then on those two follow the rollback.
     const rollback = { reason: r.failure.reason, start: failTime, percentage: p.percentageComplete, toUpdate: p.instancesToUpdate };
-    const rbProgress = { percentageComplete: rbTotal === 0 ? 100 : Math.round((rbCount / rbTotal) * 100), instancesToUpdate: rbTotal - rbCount };
+    // API Reference, InstanceRefresh: PercentageComplete "does not include instances that are replaced during a rollback.
+    // This value gradually goes back down to zero during a rollback"; InstancesToUpdate then "shows you the number of
+    // instances that were not yet updated by the instance refresh".
+    const rbProgress = { percentageComplete: rbTotal === 0 ? 0 : Math.round(p.percentageComplete * (1 - rbCount / rbTotal)), instancesToUpdate: p.instancesToUpdate };
     return rbDone >= rbBatches.length
       ? { ...failed, ...rbProgress, status: 'RollbackSuccessful', endTime: failTime + rbBatches.length * r.batchMs, instances, rollback }
       : { ...failed, ...rbProgress, status: 'RollbackInProgress', instances, rollback };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANTS } from '../../local/generate.js';
-import { handOverWaves, passedGate, splitAtGate, type WaveLoad } from '../../lib/rollout/hand-over.js';
+import { firstBatchPercent, handOverWaves, passedGate, splitAtGate, type WaveLoad } from '../../lib/rollout/hand-over.js';
 import type { GroupProgress } from '../../lib/rollout/refresh.js';
 import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
 
@@ -21,14 +21,15 @@ describe('which waves hand over', () => {
   });
 });
 
-const group = (asgName: string, state: GroupProgress['state'], percent: number, carried = false): GroupProgress => ({
+const group = (asgName: string, state: GroupProgress['state'], percent: number, carried = false, status = state === 'refreshing' ? 'InProgress' : null): GroupProgress => ({
   asgName,
   launchTemplateId: 'lt-1',
   fromVersion: '1',
   toVersion: '2',
+  firstBatchPercent: 10,
   state,
   refreshId: 'r',
-  status: null,
+  status,
   percent,
   reason: null,
   busyAttempts: 0,
@@ -40,6 +41,20 @@ describe('the gate of a wave that hands over', () => {
     expect(passedGate([group('a', 'refreshing', 10), group('b', 'patched', 100), group('c', 'patched', 100, true)])).toBe(true);
     expect(passedGate([group('a', 'refreshing', 0), group('b', 'patched', 100)])).toBe(false);
     expect(passedGate([group('a', 'refreshing', 10), group('c', 'refreshing', 90, true)])).toBe(false);
+  });
+
+  it('counts a first batch, not a first instance: PercentageComplete at least the share of the first batch', () => {
+    expect(firstBatchPercent(19, 1)).toBe(5);
+    expect(firstBatchPercent(100, 10)).toBe(10);
+    expect(firstBatchPercent(12, 12)).toBe(100);
+    expect(passedGate([group('a', 'refreshing', 9)])).toBe(false);
+    expect(passedGate([{ ...group('a', 'refreshing', 50), firstBatchPercent: undefined }])).toBe(false);
+  });
+
+  it('stays shut for a refresh rolling back or cancelling, though its PercentageComplete is still above the first batch', () => {
+    expect(passedGate([group('a', 'refreshing', 60, false, 'RollbackInProgress')])).toBe(false);
+    expect(passedGate([group('a', 'refreshing', 60, false, 'Cancelling')])).toBe(false);
+    expect(passedGate([group('a', 'refreshing', 100, false, 'Baking')])).toBe(true);
   });
 
   it('stays shut while any group failed, rolled back or waits for someone else', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config.js';
 import type { NodeGroupPlan } from '../../lib/plan/types.js';
-import { variantHandOvers, variantWaves } from '../../lib/rollout/wave-plan.js';
+import { variantWaves, withHandOvers } from '../../lib/rollout/wave-plan.js';
 import { planWaves, surgePercentage, variantShare, type WaveWeight } from '../../lib/rollout/waves.js';
 
 interface G { name: string; w: WaveWeight }
@@ -99,7 +99,7 @@ describe('variantWaves', () => {
   it('hands over between the waves after the first where two fit the limits together, none with waveGate complete or fixed waves', () => {
     const hand = (rollout: Record<string, unknown>) => {
       const r = parseConfig({ ...base, rollout }).rollout;
-      return variantHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1);
+      return withHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1).handOver;
     };
 
     // Waves 1, 4, 5: only the second may hand over (the first is the canary, the last finishes whole).
@@ -107,6 +107,19 @@ describe('variantWaves', () => {
     expect(hand({ maxConcurrentGroups: 8 })).toEqual([]);
     expect(hand({ waveGate: 'complete' })).toEqual([]);
     expect(hand({ waveSize: 3 })).toEqual([]);
+    // Pauses the operator asked for hold the next wave back: no hand-over under checkpoints, bake time or alarms.
+    expect(hand({ checkpointPercentages: [50, 100] })).toEqual([]);
+    expect(hand({ bakeTimeSeconds: 600 })).toEqual([]);
+    expect(hand({ alarms: ['nodes-unhealthy'] })).toEqual([]);
+  });
+
+  it('gives each group of a wave that hands over the PercentageComplete of its first batch', () => {
+    const r = parseConfig({ ...base, rollout: {} }).rollout;
+    const { waves } = withHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1);
+
+    // MaxHealthyPercentage 110: groups of 3 to 6 instances replace one at a time (33 % down to 16 %); the last wave is not marked.
+    expect(waves[1]?.map((g) => [sizes.get(g.asgName), g.firstBatchPercent])).toEqual([[3, 33], [4, 25], [5, 20], [6, 16]]);
+    expect(waves[2]?.every((g) => g.firstBatchPercent === undefined)).toBe(true);
   });
 
   it('refuses waveSize together with growth, naming the field', () => {

@@ -136,13 +136,17 @@ describe('instance refresh', () => {
     const account = setup([{ kind: 'refreshFailure', asgName: 'ng-a', atPercent: 50, reason: 'health checks failed' }]);
     await refresh('ng-a', await newVersion(), { AutoRollback: true });
     clock.tick(9 * MIN);
-    expect((await refreshStatus('ng-a'))?.Status).toBe('RollbackInProgress');
+    const rolling = await refreshStatus('ng-a');
+    expect(rolling?.Status).toBe('RollbackInProgress');
+    // API Reference, InstanceRefresh: PercentageComplete goes back down to zero during a rollback, from where it stood.
+    expect(rolling?.PercentageComplete).toBe(rolling?.RollbackDetails?.PercentageCompleteOnRollback);
+    expect(rolling?.PercentageComplete).toBeGreaterThan(0);
     clock.tick(10 * MIN);
     // The rollback's launches book no Fast Launch snapshot (fastlaunch.ts): each batch takes 8 min / 0.35.
     expect((await refreshStatus('ng-a'))?.Status).toBe('RollbackInProgress');
     clock.tick(40 * MIN);
     const done = await refreshStatus('ng-a');
-    expect(done).toMatchObject({ Status: 'RollbackSuccessful', StatusReason: 'health checks failed' });
+    expect(done).toMatchObject({ Status: 'RollbackSuccessful', StatusReason: 'health checks failed', PercentageComplete: 0 });
     expect(done?.RollbackDetails?.RollbackReason).toBe('health checks failed');
     expect(account.asg('ng-a').version).toBe('1');
     expect(account.instances('ng-a').every((i) => i.imageId === OLD)).toBe(true);
