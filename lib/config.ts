@@ -113,7 +113,7 @@ export const ProgressiveWavesSchema = z.object({
   maxInstancesOutOfService: z.number().int().min(1).optional(),
   /**
    * When the next wave may start (lib/rollout/hand-over.ts): firstBatch (default) once every group of this wave has
-   * replaced its first batch, its new nodes Ready, while the rest of the wave keeps refreshing beside the next one
+   * replaced its first batch (healthy and warmed up; Ready where the readiness gate is on), while the rest of the wave keeps refreshing beside the next one
    * (only when both waves fit the limits above together); complete once every group of this wave finished. The first
    * wave (the canary) always completes first; checkpoints, bake time and alarms turn hand-over off.
    */

@@ -22,7 +22,7 @@ export function variantWaves(groups: readonly NodeGroupPlan[], sizes: ReadonlyMa
     const p = surgePercentage(sizeOf(g, sizes), surge.maxHealthyPercentage, extraBudget, rollout.maxHealthyPercentage);
     return p === rollout.maxHealthyPercentage ? g : { ...g, maxHealthyPercentage: p };
   });
-  return planWaves(surged, weigher(sizes, rollout), limitsOf(rollout, variants, extraBudget));
+  return planWaves(surged, weigher(sizes, rollout), limitsOf(rollout, variants));
 }
 
 /**
@@ -36,7 +36,7 @@ export function withHandOvers(waves: NodeGroupPlan[][], sizes: ReadonlyMap<strin
   if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [] };
   const weigh = weigher(sizes, rollout);
   const loads = waves.map((w) => loadOf(w.map((g) => ({ ...weigh(g), bytes: groupStateBytes(g) }))));
-  const handOver = handOverWaves(loads, limitsOf(rollout, variants, rollout.surge ? variantShare(rollout.surge.maxExtraInstances, variants) : undefined), HAND_OVER_STATE_BUDGET);
+  const handOver = handOverWaves(loads, limitsOf(rollout, variants), HAND_OVER_STATE_BUDGET);
   const marked = waves.map((w, i) => (handOver.includes(i) ? w.map((g) => ({ ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), weigh(g).inFlight) })) : w));
   return { waves: marked, handOver };
 }
@@ -51,8 +51,9 @@ function weigher(sizes: ReadonlyMap<string, number>, rollout: Rollout): (g: Node
   };
 }
 
-/** One variant's share of the fleet-wide limits. */
-function limitsOf(rollout: Rollout, variants: number, extraBudget: number | undefined): WaveLimits {
+/** One variant's share of the fleet-wide limits (with surge, of its extra-instance budget too). */
+function limitsOf(rollout: Rollout, variants: number): WaveLimits {
+  const extraBudget = rollout.surge ? variantShare(rollout.surge.maxExtraInstances, variants) : undefined;
   return {
     growth: rollout.growth ?? WAVE_DEFAULTS.growth,
     maxConcurrentGroups: variantShare(rollout.maxConcurrentGroups ?? WAVE_DEFAULTS.maxConcurrentGroups, variants),
