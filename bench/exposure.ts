@@ -3,10 +3,15 @@ import type { FleetMetrics } from './measure.js';
 /**
  * What users pay for: how long the fleet runs the old AMI after AWS published the new one.
  * The window runs from the AMI's appearance in the public SSM parameter to the last targeted
- * node on the new AMI, detection lag included. Its lower bound is what AWS must do in sequence
- * for the slowest variant: detection lag + image build + Fast Launch + the canary wave + the
- * longest single other group's refresh; or, when larger, the account's launch-rate ceiling
- * (every replacement is one RunInstances launch: past the resource bucket, refill per second).
+ * node on the new AMI, detection lag included. Its lower bound is what AWS must do in sequence:
+ * detection lag + image build + Fast Launch + the canary wave, then the longest single other
+ * group's refresh, or, when that takes longer, every other replacement at the account's launch
+ * rate. Per variant: its canary's refresh + its longest other group's refresh; the slowest
+ * variant counts. Fleet-wide (the RunInstances bucket is the account's): no group but a canary
+ * launches before the first canary finished (the canary decides), the other replacements
+ * (one RunInstances launch each) then pass the resource bucket (its size at once, then the
+ * refill per second), and the last of them still has to launch (from a pre-provisioned
+ * snapshot: the quickest launch there is) before it is a node on the new AMI.
  * Fast Launch and the canary are in sequence by choice, and the bound keeps them so: the canary's
  * nodes must launch as the fleet's will (from pre-provisioned snapshots), and a canary started
  * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs),
@@ -15,9 +20,10 @@ import type { FleetMetrics } from './measure.js';
  * fastLaunch.targetResourceCount launches at once, the rest launch without a snapshot (local/sim/fastlaunch.ts), and a
  * group's refresh is as slow as its slowest batch. The bound is the sequence with the configured pool, not with one
  * that never runs out: raising targetResourceCount lowers both the window and the bound.
- * RunInstances' request bucket (one call per batch launch, 5 then 2 per second: local/sim/ec2-limits.ts) is left out
- * of the bound: leaving a constraint out keeps it a lower bound, only a looser one. The On-Demand vCPU quota bounds how many extra instances a surge may run, not the launch
- * rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.
+ * Left out of the bound, which keeps it a lower bound, only a looser one: RunInstances' request bucket (one call per
+ * batch launch, 5 then 2 per second: local/sim/ec2-limits.ts); the surge budget of extra instances at once; that past
+ * the pool most launches go without a snapshot. The On-Demand vCPU quota bounds how many extra instances a surge may
+ * run, not the launch rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.
  */
 export interface ExposureModel {
   detectionLagSeconds: number;
@@ -25,22 +31,31 @@ export interface ExposureModel {
   fastLaunchSeconds: number;
   /** EC2 RunInstances resource token bucket: size and refill per second (EC2 API guide, "Request throttling", resource token limits). */
   launchBucket: { size: number; refillPerSecond: number };
+  /** One instance's launch from a pre-provisioned snapshot (the scenario's durations.instanceLaunch). */
+  launchSeconds: number;
 }
 
 export interface Exposure {
   windowSeconds: number;
   boundSeconds: number;
-  /** The launch-rate ceiling part of the bound (after build and Fast Launch). */
+  /** The launch-rate part of the bound (after build and Fast Launch): first canary, the other launches through the bucket, one launch. */
   ceilingSeconds: number;
+  /** The launch rate, not a group's refresh, makes the bound. */
+  byLaunchRate: boolean;
   ratio: number;
 }
 
-export function exposure(m: Pick<FleetMetrics, 'lastNodeSeconds' | 'canarySecondsByVariant' | 'longestSecondsByVariant' | 'instances'>, model: ExposureModel): Exposure {
+type Measured = Pick<FleetMetrics, 'lastNodeSeconds' | 'canarySecondsByVariant' | 'longestSecondsByVariant' | 'instances' | 'canaryInstances'>;
+
+export function exposure(m: Measured, model: ExposureModel): Exposure {
   const fixed = model.detectionLagSeconds + model.buildSeconds + model.fastLaunchSeconds;
   const variants = Object.keys(m.canarySecondsByVariant);
-  const sequence = Math.max(0, ...variants.map((v) => (m.canarySecondsByVariant[v] ?? 0) + (m.longestSecondsByVariant[v] ?? 0)));
-  const ceilingSeconds = Math.max(0, m.instances - model.launchBucket.size) / model.launchBucket.refillPerSecond;
+  const canary = (v: string) => m.canarySecondsByVariant[v] ?? 0;
+  const sequence = Math.max(0, ...variants.map((v) => canary(v) + (m.longestSecondsByVariant[v] ?? 0)));
+  const others = m.instances - m.canaryInstances;
+  const ceilingSeconds =
+    others > 0 ? Math.min(...variants.map(canary)) + Math.max(0, others - model.launchBucket.size) / model.launchBucket.refillPerSecond + model.launchSeconds : 0;
   const boundSeconds = fixed + Math.max(sequence, ceilingSeconds);
   const windowSeconds = model.detectionLagSeconds + m.lastNodeSeconds;
-  return { windowSeconds, boundSeconds, ceilingSeconds, ratio: windowSeconds / boundSeconds };
+  return { windowSeconds, boundSeconds, ceilingSeconds, byLaunchRate: ceilingSeconds > sequence, ratio: windowSeconds / boundSeconds };
 }

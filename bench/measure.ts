@@ -40,6 +40,8 @@ export interface FleetMetrics {
   /** Waves per variant and the largest wave, as planned. */
   wavesPerVariant: Record<string, number[]>;
   instances: number;
+  /** Instances of the canary groups (every variant's first wave). */
+  canaryInstances: number;
   wallMs: number;
 }
 
@@ -93,6 +95,8 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
   const secondsOf = (gs: { asgName: string }[]) => Math.max(0, ...gs.map((g) => refreshSecondsByGroup[g.asgName] ?? 0));
   const canarySecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => g.canary))]));
   const longestSecondsByVariant = Object.fromEntries(children.map((c) => [c.variant.id, secondsOf(c.variant.waves.flat().filter((g) => !g.canary))]));
+  const sizes = new Map(scenario.fleet.autoScalingGroups.map((g) => [g.name, g.instances]));
+  const canaryInstances = children.flatMap((c) => c.variant.waves.flat().filter((g) => g.canary)).reduce((n, g) => n + (sizes.get(g.asgName) ?? 0), 0);
   const wavesPerVariant = Object.fromEntries(children.map((c) => [c.variant.id, c.variant.waves.map((w) => w.length)]));
 
   const largest = report.executions.reduce((a, b) => (b.transitions > a.transitions ? b : a));
@@ -144,6 +148,7 @@ async function derive(scenario: Scenario, report: RehearsalReport): Promise<Omit
     longestSecondsByVariant,
     wavesPerVariant,
     instances: scenario.fleet.autoScalingGroups.reduce((n, g) => n + g.instances, 0),
+    canaryInstances,
   };
 }
 

@@ -21,6 +21,7 @@ const e = exposure(m, {
   buildSeconds: DURATIONS.imageBuild * 60,
   fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
   launchBucket: { size: 1000, refillPerSecond: 2 },
+  launchSeconds: DURATIONS.instanceLaunch * 60,
 });
 const { wallMs, ...figures } = m;
 const digest = createHash('sha256').update(JSON.stringify({ figures, e })).digest('hex').slice(0, 16);

@@ -90,7 +90,7 @@ export function exposureTable(runs: readonly ExposureRun[]): string {
       wavesOf(m),
       // A run that failed after every group was patched (e.g. a state over 256 KB in the summary) still shows its window, marked.
       allPatched(m) ? `${hm(e.windowSeconds)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
-      `${hm(e.boundSeconds)}${e.ceilingSeconds >= e.boundSeconds / 2 ? ' (launch rate)' : ''}`,
+      `${hm(e.boundSeconds)}${e.byLaunchRate ? ' (launch rate)' : ''}`,
       allPatched(m) ? `${e.ratio.toFixed(3)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
       `${m.maxTransitions} (${m.maxTransitionsExecution.length > 40 ? `${m.maxTransitionsExecution.slice(0, 39)}…` : m.maxTransitionsExecution})`,
       kb(m.maxStateBytes),

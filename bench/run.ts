@@ -57,6 +57,7 @@ const model: ExposureModel = {
   fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
   // EC2 API guide, "Request throttling", resource token limits: RunInstances 1,000 tokens, refill 2 per second.
   launchBucket: { size: 1000, refillPerSecond: 2 },
+  launchSeconds: DURATIONS.instanceLaunch * 60,
 };
 const exposureRuns: ExposureRun[] = [];
 for (const n of EXPOSURE_SIZES)
@@ -157,8 +158,10 @@ const md = [
   `Progressive waves (lib/rollout/waves.ts) with the config's defaults, and with \`rollout.surge\` (${JSON.stringify(SURGE)}) at the default growth and at growth 10, on eksctl-style ASG names of 60 to 80 characters. ` +
     `The window runs from the AMI's appearance in the public SSM parameter to the last targeted node on the new AMI (the last refresh's EndTime), ` +
     `with the detection lag of the default schedule rate(1 hour) at its worst (${hm(DETECTION_LAG_SECONDS)}). The lower bound is detection lag + image build + Fast Launch + ` +
-    "the variant's canary refresh + its longest other group's refresh (the slowest variant), or, when larger, the account's launch-rate ceiling: every replacement " +
-    `is one RunInstances launch, ${model.launchBucket.size} at once and ${model.launchBucket.refillPerSecond} per second after that.`,
+    "the canary wave, then the longest single other group's refresh, or, when larger, the account's launch-rate ceiling. Per variant: its canary's refresh + its longest other " +
+    "group's refresh (the slowest variant counts). Launch rate, fleet-wide: no other group launches before the first canary finished, every other replacement is one RunInstances " +
+    `launch (${model.launchBucket.size} at once, then ${model.launchBucket.refillPerSecond} per second), and the last one still takes a launch from a pre-provisioned snapshot ` +
+    `(${hm(model.launchSeconds)}). Marked "(launch rate)" where that makes the bound. bench/exposure.ts says what the bound leaves out (which only makes it lower).`,
   '',
   exposureTable(exposureRuns),
   '',

@@ -19,6 +19,14 @@ import type { WaveTarget } from './launch-templates.js';
 
 /** When only other people's refreshes hold the wave up, look again every five minutes. */
 const BUSY_RETRY_SECONDS = 300;
+/**
+ * The wait while a refresh shows no progress yet (PercentageComplete 0). Auto Scaling counts an instance once its
+ * replacement is InService and warmed up, so a refresh stays at 0 through its whole first batch, and a surge refresh
+ * (MaxHealthyPercentage above 100: the group in one batch) from start to end. Nothing tells how long that batch takes
+ * (a launch with or without a Fast Launch snapshot), so the check comes every two minutes: a wave (or its gate) is seen
+ * done at most two minutes late, not five.
+ */
+const NO_PROGRESS_POLL_SECONDS = 120;
 
 /**
  * Where one node group stands in its wave.
@@ -39,6 +47,8 @@ export interface GroupProgress extends WaveTarget {
   oldInstances?: string[];
   /** Started by the wave before, which handed over at its first batch (hand-over.ts): this wave passes only once it finished. */
   carried?: boolean;
+  /** busy only: when the start is tried again (BUSY_RETRY_SECONDS after the last try, however often the wave is checked). */
+  retryAt?: string;
 }
 
 export interface WaveProgress {
@@ -92,8 +102,8 @@ export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['stat
 }
 
 export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
-  const groups = await mapLimit(targets, 8, (t) => tryStart(initial(t), rollout, hooks));
-  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks));
+  const groups = await mapLimit(targets, 8, (t) => retryStart(initial(t), rollout, hooks));
+  return summarize(new Date().toISOString(), groups, await clustersOf(targets, hooks));
 }
 
 /** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
@@ -107,15 +117,22 @@ async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): 
 /** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
 export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
   const groups = await mapLimit(wave.groups, 8, async (g) => {
-    if (g.state === 'busy') return tryStart(g, rollout, hooks);
+    if (g.state === 'busy') return retryStart(g, rollout, hooks);
     if (g.state !== 'refreshing' || !g.refreshId) return g;
     return g.managed ? pollNodegroupUpdate(g, g.managed, rollout) : describe(g);
   });
-  return summarize(wave.startedAt, groups, rollout, wave.clusters);
+  return summarize(wave.startedAt, groups, wave.clusters);
 }
 
 function initial(t: WaveTarget): GroupProgress {
   return { ...t, state: t.toVersion === null ? 'current' : 'busy', refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
+}
+
+/** rollout.busyRetries counts tries BUSY_RETRY_SECONDS apart (the wave's deadline allows that much), not checks of the wave. */
+async function retryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): Promise<GroupProgress> {
+  if (g.retryAt !== undefined && Date.now() < Date.parse(g.retryAt)) return g;
+  const { retryAt: _, ...next } = await tryStart(g, rollout, hooks);
+  return next.state === 'busy' ? { ...next, retryAt: new Date(Date.now() + BUSY_RETRY_SECONDS * 1000).toISOString() } : next;
 }
 
 async function tryStart(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): Promise<GroupProgress> {
@@ -256,7 +273,7 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
+export function summarize(startedAt: string, groups: GroupProgress[], clusters?: Record<string, ClusterAccess>): WaveProgress {
   const status = waveStatus(groups);
   const active = groups.filter((g) => g.state === 'refreshing');
   const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;
@@ -267,6 +284,6 @@ export function summarize(startedAt: string, groups: GroupProgress[], rollout: R
       ? 0
       : active.length === 0
         ? BUSY_RETRY_SECONDS
-        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: Math.max(120, rollout.instanceWarmupSeconds ?? 300) });
+        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: NO_PROGRESS_POLL_SECONDS });
   return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }) };
 }

@@ -6,7 +6,7 @@ import {
   type InstanceRefreshStatus,
 } from '@aws-sdk/client-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import type { WaveTarget } from '../../lib/rollout/launch-templates.js';
 import { groupStateFor, pollWave, refreshPreferences, startWave } from '../../lib/rollout/refresh.js';
@@ -23,7 +23,10 @@ beforeEach(() => {
   asg.reset();
   asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-1' });
 });
-afterEach(() => asg.reset());
+afterEach(() => {
+  asg.reset();
+  vi.useRealTimers();
+});
 
 describe('starting instance refreshes', () => {
   it('launches before it terminates by default and leaves InstanceWarmup to the group', async () => {
@@ -144,6 +147,7 @@ describe('starting instance refreshes', () => {
 
 describe("someone else's instance refresh in the way", () => {
   beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
     asg.on(DescribeInstanceRefreshesCommand, { MaxRecords: 1 }).resolves({
       InstanceRefreshes: [{ InstanceRefreshId: 'theirs', Status: 'InProgress', DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: 'lt-other', Version: '3' } } }],
     });
@@ -153,11 +157,15 @@ describe("someone else's instance refresh in the way", () => {
     asg.on(StartInstanceRefreshCommand).rejectsOnce(awsError('InstanceRefreshInProgressFault')).resolves({ InstanceRefreshId: 'ours' });
 
     const first = await startWave([target('ng-a')], rollout());
-    const second = await pollWave(first, rollout());
+    const early = await pollWave(first, rollout());
+    vi.setSystemTime(Date.now() + first.waitSeconds * 1000);
+    const second = await pollWave(early, rollout());
 
     expect(first.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1, reason: 'waiting for another instance refresh on this group to finish' });
     expect(first.status).toBe('InProgress');
     expect(first.waitSeconds).toBe(300);
+    // A check before the retry is due (other groups of the wave are polled more often) does not count as a try.
+    expect(early.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1 });
     expect(second.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'ours' });
     expect(asg.commandCalls(CancelInstanceRefreshCommand)).toHaveLength(0);
   });
@@ -167,7 +175,10 @@ describe("someone else's instance refresh in the way", () => {
     const r = rollout({ busyRetries: 2 });
 
     let wave = await startWave([target('ng-a')], r);
-    while (wave.status === 'InProgress') wave = await pollWave(wave, r);
+    while (wave.status === 'InProgress') {
+      vi.setSystemTime(Date.now() + wave.waitSeconds * 1000);
+      wave = await pollWave(wave, r);
+    }
 
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
     expect(wave.status).toBe('Successful');
@@ -201,6 +212,16 @@ describe('polling a wave', () => {
     expect(asg.commandCalls(DescribeInstanceRefreshesCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'ng-a', InstanceRefreshIds: ['r-1'] }]);
     expect(wave).toMatchObject({ status: 'InProgress', groups: [{ state: 'refreshing', percent: 40 }] });
     expect(wave.waitSeconds).toBeGreaterThanOrEqual(60);
+  });
+
+  it('checks again in two minutes while no group shows progress (a surge refresh stays at 0 % until its one batch is done)', async () => {
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-a' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'InProgress', PercentageComplete: 0 }] });
+    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-b' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'InProgress', PercentageComplete: 0 }] });
+
+    const wave = await pollWave(await refreshing('ng-a', 'ng-b'), rollout({ instanceWarmupSeconds: 600 }));
+
+    expect(wave).toMatchObject({ status: 'InProgress', percent: 0 });
+    expect(wave.waitSeconds).toBe(120);
   });
 
   it('is Successful when every group is patched', async () => {
