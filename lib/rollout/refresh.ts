@@ -20,11 +20,11 @@ import type { WaveTarget } from './launch-templates.js';
 /** When only other people's refreshes hold the wave up, look again every five minutes. */
 const BUSY_RETRY_SECONDS = 300;
 /**
- * The wait while a refresh shows no progress yet (PercentageComplete 0). Auto Scaling counts an instance once its
- * replacement is InService and warmed up, so a refresh stays at 0 through its whole first batch, and a surge refresh
- * (MaxHealthyPercentage above 100: the group in one batch) from start to end. Nothing tells how long that batch takes
- * (a launch with or without a Fast Launch snapshot), so the check comes every two minutes: a wave (or its gate) is seen
- * done at most two minutes late, not five.
+ * The wait while a refresh shows no progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
+ * percentage once its replacement is healthy and its warm-up has passed (API Reference, InstanceRefresh), so a refresh
+ * stays at 0 through its whole first batch, and a surge refresh (the group in one batch) until close to its end.
+ * Nothing tells how long that batch takes (a launch with or without a Fast Launch snapshot), so the check comes every
+ * two minutes: a wave (or its gate) is seen done at most two minutes late, not five.
  */
 const NO_PROGRESS_POLL_SECONDS = 120;
 
