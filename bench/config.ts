@@ -31,6 +31,15 @@ export const EXPOSURE_SETTINGS: readonly (readonly [string, Record<string, unkno
   [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra`, { surge: SURGE }],
   [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra, growth 10`, { surge: SURGE, growth: 10 }],
 ];
+/**
+ * Issue 12's state limits, on names of exactly 80 characters: 5,000 groups in one variant (every group in one
+ * execution) and spread over four, with the defaults.
+ */
+export const LIMIT_RUNS: readonly { setting: string; variants: number }[] = [
+  { setting: 'defaults, 80-character names, one variant', variants: 1 },
+  { setting: 'defaults, 80-character names, four variants', variants: 4 },
+];
+export const LIMIT_RUN_SIZE = 5000;
 /** triggers.detectSchedule's default rate(1 hour): an AMI published just after a tick waits an hour to be seen (the worst case). */
 export const DETECTION_LAG_SECONDS = 3600;
 
@@ -43,15 +52,20 @@ export interface BenchOptions {
   rollout?: Record<string, unknown>;
   /** eksctl-style ASG names of 60-80 characters. */
   realNames?: boolean;
+  /** ASG names of exactly this many characters (instead of realNames). */
+  nameLength?: number;
+  /** The first this many of the default variants (all four by default). */
+  variants?: number;
 }
 
 export function benchScenario(nodeGroups: number, opts: BenchOptions = {}): Scenario {
   const rollout = opts.rollout ?? { waveSize: opts.waveSize ?? WAVE_SIZE };
   return generateScenario({
-    variants: DEFAULT_VARIANTS,
+    variants: DEFAULT_VARIANTS.slice(0, opts.variants ?? DEFAULT_VARIANTS.length),
     nodeGroups,
     instances: instancesBetween(INSTANCES.min, INSTANCES.max),
     ...(opts.realNames && { asgName: eksctlName }),
+    ...(opts.nameLength !== undefined && { nameLength: opts.nameLength }),
     // 4 variants x 2 AMIs (old and new hold Fast Launch during a rollout) x 6 = 48: over the
     // default quota of 40, so the bench's account is one with the quota raised to 48.
     config: { rollout, fastLaunch: { regionalQuota: BENCH_FAST_LAUNCH_QUOTA } },

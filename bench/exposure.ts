@@ -24,6 +24,11 @@ import type { FleetMetrics } from './measure.js';
  * batch launch, 5 then 2 per second: local/sim/ec2-limits.ts); the surge budget of extra instances at once; that past
  * the pool most launches go without a snapshot. The On-Demand vCPU quota bounds how many extra instances a surge may
  * run, not the launch rate: the plan fits rollout.surge into it, so it shows in the measured window, not in this bound.
+ * It counts every instance of the fleet as a replacement, as in the bench's fleets (every group needs the new AMI); a
+ * fleet with groups already current would need its launches counted instead.
+ *
+ * `earlierRatio` is the window over the bound the bench used until 3 December 2026, which let every launch start the
+ * moment Fast Launch was ready (canary-first forbids that) and counted no last launch: kept so both readings show.
  */
 export interface ExposureModel {
   detectionLagSeconds: number;
@@ -43,6 +48,8 @@ export interface Exposure {
   /** The launch rate, not a group's refresh, makes the bound. */
   byLaunchRate: boolean;
   ratio: number;
+  /** The window over the earlier bound (above). */
+  earlierRatio: number;
 }
 
 type Measured = Pick<FleetMetrics, 'lastNodeSeconds' | 'canarySecondsByVariant' | 'longestSecondsByVariant' | 'instances' | 'canaryInstances'>;
@@ -57,5 +64,6 @@ export function exposure(m: Measured, model: ExposureModel): Exposure {
     others > 0 ? Math.min(...variants.map(canary)) + Math.max(0, others - model.launchBucket.size) / model.launchBucket.refillPerSecond + model.launchSeconds : 0;
   const boundSeconds = fixed + Math.max(sequence, ceilingSeconds);
   const windowSeconds = model.detectionLagSeconds + m.lastNodeSeconds;
-  return { windowSeconds, boundSeconds, ceilingSeconds, byLaunchRate: ceilingSeconds > sequence, ratio: windowSeconds / boundSeconds };
+  const earlierBound = fixed + Math.max(sequence, Math.max(0, m.instances - model.launchBucket.size) / model.launchBucket.refillPerSecond);
+  return { windowSeconds, boundSeconds, ceilingSeconds, byLaunchRate: ceilingSeconds > sequence, ratio: windowSeconds / boundSeconds, earlierRatio: windowSeconds / earlierBound };
 }

@@ -82,7 +82,7 @@ export interface ExposureRun {
 
 export function exposureTable(runs: readonly ExposureRun[]): string {
   return table(
-    ['node groups', 'setting', 'outcome', 'waves per variant', 'exposure window', 'lower bound', 'ratio', 'transitions, largest execution', 'largest state', 'wall time'],
+    ['node groups', 'setting', 'outcome', 'waves per variant', 'exposure window', 'lower bound', 'ratio', 'ratio, earlier bound', 'transitions, largest execution', 'largest state', 'wall time'],
     runs.map(({ setting, metrics: m, exposure: e }) => [
       m.nodeGroups,
       setting,
@@ -92,6 +92,7 @@ export function exposureTable(runs: readonly ExposureRun[]): string {
       allPatched(m) ? `${hm(e.windowSeconds)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
       `${hm(e.boundSeconds)}${e.byLaunchRate ? ' (launch rate)' : ''}`,
       allPatched(m) ? `${e.ratio.toFixed(3)}${m.status === 'SUCCEEDED' ? '' : ' *'}` : 'n/a',
+      allPatched(m) ? e.earlierRatio.toFixed(3) : 'n/a',
       `${m.maxTransitions} (${m.maxTransitionsExecution.length > 40 ? `${m.maxTransitionsExecution.slice(0, 39)}…` : m.maxTransitionsExecution})`,
       kb(m.maxStateBytes),
       `${(m.wallMs / 1000).toFixed(1)} s`,

@@ -26,5 +26,5 @@ export const handler = async (event: Event): Promise<WaveProgress> => {
   if (!variant) throw new PlanError(`variant ${event.variantId} is not in the deployed config: deploy the config the run was planned with`);
   const hooks = { ...settings('stage'), run: event.executionName, variant, readinessTimeoutMinutes: config.kubernetes.readinessTimeoutMinutes, kubernetes: kubernetesFor, access: accessOf };
   const started = await startWave(event.targets, config.rollout, hooks);
-  return withCarried(started, event.carried);
+  return withCarried(started, event.carried, config.rollout);
 };

@@ -1,3 +1,4 @@
+import type { Rollout } from '../config.js';
 import type { ClusterAccess } from '../eks/cluster.js';
 import { summarize, type GroupProgress, type WaveProgress } from './refresh.js';
 import type { WaveLimits } from './waves.js';
@@ -82,8 +83,8 @@ export function splitAtGate(groups: readonly GroupProgress[]): { done: GroupProg
  * The wave just started, with the groups the wave before handed over to it: one poll watches them all. No carry: an
  * execution started before hand-over existed.
  */
-export function withCarried(started: WaveProgress, carry: Carry | undefined): WaveProgress {
+export function withCarried(started: WaveProgress, carry: Carry | undefined, rollout: Rollout): WaveProgress {
   if (!carry?.groups.length) return started;
   const clusters = { ...carry.clusters, ...started.clusters };
-  return summarize(started.startedAt, [...carry.groups, ...started.groups], Object.keys(clusters).length ? clusters : undefined);
+  return summarize(started.startedAt, [...carry.groups, ...started.groups], rollout, Object.keys(clusters).length ? clusters : undefined);
 }

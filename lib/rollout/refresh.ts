@@ -20,13 +20,16 @@ import type { WaveTarget } from './launch-templates.js';
 /** When only other people's refreshes hold the wave up, look again every five minutes. */
 const BUSY_RETRY_SECONDS = 300;
 /**
- * The wait while a refresh shows no progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
+ * The wait while no refreshing group shows progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
  * percentage once its replacement is healthy and its warm-up has passed (API Reference, InstanceRefresh), so a refresh
- * stays at 0 through its whole first batch, and a surge refresh (the group in one batch) until close to its end.
- * Nothing tells how long that batch takes (a launch with or without a Fast Launch snapshot), so the check comes every
- * two minutes: a wave (or its gate) is seen done at most two minutes late, not five.
+ * stays at 0 through its first batch. A surge group (the plan gave it a MaxHealthyPercentage: the group in one or two
+ * batches) is most of its refresh in that batch, and a surge wave has no first batch to hand over at: it is checked
+ * every two minutes then, so it is seen done at most two minutes late. Otherwise the wait is the instance warm-up (at
+ * least two minutes; five without rollout.instanceWarmupSeconds).
  */
-const NO_PROGRESS_POLL_SECONDS = 120;
+const SURGE_NO_PROGRESS_POLL_SECONDS = 120;
+const noProgressPollSeconds = (active: readonly GroupProgress[], rollout: Rollout) =>
+  active.some((g) => g.maxHealthyPercentage !== undefined) ? SURGE_NO_PROGRESS_POLL_SECONDS : Math.max(120, rollout.instanceWarmupSeconds ?? 300);
 
 /**
  * Where one node group stands in its wave.
@@ -103,7 +106,7 @@ export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['stat
 
 export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
   const groups = await mapLimit(targets, 8, (t) => retryStart(initial(t), rollout, hooks));
-  return summarize(new Date().toISOString(), groups, await clustersOf(targets, hooks));
+  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks));
 }
 
 /** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
@@ -121,7 +124,7 @@ export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: Wav
     if (g.state !== 'refreshing' || !g.refreshId) return g;
     return g.managed ? pollNodegroupUpdate(g, g.managed, rollout) : describe(g);
   });
-  return summarize(wave.startedAt, groups, wave.clusters);
+  return summarize(wave.startedAt, groups, rollout, wave.clusters);
 }
 
 function initial(t: WaveTarget): GroupProgress {
@@ -273,17 +276,19 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-export function summarize(startedAt: string, groups: GroupProgress[], clusters?: Record<string, ClusterAccess>): WaveProgress {
+export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
   const status = waveStatus(groups);
   const active = groups.filter((g) => g.state === 'refreshing');
   const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;
-  const slowest = active.length ? Math.min(...active.map((g) => g.percent)) : 100;
+  // EKS reports no percentage for a managed node group's update: the groups that do set the pace.
+  const reporting = active.filter((g) => !g.managed);
+  const slowest = reporting.length ? Math.min(...reporting.map((g) => g.percent)) : 0;
   const elapsed = (Date.now() - Date.parse(startedAt)) / 1000;
   const waitSeconds =
     status !== 'InProgress'
       ? 0
       : active.length === 0
         ? BUSY_RETRY_SECONDS
-        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: NO_PROGRESS_POLL_SECONDS });
+        : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: noProgressPollSeconds(reporting, rollout) });
   return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }) };
 }

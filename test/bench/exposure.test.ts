@@ -21,5 +21,7 @@ describe('the exposure bound', () => {
     expect(e.ceilingSeconds).toBe(500 + 5000 + 480);
     expect(e.boundSeconds).toBe(fixed + 500 + 5000 + 480);
     expect(e.byLaunchRate).toBe(true);
+    // The earlier reading: every launch from the moment Fast Launch is ready, no last launch.
+    expect(e.earlierRatio).toBeCloseTo((3600 + 20_000) / (fixed + 10_040 / 2), 10);
   });
 });

@@ -1,9 +1,9 @@
 import { DescribeUpdateCommand, EKSClient, ResourceInUseException, UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import { pollNodegroupUpdate, startNodegroupUpdate } from '../../lib/rollout/managed.js';
-import type { GroupProgress } from '../../lib/rollout/refresh.js';
+import { pollWave, type GroupProgress } from '../../lib/rollout/refresh.js';
 
 const eks = mockClient(EKSClient);
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
@@ -38,6 +38,28 @@ describe('starting the EKS update of a managed node group', () => {
     const skipped = await startNodegroupUpdate(waiting, m, rollout({ busyRetries: 1 }));
     expect(skipped.state).toBe('skipped');
     expect(skipped.reason).toMatch(/another update of managed node group win-web was still running after 2 attempts; left on version 4/);
+  });
+});
+
+describe('a managed node group another update holds, in a wave', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('tries again five minutes after its last try, however often the wave is checked', async () => {
+    eks.on(UpdateNodegroupVersionCommand).rejectsOnce(inUse()).resolves({ update: { id: 'u-1', status: 'InProgress' } });
+    const wave = { status: 'InProgress' as const, startedAt: new Date().toISOString(), groups: [group()], waitSeconds: 0, percent: 0 };
+
+    const busy = await pollWave(wave, rollout());
+    vi.setSystemTime(Date.now() + 120_000);
+    const early = await pollWave(busy, rollout());
+    vi.setSystemTime(Date.now() + 180_000);
+    const due = await pollWave(early, rollout());
+
+    expect(busy.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1 });
+    expect(early.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1 });
+    expect(due.groups[0]).toMatchObject({ state: 'refreshing', refreshId: 'u-1' });
+    expect(due.groups[0]?.retryAt).toBeUndefined();
+    expect(eks.commandCalls(UpdateNodegroupVersionCommand)).toHaveLength(2);
   });
 });
 

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import type { WaveTarget } from '../../lib/rollout/launch-templates.js';
-import { groupStateFor, pollWave, refreshPreferences, startWave } from '../../lib/rollout/refresh.js';
+import { groupStateFor, pollWave, refreshPreferences, startWave, summarize, type GroupProgress } from '../../lib/rollout/refresh.js';
 
 const asg = mockClient(AutoScalingClient);
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
@@ -214,16 +214,6 @@ describe('polling a wave', () => {
     expect(wave.waitSeconds).toBeGreaterThanOrEqual(60);
   });
 
-  it('checks again in two minutes while no group shows progress (a surge refresh stays at 0 % until its one batch is done)', async () => {
-    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-a' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'InProgress', PercentageComplete: 0 }] });
-    asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-b' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'InProgress', PercentageComplete: 0 }] });
-
-    const wave = await pollWave(await refreshing('ng-a', 'ng-b'), rollout({ instanceWarmupSeconds: 600 }));
-
-    expect(wave).toMatchObject({ status: 'InProgress', percent: 0 });
-    expect(wave.waitSeconds).toBe(120);
-  });
-
   it('is Successful when every group is patched', async () => {
     status({ 'ng-a': 'Successful', 'ng-b': 'Successful' });
     const wave = await pollWave(await refreshing('ng-a', 'ng-b'), rollout());
@@ -257,5 +247,29 @@ describe('polling a wave', () => {
     ['Pending', 'refreshing'],
   ])('reads status %s as %s', (s, state) => {
     expect(groupStateFor(s)).toBe(state);
+  });
+});
+
+describe('the wait before the next check of a wave', () => {
+  const tenMinutesAgo = () => new Date(Date.now() - 600_000).toISOString();
+  const refreshing = (asgName: string, percent: number, over: Partial<GroupProgress> = {}): GroupProgress => ({
+    ...target(asgName), state: 'refreshing', refreshId: 'r-1', status: 'InProgress', percent, reason: null, busyAttempts: 0, ...over,
+  });
+
+  it('is two minutes while no surge group shows progress yet (its one batch is most of its refresh)', () => {
+    const wave = summarize(tenMinutesAgo(), [refreshing('ng-a', 0, { maxHealthyPercentage: 200 }), refreshing('ng-b', 0, { maxHealthyPercentage: 200 })], rollout({ instanceWarmupSeconds: 600 }));
+    expect(wave.waitSeconds).toBe(120);
+  });
+
+  it('is the instance warm-up while no other group shows progress yet (five minutes without one)', () => {
+    expect(summarize(tenMinutesAgo(), [refreshing('ng-a', 0)], rollout({ instanceWarmupSeconds: 600 })).waitSeconds).toBe(600);
+    expect(summarize(tenMinutesAgo(), [refreshing('ng-a', 0)], rollout()).waitSeconds).toBe(300);
+  });
+
+  it('follows the groups that report progress, not a managed node group (EKS reports none)', () => {
+    const managed = refreshing('eks-win-web', 0, { managed: { cluster: 'prod-eks', nodegroup: 'win-web' } });
+    // 40 % after 10 minutes: 15 minutes to go, the check comes after 80 % of them.
+    expect(summarize(tenMinutesAgo(), [managed, refreshing('ng-a', 40)], rollout()).waitSeconds).toBe(720);
+    expect(summarize(tenMinutesAgo(), [managed], rollout()).waitSeconds).toBe(300);
   });
 });
