@@ -36,4 +36,19 @@ describe('the local runner', () => {
     expect(report.notifications.at(-1)?.message).toContain('patched (1000): ');
     for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(LIMIT);
   }, 180_000);
+
+  it("keeps a wave's state under 256 KB when every group of it waits for someone else's refresh (each with its reason and retry time)", async () => {
+    // Progressive waves: the largest (128 groups) are cut to the state budget a wave may hold (lib/store/wave-budget.ts).
+    const scenario = generateScenario({ nodeGroups: 400, nameLength: 80, variants: [...ONE], config: { rollout: {} } });
+    const groups = scenario.fleet.autoScalingGroups.map((g) => g.name);
+    // Every group but the canary is busy until long after its wave started: tried busyRetries + 1 times, then skipped.
+    scenario.faults = groups.slice(1).map((asgName) => ({ kind: 'refreshInProgress' as const, asgName, minutes: 24 * 60 }));
+
+    const report = await rehearse(scenario);
+
+    expect(report.status).toBe('SUCCEEDED');
+    const refused = report.calls.filter((c) => c.operation === 'StartInstanceRefresh' && c.error === 'InstanceRefreshInProgressFault');
+    expect(refused).toHaveLength((groups.length - 1) * (scenario.config.rollout.busyRetries + 1));
+    for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(LIMIT);
+  }, 180_000);
 });
