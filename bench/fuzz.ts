@@ -41,7 +41,7 @@ export function fuzzCase(seed: number, spare: readonly string[] = []): FuzzCase 
   const faults: Fault[] = [];
   const count = 1 + Math.floor(r() * 3);
   for (let k = 0; k < count; k++) {
-    const kind = pick(['throttle', 'throttle', 'lostResponse', 'lostResponse', 'refreshFailure', 'imageBuildFailure', 'fastLaunchFailure'] as const);
+    const kind = pick(['throttle', 'throttle', 'lostResponse', 'lostResponse', 'refreshFailure', 'imageBuildFailure', 'fastLaunchFailure', 'refreshInProgress'] as const);
     if (kind === 'throttle') {
       const windowed = r() < 0.6;
       const byService = r() < 0.5;
@@ -58,6 +58,8 @@ export function fuzzCase(seed: number, spare: readonly string[] = []): FuzzCase 
       });
     } else if (kind === 'lostResponse') faults.push({ kind, operation: pick(LOST_OPERATIONS), times: 1 + Math.floor(r() * 2), skip: Math.floor(r() * 2) });
     else if (kind === 'refreshFailure') faults.push({ kind, asgName: groupName(Math.floor(r() * nodeGroups)), atPercent: Math.floor(r() * 100), reason: 'Instances failed to pass health checks', times: 1 });
+    // Someone else's refresh on a group, over before its wave, during it, or past rollout.busyRetries.
+    else if (kind === 'refreshInProgress') faults.push({ kind, asgName: groupName(Math.floor(r() * nodeGroups)), minutes: 10 + Math.floor(r() * 240) });
     else if (kind === 'imageBuildFailure') faults.push({ kind, recipe: pick(ids), reason: 'update-windows failed', at: pick(['BUILDING', 'TESTING'] as const), times: 1 });
     else faults.push({ kind, state: pick(['enabling-failed', 'enabled-failed'] as const), reason: 'Fast Launch pre-provisioning failed', times: 1 });
   }
@@ -69,14 +71,17 @@ const mentions = (report: RehearsalReport, text: string) => report.notifications
 /** What must hold at the end of every run, read from the simulated account at the simulated end. */
 export function invariants(seed: number, report: RehearsalReport): Violation[] {
   const out: Violation[] = [];
-  const state = report.account.snapshot() as { refreshes: { asgName: string }[]; launchTemplates: Record<string, { name: string; versions: unknown[] }>; images: Record<string, { recipeArn: string }> };
+  const state = report.account.snapshot() as { refreshes: { asgName: string; external?: unknown }[]; launchTemplates: Record<string, { name: string; versions: unknown[] }>; images: Record<string, { recipeArn: string }> };
   const groups = Object.keys((report.account.snapshot() as { asgs: Record<string, unknown> }).asgs);
   for (const g of groups) {
     const { refreshStatus } = report.account.asg(g);
-    if (refreshStatus && ACTIVE.has(refreshStatus)) out.push({ seed, rule: 'refresh unwatched', detail: `${g}: instance refresh ${refreshStatus} after the run ended` });
+    // Someone else's refresh (fault refreshInProgress) may outlast the run that skipped its group: only ours must be over.
+    const theirs = state.refreshes.filter((x) => x.asgName === g).at(-1)?.external !== undefined;
+    if (refreshStatus && ACTIVE.has(refreshStatus) && !theirs) out.push({ seed, rule: 'refresh unwatched', detail: `${g}: instance refresh ${refreshStatus} after the run ended` });
     const amis = new Set(report.account.instances(g).map((i) => i.imageId));
     if (amis.size > 1 && !mentions(report, g)) out.push({ seed, rule: 'group between AMIs unnamed', detail: `${g} runs ${[...amis].join(' and ')}; no notification names it` });
-    const refreshes = state.refreshes.filter((x) => x.asgName === g).length;
+    // Someone else's refresh (fault refreshInProgress) is theirs, not one of ours.
+    const refreshes = state.refreshes.filter((x) => x.asgName === g && x.external === undefined).length;
     if (refreshes > 1) out.push({ seed, rule: 'not exactly one', detail: `${g}: ${refreshes} instance refreshes` });
   }
   for (const lt of Object.values(state.launchTemplates)) {

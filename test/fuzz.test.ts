@@ -4,7 +4,7 @@ import { rehearseFleet } from './support/rehearse.js';
 
 /**
  * A bounded slice of `npm run fuzz`: a few dozen seeded rehearsals under random fault mixes
- * (throttling with windows and services, lost answers, refresh, build and Fast Launch failures).
+ * (throttling with windows and services, lost answers, refresh, build and Fast Launch failures, someone else's refresh).
  * SNS is throttled too: notices retry for minutes, and the stack's alarm announces a run whose notices never got through.
  */
 describe('seeded fuzzing (slice)', () => {
