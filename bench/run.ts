@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { NodeGroupPlan } from '../lib/plan/types.js';
 import { splitIntoWaves } from '../lib/rollout/waves.js';
 import { INIT_SAMPLES, measureBundles } from './bundles.js';
-import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SETTINGS, EXPOSURE_SIZES, INSTANCES, LIMIT_RUN_SIZE, LIMIT_RUNS, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
+import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SETTINGS, EXPOSURE_SIZES, INSTANCES, LIMIT_RUN_SIZE, LIMIT_RUNS, ONE_VARIANT_SETTINGS, ONE_VARIANT_SIZE, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
 import { exposure, type ExposureModel } from './exposure.js';
 import { criticalPath } from './critical-path.js';
 import { leastSquares, median, perUnitGrowth } from './fit.js';
@@ -67,6 +67,12 @@ for (const n of EXPOSURE_SIZES)
     exposureRuns.push({ setting, metrics: m, exposure: e });
     log(`exposure ${String(n).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
   }
+for (const [setting, rollout] of ONE_VARIANT_SETTINGS) {
+  const m = await measureFleet(`${ONE_VARIANT_SIZE} node groups, ${setting}`, benchScenario(ONE_VARIANT_SIZE, { rollout, realNames: true, variants: 1 }));
+  const e = exposure(m, model);
+  exposureRuns.push({ setting, metrics: m, exposure: e });
+  log(`exposure ${String(ONE_VARIANT_SIZE).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
+}
 for (const { setting, variants } of LIMIT_RUNS) {
   const m = await measureFleet(`${LIMIT_RUN_SIZE} node groups, ${setting}`, benchScenario(LIMIT_RUN_SIZE, { rollout: {}, nameLength: 80, variants }));
   const e = exposure(m, model);
@@ -170,7 +176,8 @@ const md = [
     `(${hm(model.launchSeconds)}). Marked "(launch rate)" where that makes the bound. bench/exposure.ts says what the bound leaves out (which only makes it lower). ` +
     '"Ratio, earlier bound" is the window over the bound this bench used until 3 December 2026: the ceiling counted from the moment Fast Launch is ready (as if ' +
     'the fleet could launch beside its canaries), with no last launch. ' +
-    `The last two rows are issue 12's state limits: ${LIMIT_RUN_SIZE} groups with names of exactly 80 characters, with the defaults, in one variant (one execution holds every group) and over four.`,
+    `The "one variant" rows are the same ${ONE_VARIANT_SIZE} groups in one Windows variant (one execution rolls them all out). ` +
+    `The last two rows are issue 12's state limits: ${LIMIT_RUN_SIZE} groups with names of exactly 80 characters, with the defaults, in one variant and over four.`,
   '',
   exposureTable(exposureRuns),
   '',
