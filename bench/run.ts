@@ -261,6 +261,13 @@ function causes(): string[] {
         (ssm.length ? `${ssm.map((b) => b.fn).join(' and ')} also carry the SSM client, which registers all of its error classes at load, so none of them tree-shake; plan-run adds EC2, Auto Scaling and Step Functions clients on top.` : ''),
     );
   }
+  const oneVariant = exposureRuns.filter((r) => r.metrics.nodeGroups === ONE_VARIANT_SIZE && r.metrics.variants === 1 && r.exposure.ratio > LIMITS.exposureRatioAt1000);
+  if (oneVariant.length)
+    out.push(
+      `- Exposure in one variant: ${oneVariant.map((r) => `${r.setting} ${r.exposure.ratio.toFixed(3)} (${Math.max(...(Object.values(r.metrics.wavesPerVariant)[0] ?? [0]))} groups in its largest wave)`).join('; ')}. ` +
+        "A variant's waves run in one execution, and a wave must fit its state (lib/store/wave-budget.ts), two side by side only where both fit one: " +
+        'one variant has about two waves refreshing at once, where four variants have eight, and each in-place wave waits for its slowest group.',
+    );
   const slow = bundles.filter((b) => b.initMs > LIMITS.initMs);
   if (slow.length) out.push(`- Module init: ${slow.length} of ${bundles.length} functions take over ${LIMITS.initMs} ms; init time follows bundle size (parsing and running the SDK's module code).`);
   const per10 = runs.find((r) => r.nodeGroups === 10);
