@@ -1,6 +1,7 @@
 import { DEFAULT_VARIANTS, eksctlName, generateScenario, instancesBetween } from '../local/generate.js';
 import type { Scenario } from '../local/scenario.js';
 import type { Durations } from '../local/sim/fleet.js';
+import type { ExposureModel } from './exposure.js';
 
 /** The fleets `npm run bench` rehearses; change them here and the tables follow. */
 export const SIZES = [10, 100, 300, 1000] as const;
@@ -51,6 +52,15 @@ export const ONE_VARIANT_SETTINGS: readonly (readonly [string, Record<string, un
 ];
 /** triggers.detectSchedule's default rate(1 hour): an AMI published just after a tick waits an hour to be seen (the worst case). */
 export const DETECTION_LAG_SECONDS = 3600;
+/** What the exposure bound (bench/exposure.ts) is made of, from the modelled durations. */
+export const EXPOSURE_MODEL: ExposureModel = {
+  detectionLagSeconds: DETECTION_LAG_SECONDS,
+  buildSeconds: DURATIONS.imageBuild * 60,
+  fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
+  // EC2 API guide, "Request throttling", resource token limits: RunInstances 1,000 tokens, refill 2 per second.
+  launchBucket: { size: 1000, refillPerSecond: 2 },
+  launchSeconds: DURATIONS.instanceLaunch * 60,
+};
 
 export interface BenchOptions {
   throttle?: number;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { benchScenario, DETECTION_LAG_SECONDS, DURATIONS, SURGE } from './config.js';
+import { benchScenario, EXPOSURE_MODEL, SURGE } from './config.js';
 import { exposure } from './exposure.js';
 import { measureFleet } from './measure.js';
 
@@ -16,13 +16,7 @@ await measureFleet('warm-up', benchScenario(4));
 const cpu0 = process.cpuUsage();
 const m = await measureFleet(`${n} ${setting}`, benchScenario(n, { rollout, realNames: true }));
 const cpu = process.cpuUsage(cpu0);
-const e = exposure(m, {
-  detectionLagSeconds: DETECTION_LAG_SECONDS,
-  buildSeconds: DURATIONS.imageBuild * 60,
-  fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
-  launchBucket: { size: 1000, refillPerSecond: 2 },
-  launchSeconds: DURATIONS.instanceLaunch * 60,
-});
+const e = exposure(m, EXPOSURE_MODEL);
 const { wallMs, ...figures } = m;
 const digest = createHash('sha256').update(JSON.stringify({ figures, e })).digest('hex').slice(0, 16);
 console.log(

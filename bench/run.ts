@@ -5,8 +5,8 @@ import { resolve } from 'node:path';
 import type { NodeGroupPlan } from '../lib/plan/types.js';
 import { splitIntoWaves } from '../lib/rollout/waves.js';
 import { INIT_SAMPLES, measureBundles } from './bundles.js';
-import { benchScenario, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_SETTINGS, EXPOSURE_SIZES, INSTANCES, LIMIT_RUN_SIZE, LIMIT_RUNS, ONE_VARIANT_SETTINGS, ONE_VARIANT_SIZE, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
-import { exposure, type ExposureModel } from './exposure.js';
+import { benchScenario, type BenchOptions, DEFAULT_WAVE_SIZE, DETECTION_LAG_SECONDS, DURATIONS, EXPOSURE_MODEL, EXPOSURE_SETTINGS, EXPOSURE_SIZES, INSTANCES, LIMIT_RUN_SIZE, LIMIT_RUNS, ONE_VARIANT_SETTINGS, ONE_VARIANT_SIZE, SIZES, SURGE, TABLE_SIZES, THROTTLE_RATE, WAVE_SIZE } from './config.js';
+import { exposure } from './exposure.js';
 import { criticalPath } from './critical-path.js';
 import { leastSquares, median, perUnitGrowth } from './fit.js';
 import { measureFleet, type FleetMetrics } from './measure.js';
@@ -51,34 +51,21 @@ const lambdaThrottled = await measureFleet(
 log(`Lambda-only throttled ${largest.nodeGroups}: ${lambdaThrottled.status}, ${lambdaThrottled.throttled} throttled calls, ${(lambdaThrottled.wallMs / 1000).toFixed(1)} s wall`);
 
 // --- exposure: progressive waves with the config's defaults, and with surge, on eksctl-style names ---
-const model: ExposureModel = {
-  detectionLagSeconds: DETECTION_LAG_SECONDS,
-  buildSeconds: DURATIONS.imageBuild * 60,
-  fastLaunchSeconds: DURATIONS.fastLaunchEnable * 60,
-  // EC2 API guide, "Request throttling", resource token limits: RunInstances 1,000 tokens, refill 2 per second.
-  launchBucket: { size: 1000, refillPerSecond: 2 },
-  launchSeconds: DURATIONS.instanceLaunch * 60,
-};
+const model = EXPOSURE_MODEL;
+/** One exposure rehearsal: the fleet, the window against its bound. */
+async function exposureRun(setting: string, nodeGroups: number, opts: BenchOptions): Promise<ExposureRun> {
+  const m = await measureFleet(`${nodeGroups} node groups, ${setting}`, benchScenario(nodeGroups, opts));
+  const e = exposure(m, model);
+  log(
+    `exposure ${String(nodeGroups).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ` +
+      `largest state ${m.maxStateBytes} B, ${m.maxTransitions} transitions, ${(m.wallMs / 1000).toFixed(1)} s wall`,
+  );
+  return { setting, metrics: m, exposure: e };
+}
 const exposureRuns: ExposureRun[] = [];
-for (const n of EXPOSURE_SIZES)
-  for (const [setting, rollout] of EXPOSURE_SETTINGS) {
-    const m = await measureFleet(`${n} node groups, ${setting}`, benchScenario(n, { rollout, realNames: true }));
-    const e = exposure(m, model);
-    exposureRuns.push({ setting, metrics: m, exposure: e });
-    log(`exposure ${String(n).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
-  }
-for (const [setting, rollout] of ONE_VARIANT_SETTINGS) {
-  const m = await measureFleet(`${ONE_VARIANT_SIZE} node groups, ${setting}`, benchScenario(ONE_VARIANT_SIZE, { rollout, realNames: true, variants: 1 }));
-  const e = exposure(m, model);
-  exposureRuns.push({ setting, metrics: m, exposure: e });
-  log(`exposure ${String(ONE_VARIANT_SIZE).padStart(5)} ${setting}: ${m.status}, window ${hm(e.windowSeconds)}, bound ${hm(e.boundSeconds)}, ratio ${e.ratio.toFixed(3)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
-}
-for (const { setting, variants } of LIMIT_RUNS) {
-  const m = await measureFleet(`${LIMIT_RUN_SIZE} node groups, ${setting}`, benchScenario(LIMIT_RUN_SIZE, { rollout: {}, nameLength: 80, variants }));
-  const e = exposure(m, model);
-  exposureRuns.push({ setting, metrics: m, exposure: e });
-  log(`limits ${LIMIT_RUN_SIZE} ${setting}: ${m.status}, largest state ${m.maxStateBytes} B, ${m.maxTransitions} transitions, window ${hm(e.windowSeconds)}, ${(m.wallMs / 1000).toFixed(1)} s wall`);
-}
+for (const n of EXPOSURE_SIZES) for (const [setting, rollout] of EXPOSURE_SETTINGS) exposureRuns.push(await exposureRun(setting, n, { rollout, realNames: true }));
+for (const [setting, rollout] of ONE_VARIANT_SETTINGS) exposureRuns.push(await exposureRun(setting, ONE_VARIANT_SIZE, { rollout, realNames: true, variants: 1 }));
+for (const { setting, variants } of LIMIT_RUNS) exposureRuns.push(await exposureRun(setting, LIMIT_RUN_SIZE, { rollout: {}, nameLength: 80, variants }));
 
 log('bundling functions/*.ts and timing module init in fresh processes');
 const bundles = await measureBundles(INIT_SAMPLES);
