@@ -18,8 +18,8 @@ export const LAUNCH_SECONDS = 15 * 60;
 const PENDING_SECONDS = 120;
 /** `Wait` for scale-in protected or Standby instances fails the refresh after an hour (Auto Scaling user guide, instance refresh preferences). */
 const WAIT_POLICY_SECONDS = 3600;
-/** How often a wave retries a start blocked by someone else's refresh (refresh.ts BUSY_RETRY_SECONDS). */
-const BUSY_RETRY_SECONDS = 300;
+/** How far apart a wave's tries to start on a group blocked by someone else's refresh come (refresh.ts retryStart); also its wait when only such groups hold it up. */
+export const BUSY_RETRY_SECONDS = 300;
 /** Room for what nobody measured: a deadline that fails a healthy wave costs more than one that waits an hour longer. */
 const SAFETY_FACTOR = 2;
 const SLACK_SECONDS = 30 * 60;

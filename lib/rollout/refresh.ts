@@ -16,9 +16,7 @@ import { pollNodegroupUpdate, startNodegroupUpdate } from './managed.js';
 import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
-
-/** When only other people's refreshes hold the wave up, look again every five minutes. */
-const BUSY_RETRY_SECONDS = 300;
+import { BUSY_RETRY_SECONDS } from './deadline.js';
 /**
  * The wait while no refreshing group shows progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
  * percentage once its replacement is healthy and its warm-up has passed (API Reference, InstanceRefresh), so a refresh
