@@ -29,7 +29,7 @@ describe('progress follows the state machines', () => {
     expect([stage('BuildPatchedImage'), stage('CheckImage'), stage('NotifyImageReady')]).toEqual(['image build', 'image build', 'image build']);
     expect([stage('ReadCurrentImageParameter'), stage('NoImageParameterYet'), stage('PublishImageParameterAfterCanary'), stage('CheckWave')]).toEqual(['rollout', 'rollout', 'rollout', 'rollout']);
     expect(stage('RetireOldImages')).toBe('retiring old images');
-    expect([stage('ReportVariantFailure'), stage('RestoreImageParameter'), stage('WaveFailed'), stage('RunStoppedBeforeChanges')]).toEqual([FAILED, FAILED, FAILED, FAILED]);
+    expect([stage('ReportVariantFailure'), stage('RestoreImageParameter'), stage('RoundFailed'), stage('RunStoppedBeforeChanges')]).toEqual([FAILED, FAILED, FAILED, FAILED]);
   });
 
   it('never goes back to an earlier stage', () => {

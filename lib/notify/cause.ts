@@ -18,7 +18,51 @@ export interface WaveFailure {
   groups: WaveFailureGroup[];
   /** Why the wave failed when no group's refresh says so: its deadline passed, or no canary ran. */
   cause?: string;
+  /**
+   * The last wave of the failed wave's round when the round had several (the parts of one wave: lib/store/wave-budget.ts).
+   * `groups` then holds every failed wave of the round; the round's other waves passed and stand like the waves before.
+   */
+  throughWave?: number;
 }
+
+/** The Cause of a failed round (patch-variant's RoundFailed): its waves and, in the same order, how each ended. */
+export interface RoundFailure {
+  failedRound: number[];
+  outcomes: ('passed' | 'failed')[];
+}
+
+export function roundFailure(error: CaughtError): RoundFailure | undefined {
+  if (error.Error !== 'RolloutWaveFailed' || !error.Cause) return undefined;
+  try {
+    const o = JSON.parse(error.Cause) as Partial<RoundFailure> | null;
+    return o && Array.isArray(o.failedRound) && Array.isArray(o.outcomes) && o.outcomes.length === o.failedRound.length ? (o as RoundFailure) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One report for a failed round, from the reports its failed waves left (in round order): their groups, the first
+ * one's index and cause. Undefined when any is no report (cut short, or plain text): the failure e-mail then reads
+ * every group's standing from AWS, as for a single wave's.
+ */
+export function mergeRoundFailure(round: RoundFailure, reports: readonly (WaveFailure | undefined)[]): WaveFailure | undefined {
+  const first = reports[0];
+  if (!first || reports.some((r) => r === undefined)) return undefined;
+  const cause = reports.find((r) => r?.cause !== undefined)?.cause;
+  const last = round.failedRound[round.failedRound.length - 1] as number;
+  return {
+    waveIndex: first.waveIndex,
+    groups: reports.flatMap((r) => r?.groups ?? []),
+    ...(cause !== undefined && { cause }),
+    ...(round.failedRound.length > 1 && { throughWave: last }),
+  };
+}
+
+/** The waves before the failed one, or before and beside it in its round: their groups' standing is read from AWS. */
+export const wavesSettledBefore = (f: WaveFailure): number => (f.throughWave === undefined ? f.waveIndex : f.throughWave + 1);
+/** The first wave the failure kept from starting. */
+export const firstUntouchedWave = (f: WaveFailure): number => (f.throughWave ?? f.waveIndex) + 1;
 
 /**
  * The human part of a Cause. Lambda errors arrive as JSON `{errorType, errorMessage, trace}`,

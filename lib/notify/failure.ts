@@ -7,7 +7,7 @@ import { isRetryable } from '../aws/retry.js';
 import type { PipelineConfig } from '../config.js';
 import { runVariants, type RunScope } from './run-variants.js';
 import { imageParameterLine, type ImageParameterState } from './image-parameter.js';
-import { causeText, DEADLINE_PASSED, NO_CANARY_RAN, waveFailure, type CaughtError } from './cause.js';
+import { causeText, DEADLINE_PASSED, firstUntouchedWave, NO_CANARY_RAN, waveFailure, wavesSettledBefore, type CaughtError } from './cause.js';
 
 export interface VariantFailureFacts extends VariantRun {
   executionArn: string;
@@ -46,8 +46,9 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
     '',
     'Where the node groups stand:',
   ];
-  const untouchedFrom = failedWave ? failedWave.waveIndex + 1 : f.checkedWaves;
-  // A group an earlier wave handed over still refreshing (lib/rollout/hand-over.ts) has its line in the failed wave's report.
+  const untouchedFrom = failedWave ? firstUntouchedWave(failedWave) : f.checkedWaves;
+  // A group an earlier wave handed over still refreshing (lib/rollout/hand-over.ts) has its line in the failed wave's report,
+  // and so has a group of a failed wave beside passed ones in its round.
   const inFailedWave = new Set(failedWave?.groups.map((g) => g.asgName));
   f.variant.waves.slice(0, f.checkedWaves).forEach((wave, w) => wave.forEach((g) => {
     if (inFailedWave.has(g.asgName)) return;
@@ -77,7 +78,8 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
 
 /** A group whose standing AWS would not tell: what the run itself knew of it, and where to look. */
 function lastKnown(f: VariantFailureFacts, g: VariantFailureFacts['variant']['waves'][number][number], wave: number): string {
-  const known = failedWave(f) && wave < (failedWave(f)?.waveIndex ?? 0) ? `its wave ${wave + 1} finished earlier in this run (see that wave's message)` : `in the plan it ran launch template version ${g.version} (${g.imageId}); it may have moved since`;
+  const failed = failedWave(f);
+  const known = failed && wave < wavesSettledBefore(failed) ? `its wave ${wave + 1} finished earlier in this run (see that wave's message)` : `in the plan it ran launch template version ${g.version} (${g.imageId}); it may have moved since`;
   return `standing could not be read from AWS (${f.unreadable}); ${known}: check ${links(f.region).asg(g.asgName)}`;
 }
 const failedWave = (f: VariantFailureFacts) => waveFailure(f.error);
@@ -156,8 +158,9 @@ export async function describeVariantFailure(state: VariantState, executionArn: 
   const failedWave = waveFailure(state.error);
   const stage = failedStage(state);
   // Without a wave report (a Lambda of the rollout failed), every group's standing is read from AWS.
-  const checkedWaves = failedWave ? failedWave.waveIndex : stage === 'rollout' ? state.variant.waves.length : 0;
-  const earlier = state.variant.waves.slice(0, checkedWaves).flat().map((g) => g.asgName);
+  const checkedWaves = failedWave ? wavesSettledBefore(failedWave) : stage === 'rollout' ? state.variant.waves.length : 0;
+  const reported = new Set(failedWave?.groups.map((g) => g.asgName));
+  const earlier = state.variant.waves.slice(0, checkedWaves).flat().map((g) => g.asgName).filter((name) => !reported.has(name));
   let versionsNow = new Map<string, string>();
   let refreshingNow = new Map<string, ActiveRefresh>();
   let unreadable: string | undefined;

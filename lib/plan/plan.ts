@@ -146,8 +146,10 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     rollout = fit.rollout;
   }
   for (const p of pending) {
-    const { waves, handOver } = withHandOvers(fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut)), sizes, rollout, rollingOut);
+    const fitted = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
+    const { waves, handOver } = withHandOvers(fitted.waves, fitted.rounds, sizes, rollout, rollingOut);
     p.plan.waves = waves;
+    p.plan.rounds = fitted.rounds;
     p.plan.handOver = handOver;
     // Once per variant: how much of its largest wave its Fast Launch snapshots can serve at once; a rollout-only run's AMI
     // has Fast Launch from the run that built it.

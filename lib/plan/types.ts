@@ -65,6 +65,11 @@ export interface VariantPlan {
   nodeGroupsLimited?: boolean;
   /** Canary wave first; then progressive waves (lib/rollout/waves.ts), or fixed ones of rollout.waveSize. */
   waves: NodeGroupPlan[][];
+  /**
+   * The waves in the order they run: each round's waves are the state-sized parts of one wave (lib/store/wave-budget.ts)
+   * and run side by side; the next round starts once every part passed. Absent (older plans): each wave its own round.
+   */
+  rounds?: number[][];
   /** Indexes of the waves that hand over to the next at their first batch (lib/rollout/hand-over.ts); absent: none. */
   handOver?: number[];
   warnings: string[];

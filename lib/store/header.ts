@@ -9,8 +9,8 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   store: StoreRef;
   waveCount: number;
   groupCount: number;
-  /** 0 … waveCount-1: what the RollOutWaves Map iterates over. */
-  waveIndexes: number[];
+  /** The waves by round (VariantPlan.rounds, each wave its own round when absent): RollOutWaves iterates over the rounds, RollOutRound over a round's waves. */
+  rounds: number[][];
   /** The first wave holds the canary groups. */
   canaryFirst: boolean;
   /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
@@ -52,7 +52,7 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
     store,
     waveCount: waves.length,
     groupCount: names.length,
-    waveIndexes: waves.map((_, i) => i),
+    rounds: roundsOf(v),
     canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
     handOver: v.handOver ?? [],
     groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
@@ -65,8 +65,11 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
  * reads them.
  */
 export function variantForWave(header: VariantHeader, index: number, groups: Pick<NodeGroupPlan, 'asgName' | 'canary'>[]): VariantPlan {
-  const { store: _s, waveCount, groupCount: _g, waveIndexes: _w, canaryFirst: _c, groupList: _l, waves: _v, ...rest } = header;
+  const { store: _s, waveCount, groupCount: _g, rounds: _r, canaryFirst: _c, groupList: _l, waves: _v, ...rest } = header;
   // Only asgName and canary are read of these groups (see above).
   const wave = groups as NodeGroupPlan[];
   return { ...rest, waves: Array.from({ length: waveCount }, (_, i) => (i === index ? wave : [])) };
 }
+
+/** A plan's rounds: the plan's own, or (a plan from before rounds) each wave alone. */
+export const roundsOf = (v: Pick<VariantPlan, 'waves' | 'rounds'>): number[][] => v.rounds ?? v.waves.map((_, i) => [i]);

@@ -4,7 +4,8 @@
  * (`plan.json`), each wave's groups (`wave-<i>.json`, read by the state machine's own s3:getObject), each finished
  * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
  * the next one still refreshing (`carry-<i>.json`, read by wave i, written empty for wave 0 by the plan and by every
- * wave for the next one: lib/rollout/hand-over.ts) and the variant's result
+ * wave for the next one: lib/rollout/hand-over.ts), the report of each wave that failed (`failure-<i>.json`, written by
+ * the state machine, read by the failure report) and the variant's result
  * (`result.json`). States carry the bucket, the prefix, indexes and counts.
  */
 export interface StoreRef {
@@ -18,4 +19,5 @@ export const planKey = (ref: StoreRef) => `${ref.prefix}plan.json`;
 export const waveKey = (ref: StoreRef, index: number) => `${ref.prefix}wave-${index}.json`;
 export const outcomeKey = (ref: StoreRef, index: number) => `${ref.prefix}outcome-${index}.json`;
 export const carryKey = (ref: StoreRef, index: number) => `${ref.prefix}carry-${index}.json`;
+export const failureKey = (ref: StoreRef, index: number) => `${ref.prefix}failure-${index}.json`;
 export const resultKey = (ref: StoreRef) => `${ref.prefix}result.json`;

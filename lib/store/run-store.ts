@@ -4,7 +4,7 @@ import { withRetries } from '../aws/retry.js';
 import { RunStoreError } from '../errors.js';
 
 export type { StoreRef } from './keys.js';
-export { carryKey, outcomeKey, planKey, resultKey, storePrefix, waveKey } from './keys.js';
+export { carryKey, failureKey, outcomeKey, planKey, resultKey, storePrefix, waveKey } from './keys.js';
 
 export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
   const Body = JSON.stringify(value);
@@ -12,11 +12,15 @@ export async function putJson(bucket: string, key: string, value: unknown): Prom
 }
 
 export async function getJson<T>(bucket: string, key: string): Promise<T> {
+  return JSON.parse(await getText(bucket, key)) as T;
+}
+
+export async function getText(bucket: string, key: string): Promise<string> {
   try {
     const out = await withRetries(() => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })), { operation: 'GetObject' });
     const text = await out.Body?.transformToString('utf-8');
     if (text === undefined) throw new RunStoreError(`s3://${bucket}/${key} has no body`);
-    return JSON.parse(text) as T;
+    return text;
   } catch (error) {
     if (error instanceof RunStoreError) throw error;
     const e = error as Error;

@@ -28,20 +28,29 @@ export function groupStateBytes(g: NodeGroupPlan): number {
 
 export const waveStateBytes = (wave: readonly NodeGroupPlan[]) => wave.reduce((n, g) => n + groupStateBytes(g), 0);
 
+/** The waves cut to fit a state, and the rounds they run in: the parts of one sized wave run side by side, each in its own state. */
+export interface FittedWaves {
+  waves: NodeGroupPlan[][];
+  /** Indexes into `waves`, one list per sized wave, in order: a round passes once every one of its parts passed. */
+  rounds: number[][];
+}
+
 /**
  * The waves as sized (lib/rollout/waves.ts), each one that would not fit its state cut into equal consecutive parts
- * that do, in the same order. The canary wave is never cut (a second canary wave would not be one): too many canaries
- * for one state is a PlanError naming the variant and the fix.
+ * that do, in the same order; the parts of one wave make one round. The canary wave is never cut (a second canary
+ * wave would not be one): too many canaries for one state is a PlanError naming the variant and the fix.
  */
-export function fitWavesToState(variantId: string, waves: readonly NodeGroupPlan[][]): NodeGroupPlan[][] {
-  return waves.flatMap((wave, i) => {
+export function fitWavesToState(variantId: string, waves: readonly NodeGroupPlan[][]): FittedWaves {
+  const out: FittedWaves = { waves: [], rounds: [] };
+  waves.forEach((wave, i) => {
     const bytes = waveStateBytes(wave);
-    if (bytes <= WAVE_STATE_BUDGET) return [wave];
-    if (i === 0 && wave.some((g) => g.canary))
+    if (i === 0 && bytes > WAVE_STATE_BUDGET && wave.some((g) => g.canary))
       throw new PlanError(
         `variants.${variantId}.nodeGroups: ${wave.length} canary groups make a first wave of about ${Math.ceil(bytes / 1024)} KB of state, over the ${WAVE_STATE_BUDGET / 1024} KB a wave may hold: mark fewer groups canary: true`,
       );
-    const parts = Math.ceil(bytes / WAVE_STATE_BUDGET);
-    return chunk(wave, Math.ceil(wave.length / parts));
+    const parts = bytes <= WAVE_STATE_BUDGET ? [wave] : chunk(wave, Math.ceil(wave.length / Math.ceil(bytes / WAVE_STATE_BUDGET)));
+    out.rounds.push(parts.map((_, j) => out.waves.length + j));
+    out.waves.push(...parts);
   });
+  return out;
 }

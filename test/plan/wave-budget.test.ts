@@ -18,13 +18,16 @@ describe('waves cut to fit a Step Functions state', () => {
     const big = groups(600).map((g, i) => ({ ...g, asgName: `${g.asgName.slice(0, 74)}-${String(i).padStart(5, '0')}` }));
     expect(waveStateBytes(big)).toBeGreaterThan(WAVE_STATE_BUDGET);
 
-    const fitted = fitWavesToState('win2022-core-131', [small, big]);
+    const { waves: fitted, rounds } = fitWavesToState('win2022-core-131', [small, big]);
 
     expect(fitted[0]).toBe(small);
     expect(fitted.slice(1).flat()).toEqual(big);
     for (const w of fitted) expect(waveStateBytes(w)).toBeLessThanOrEqual(WAVE_STATE_BUDGET);
     const sizes = fitted.slice(1).map((w) => w.length);
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(sizes.length);
+    // The small wave is a round alone; the big one's parts make one round, to run side by side.
+    expect(fitted.length).toBeGreaterThan(2);
+    expect(rounds).toEqual([[0], fitted.slice(1).map((_, i) => i + 1)]);
   });
 
   it('never cuts the canary wave: too many canaries for one state is a plan error naming the variant and the fix', () => {

@@ -38,7 +38,7 @@ async function runWithFailingReport() {
   const input = {
     run: { executionName: 'monthly-2026-11', startTime: '2026-11-15T08:00:05.000Z', reason: '' },
     variant: { id: 'win2022-core-131', amiId: 'ami-0c2022c0000000042', stages: { build: false, fastLaunch: false, rollout: true },
-      store: { bucket: arns.runStateBucket, prefix: 'runs/monthly-2026-11/win2022-core-131/' }, waveCount: 1, waveIndexes: [0], groupCount: 1, groupList: '["ng-a"]' },
+      store: { bucket: arns.runStateBucket, prefix: 'runs/monthly-2026-11/win2022-core-131/' }, waveCount: 1, rounds: [[0]], groupCount: 1, groupList: '["ng-a"]' },
   };
   const sm = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: false } });
   const run = sm.run(input, {

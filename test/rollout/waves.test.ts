@@ -9,6 +9,9 @@ const group = (name: string, seconds: number, inFlight = 1, canary = false, extr
 const names = (waves: G[][]) => waves.map((w) => w.map((g) => g.name));
 const limits = { growth: 4, maxConcurrentGroups: 1000, maxInstancesOutOfService: 1000 };
 
+/** Each wave its own round (no wave cut to fit a state). */
+const alone = (waves: readonly unknown[]) => waves.map((_, i) => [i]);
+
 describe('planWaves', () => {
   it('puts the canaries first on their own, then grows each wave by at most growth times the one before', () => {
     const groups = [group('c', 100, 1, true), ...Array.from({ length: 30 }, (_, i) => group(`g${i}`, 100))];
@@ -99,7 +102,8 @@ describe('variantWaves', () => {
   it('hands over between the waves after the first where two fit the limits together, none with waveGate complete or fixed waves', () => {
     const hand = (rollout: Record<string, unknown>) => {
       const r = parseConfig({ ...base, rollout }).rollout;
-      return withHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1).handOver;
+      const waves = variantWaves(groups, sizes, r, 1);
+      return withHandOvers(waves, alone(waves), sizes, r, 1).handOver;
     };
 
     // Waves 1, 4, 5: only the second may hand over (the first is the canary, the last finishes whole).
@@ -113,9 +117,19 @@ describe('variantWaves', () => {
     expect(hand({ alarms: ['nodes-unhealthy'] })).toEqual([]);
   });
 
+  it('hands over only between waves alone in their rounds: the parts of one wave cut to fit a state run side by side', () => {
+    const r = parseConfig({ ...base, rollout: {} }).rollout;
+    const waves = variantWaves(groups, sizes, r, 1);
+    expect(withHandOvers(waves, alone(waves), sizes, r, 1).handOver).toEqual([1]);
+    // Waves 1 and 2 as the parts of one round: wave 1 does not hand over to the wave beside it.
+    expect(waves).toHaveLength(3);
+    expect(withHandOvers(waves, [[0], [1, 2]], sizes, r, 1).handOver).toEqual([]);
+  });
+
   it('gives each group of a wave that hands over the PercentageComplete of its first batch', () => {
     const r = parseConfig({ ...base, rollout: {} }).rollout;
-    const { waves } = withHandOvers(variantWaves(groups, sizes, r, 1), sizes, r, 1);
+    const sized = variantWaves(groups, sizes, r, 1);
+    const { waves } = withHandOvers(sized, alone(sized), sizes, r, 1);
 
     // MaxHealthyPercentage 110: groups of 3 to 6 instances replace one at a time (33 % down to 16 %); the last wave is not marked.
     expect(waves[1]?.map((g) => [sizes.get(g.asgName), g.firstBatchPercent])).toEqual([[3, 33], [4, 25], [5, 20], [6, 16]]);
