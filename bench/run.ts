@@ -252,8 +252,8 @@ function causes(): string[] {
   if (oneVariant.length)
     out.push(
       `- Exposure in one variant: ${oneVariant.map((r) => `${r.setting} ${r.exposure.ratio.toFixed(3)} (${Math.max(...(Object.values(r.metrics.wavesPerVariant)[0] ?? [0]))} groups in its largest wave)`).join('; ')}. ` +
-        "A variant's waves run in one execution, and a wave must fit its state (lib/store/wave-budget.ts), two side by side only where both fit one: " +
-        'one variant has about two waves refreshing at once, where four variants have eight, and each in-place wave waits for its slowest group.',
+        "A variant's waves run in one execution and a wave must fit its state (lib/store/wave-budget.ts): a larger wave's parts run side by side as one round, " +
+        'but a round never hands over to the next at its first batch, so each in-place round waits for its slowest group, where four variants hand over between smaller waves.',
     );
   const slow = bundles.filter((b) => b.initMs > LIMITS.initMs);
   if (slow.length) out.push(`- Module init: ${slow.length} of ${bundles.length} functions take over ${LIMITS.initMs} ms; init time follows bundle size (parsing and running the SDK's module code).`);
