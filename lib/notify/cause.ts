@@ -10,7 +10,7 @@ export interface CaughtError {
 export const NO_CANARY_RAN = 'no canary ran';
 export const DEADLINE_PASSED = 'the wave passed its deadline';
 
-/** What the failure message needs of a group: the Cause of a Fail state holds at most 32,768 characters. */
+/** What the failure message needs of a group: a wave's report stays within CAUSE_BUDGET (lib/rollout/check-wave.ts). */
 export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances' | 'managed'>;
 
 export interface WaveFailure {

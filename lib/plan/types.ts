@@ -70,8 +70,13 @@ export interface VariantPlan {
    * and run side by side; the next round starts once every part passed. Absent (older plans): each wave its own round.
    */
   rounds?: number[][];
-  /** Indexes of the waves that hand over to the next at their first batch (lib/rollout/hand-over.ts); absent: none. */
+  /** Indexes of the waves that hand over to the next round at their first batch (lib/rollout/hand-over.ts); absent: none. */
   handOver?: number[];
+  /**
+   * For each wave, the carry-<i>.json it leaves its groups still refreshing in: the wave of the next round it hands over
+   * to, else its own (read when it started). Absent (older plans): the wave after it.
+   */
+  carryTo?: number[];
   warnings: string[];
   /** Name of this variant's child execution (deterministic: one per run and variant). */
   childName: string;

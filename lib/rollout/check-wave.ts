@@ -20,7 +20,7 @@ export type WaveOutcomeGroup = Pick<GroupProgress, 'asgName' | 'state' | 'reason
 export interface WaveCheck extends WaveProgress, WaveClock {
   notice: Notice | null;
   outcome: WaveOutcomeGroup[] | null;
-  /** Once the wave passed: what the next wave takes over (carry-<index+1>.json, saved by the state machine), empty unless it handed over. */
+  /** Once the wave passed: what the wave it hands over to takes over (carry-<index>.json, saved by the state machine; VariantPlan.carryTo), empty unless it handed over. */
   carry: (Carry & { index: number }) | null;
   failure: string | null;
 }
@@ -45,7 +45,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     ...progress,
     ...clock,
     notice: passed ? waveNotice(req, req.index, progress, carried) : null,
-    carry: passed ? { index: req.index + 1, groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
+    carry: passed ? { index: req.variant.carryTo?.[req.index] ?? req.index + 1, groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };
@@ -84,12 +84,13 @@ async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Pr
 }
 
 /**
- * Step Functions cuts a Fail state's Cause at 32,768 characters, and a cut report is no
- * JSON any more. Kept well under (in UTF-8 bytes, stricter than characters): each group
- * carries only what its line in the failure e-mail needs, reasons shortened as far as
- * the wave's size demands.
+ * A failed wave's report rides in its state until SaveWaveFailure writes it to the run-state bucket (failure-<i>.json:
+ * the round's Fail state names only its waves, so Step Functions' 32,768-character Cause does not hold it). It shares
+ * the state with the wave's progress, up to two waves' worth when a wave of the round before handed over to it
+ * (lib/store/wave-budget.ts): 64 KB in UTF-8 bytes leaves that room under 256 KB. Each group carries only what its line
+ * in the failure e-mail needs, reasons shortened as far as the wave's size demands.
  */
-export const CAUSE_BUDGET = 32_000;
+export const CAUSE_BUDGET = 64_000;
 const REASON_LENGTHS = [200, 150, 80, 0];
 
 export function failureCause(waveIndex: number, groups: readonly GroupProgress[], cause: string | null = null): string {

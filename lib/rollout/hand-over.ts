@@ -24,27 +24,33 @@ export const loadOf = (weights: readonly Omit<WaveLoad, 'groups'>[]): WaveLoad =
   weights.reduce<WaveLoad>((l, w) => ({ groups: l.groups + 1, inFlight: l.inFlight + w.inFlight, extra: l.extra + w.extra, bytes: l.bytes + w.bytes }), { groups: 0, inFlight: 0, extra: 0, bytes: 0 });
 
 /**
- * Hand-over (rollout.waveGate firstBatch): the waves that let the next one start once each of their groups replaced its
- * first batch, while their slower groups keep refreshing beside the next wave. The next wave then carries those groups
- * and does not pass its own gate before they finished, so at most two waves refresh at once, and only where the two
- * together fit every limit a single wave must (groups, instances replaced at once, extra instances) and the state of
- * one execution (the carried groups' progress rides in the next wave's state). The first wave (the canary, or the
- * single test group) and the last one always finish whole.
+ * Hand-over (rollout.waveGate firstBatch): the waves that let the next round start once each of their groups replaced
+ * its first batch, while their slower groups keep refreshing beside the next round, and the wave each hands them to.
+ * That wave then carries those groups and does not pass its own gate before they finished, so at most two rounds refresh
+ * at once, and only where the two together fit every limit a single round must (groups, instances replaced at once,
+ * extra instances). The j-th wave of a round hands over to the j-th of the next (`rounds`: the parts of one wave cut
+ * to fit a state, mostly one), where the next has one and the two fit the state of one execution (the carried groups'
+ * progress rides in the later wave's state). The first round (the canary, or the single test group) and the last one
+ * always finish whole. Returns each handing-over wave with the wave it hands over to.
  */
-export function handOverWaves(loads: readonly WaveLoad[], limits: WaveLimits, stateBudget: number): number[] {
-  const out: number[] = [];
-  for (let i = 1; i + 1 < loads.length; i++) {
-    const a = loads[i] as WaveLoad;
-    const b = loads[i + 1] as WaveLoad;
+export function handOverWaves(loads: readonly WaveLoad[], rounds: readonly (readonly number[])[], limits: WaveLimits, stateBudget: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const roundLoad = (r: readonly number[]) => r.reduce<WaveLoad>((l, i) => sum(l, loads[i] as WaveLoad), { groups: 0, inFlight: 0, extra: 0, bytes: 0 });
+  for (let r = 1; r + 1 < rounds.length; r++) {
+    const [now, next] = [rounds[r] as readonly number[], rounds[r + 1] as readonly number[]];
+    const both = sum(roundLoad(now), roundLoad(next));
     const fits =
-      a.groups + b.groups <= limits.maxConcurrentGroups &&
-      a.inFlight + b.inFlight <= limits.maxInstancesOutOfService &&
-      (limits.maxExtraInstances === undefined || a.extra + b.extra <= limits.maxExtraInstances) &&
-      a.bytes + b.bytes <= stateBudget;
-    if (fits) out.push(i);
+      both.groups <= limits.maxConcurrentGroups && both.inFlight <= limits.maxInstancesOutOfService && (limits.maxExtraInstances === undefined || both.extra <= limits.maxExtraInstances);
+    if (!fits) continue;
+    now.forEach((wave, j) => {
+      const to = next[j];
+      if (to !== undefined && (loads[wave] as WaveLoad).bytes + (loads[to] as WaveLoad).bytes <= stateBudget) out.set(wave, to);
+    });
   }
   return out;
 }
+
+const sum = (a: WaveLoad, b: WaveLoad): WaveLoad => ({ groups: a.groups + b.groups, inFlight: a.inFlight + b.inFlight, extra: a.extra + b.extra, bytes: a.bytes + b.bytes });
 
 /** A group done with its wave: nothing left to replace and nothing failed (a partial or skipped group is reported, not retried). */
 const finished = (g: GroupProgress) => g.state === 'patched' || g.state === 'partial' || g.state === 'current' || g.state === 'skipped';

@@ -27,21 +27,27 @@ export function variantWaves(groups: readonly NodeGroupPlan[], sizes: ReadonlyMa
 
 /**
  * The waves that hand over at their first batch (lib/rollout/hand-over.ts), from the waves as the plan cut them to fit
- * a state, and the waves with each group of those carrying the PercentageComplete its first batch means. None with
- * rollout.waveSize (the old fixed waves) or rollout.waveGate complete, and none where the operator asked a refresh to
- * pause or be watched (checkpoints, bake time, alarms): those pauses are meant to hold the next wave back too. Only a
- * wave alone in its round hands over, to a next wave alone in its own: the parts of a wave cut to fit a state
- * (`rounds`, lib/store/wave-budget.ts) already run side by side, and each part's state has room for its own groups only.
+ * a state and the rounds they run in: the waves with each group of those carrying the PercentageComplete its first batch
+ * means, the handing-over waves, and for every wave the carry-<i>.json it leaves its groups still refreshing in (the
+ * wave it hands over to, else its own, already read). None with rollout.waveSize (the old fixed waves) or
+ * rollout.waveGate complete, and none where the operator asked a refresh to pause or be watched (checkpoints, bake
+ * time, alarms): those pauses are meant to hold the next round back too.
  */
-export function withHandOvers(waves: NodeGroupPlan[][], rounds: readonly number[][], sizes: ReadonlyMap<string, number>, rollout: Rollout, variants: number): { waves: NodeGroupPlan[][]; handOver: number[] } {
+export function withHandOvers(
+  waves: NodeGroupPlan[][],
+  rounds: readonly number[][],
+  sizes: ReadonlyMap<string, number>,
+  rollout: Rollout,
+  variants: number,
+): { waves: NodeGroupPlan[][]; handOver: number[]; carryTo: number[] } {
+  const own = waves.map((_, i) => i);
   const paused = (rollout.checkpointPercentages?.length ?? 0) > 0 || rollout.bakeTimeSeconds !== undefined || rollout.alarms.length > 0;
-  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [] };
+  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [], carryTo: own };
   const weigh = weigher(sizes, rollout);
   const loads = waves.map((w) => loadOf(w.map((g) => ({ ...weigh(g), bytes: groupStateBytes(g) }))));
-  const alone = new Set(rounds.flatMap((r) => (r.length === 1 ? r : [])));
-  const handOver = handOverWaves(loads, limitsOf(rollout, variants), HAND_OVER_STATE_BUDGET).filter((i) => alone.has(i) && alone.has(i + 1));
-  const marked = waves.map((w, i) => (handOver.includes(i) ? w.map((g) => ({ ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), weigh(g).inFlight) })) : w));
-  return { waves: marked, handOver };
+  const to = handOverWaves(loads, rounds, limitsOf(rollout, variants), HAND_OVER_STATE_BUDGET);
+  const marked = waves.map((w, i) => (to.has(i) ? w.map((g) => ({ ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), weigh(g).inFlight) })) : w));
+  return { waves: marked, handOver: [...to.keys()].sort((a, b) => a - b), carryTo: own.map((i) => to.get(i) ?? i) };
 }
 
 /** What one group weighs in a wave, with the MaxHealthyPercentage the plan gave it (surge) or the rollout's. */

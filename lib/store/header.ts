@@ -15,6 +15,8 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   canaryFirst: boolean;
   /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
   handOver: number[];
+  /** For each wave, the carry-<i>.json it writes (VariantPlan.carryTo, or the wave after it in an older plan): CheckWave and WatchHandedOver read it. */
+  carryTo: number[];
   /**
    * The plan's group names for the failure notice the state machine builds itself when the full report fails: all of
    * them as a JSON list while they fit in GROUP_LIST_BYTES, else the first ones, how many more, and where all are.
@@ -55,6 +57,7 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
     rounds: roundsOf(v),
     canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
     handOver: v.handOver ?? [],
+    carryTo: v.carryTo ?? v.waves.map((_, i) => i + 1),
     groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
   };
 }

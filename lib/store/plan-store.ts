@@ -1,5 +1,5 @@
 import type { RunPlan, VariantPlan } from '../plan/types.js';
-import { DRY_RUN_INLINE_BYTES, roundsOf, variantHeader, type StoredRunPlan, type VariantHeader } from './header.js';
+import { DRY_RUN_INLINE_BYTES, variantHeader, type StoredRunPlan, type VariantHeader } from './header.js';
 import { carryKey, getJson, planKey, putJson, storePrefix, waveKey } from './run-store.js';
 
 export type { StoredRunPlan, VariantHeader } from './header.js';
@@ -15,9 +15,9 @@ export async function storePlan(plan: RunPlan, bucket: string): Promise<StoredRu
     const store = { bucket, prefix: storePrefix(plan.executionName, v.id) };
     if (!plan.dryRun && plan.proceed === 'now') {
       await putJson(bucket, planKey(store), v);
-      // What a round's first wave takes over from none before it (every later round's first wave gets its carry from the
-      // wave before), and what every other part of a round takes over: nothing, since the part before it runs beside it.
-      for (const i of roundsOf(v).flatMap((r, n) => (n === 0 ? r : r.slice(1)))) await putJson(bucket, carryKey(store, i), { groups: [] });
+      // What each wave takes over until a wave of the round before hands over to it (VariantPlan.carryTo): nothing. Every
+      // carry exists, so that after a failed round the state machine can read what each of its waves handed over.
+      for (let i = 0; i < v.waves.length; i += 16) await Promise.all(v.waves.slice(i, i + 16).map((_, j) => putJson(bucket, carryKey(store, i + j), { groups: [] })));
       // A handful at a time: a wave's key is its own, so each PUT is independent.
       for (let i = 0; i < v.waves.length; i += 16) await Promise.all(v.waves.slice(i, i + 16).map((w, j) => putJson(bucket, waveKey(store, i + j), w)));
     }

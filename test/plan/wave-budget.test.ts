@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlanError } from '../../lib/errors.js';
 import type { NodeGroupPlan } from '../../lib/plan/types.js';
-import { fitWavesToState, WAVE_STATE_BUDGET, waveStateBytes } from '../../lib/store/wave-budget.js';
+import { fitWavesToState, PART_STATE_BUDGET, WAVE_STATE_BUDGET, waveStateBytes } from '../../lib/store/wave-budget.js';
 
 const group = (i: number, canary = false): NodeGroupPlan => ({
   asgName: `eksctl-prod-cluster-nodegroup-windows-workers-${String(i).padStart(5, '0')}-NodeGroup-0123456789AB`.slice(0, 80),
@@ -28,6 +28,26 @@ describe('waves cut to fit a Step Functions state', () => {
     // The small wave is a round alone; the big one's parts make one round, to run side by side.
     expect(fitted.length).toBeGreaterThan(2);
     expect(rounds).toEqual([[0], fitted.slice(1).map((_, i) => i + 1)]);
+  });
+
+  it('once a wave must be cut, cuts every later wave into parts two of which fit a state, at least as many as the round before has', () => {
+    const named = (n: number, from: number) => groups(n).map((g, i) => ({ ...g, asgName: `${g.asgName.slice(0, 74)}-${String(from + i).padStart(5, '0')}` }));
+    const [canary, mid, big, last] = [groups(1, true), named(150, 0), named(600, 150), named(5, 750)];
+    expect(waveStateBytes(mid)).toBeLessThan(WAVE_STATE_BUDGET);
+    expect(waveStateBytes(mid)).toBeGreaterThan(PART_STATE_BUDGET);
+
+    const { waves, rounds } = fitWavesToState('win2022-core-131', [canary, mid, big, last]);
+
+    expect(waves.flat()).toEqual([canary, mid, big, last].flat());
+    for (const w of waves.slice(1)) expect(waveStateBytes(w)).toBeLessThanOrEqual(PART_STATE_BUDGET);
+    const counts = rounds.map((r) => r.length);
+    expect(counts[0]).toBe(1);
+    expect(counts[1]).toBe(2);
+    expect(counts[2]).toBeGreaterThan(2);
+    // The last wave has 5 groups: as many parts as it can, one group each.
+    expect(counts[3]).toBe(5);
+    // Alone, the same 150 groups fit one state and are not cut.
+    expect(fitWavesToState('win2022-core-131', [canary, mid]).rounds).toEqual([[0], [1]]);
   });
 
   it('never cuts the canary wave: too many canaries for one state is a plan error naming the variant and the fix', () => {

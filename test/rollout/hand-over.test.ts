@@ -7,17 +7,33 @@ import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from
 const limits = { growth: 2, maxConcurrentGroups: 10, maxInstancesOutOfService: 20, maxExtraInstances: 30 };
 const load = (groups: number, inFlight = groups, extra = 0, bytes = 1000): WaveLoad => ({ groups, inFlight, extra, bytes });
 
+const alone = (loads: readonly WaveLoad[]) => loads.map((_, i) => [i]);
+const handing = (loads: WaveLoad[], rounds = alone(loads), budget = 100_000) => [...handOverWaves(loads, rounds, limits, budget).entries()];
+
 describe('which waves hand over', () => {
   it('never the first wave (the canary, or the single test group) nor the last; the others when two fit every limit together', () => {
-    expect(handOverWaves([load(1), load(2), load(4), load(4)], limits, 100_000)).toEqual([1, 2]);
-    expect(handOverWaves([load(1), load(2)], limits, 100_000)).toEqual([]);
+    expect(handing([load(1), load(2), load(4), load(4)])).toEqual([[1, 2], [2, 3]]);
+    expect(handing([load(1), load(2)])).toEqual([]);
   });
 
   it('not where the two waves together pass a limit: groups, instances replaced at once, extra instances or the state', () => {
-    expect(handOverWaves([load(1), load(4), load(7), load(1)], limits, 100_000)).toEqual([2]);
-    expect(handOverWaves([load(1), load(2, 12), load(2, 9), load(1)], limits, 100_000)).toEqual([2]);
-    expect(handOverWaves([load(1), load(2, 2, 20), load(2, 2, 11), load(1)], limits, 100_000)).toEqual([2]);
-    expect(handOverWaves([load(1), load(2, 2, 0, 60_000), load(2, 2, 0, 50_000), load(1)], limits, 100_000)).toEqual([2]);
+    expect(handing([load(1), load(4), load(7), load(1)])).toEqual([[2, 3]]);
+    expect(handing([load(1), load(2, 12), load(2, 9), load(1)])).toEqual([[2, 3]]);
+    expect(handing([load(1), load(2, 2, 20), load(2, 2, 11), load(1)])).toEqual([[2, 3]]);
+    expect(handing([load(1), load(2, 2, 0, 60_000), load(2, 2, 0, 50_000), load(1)])).toEqual([[2, 3]]);
+  });
+
+  it('between rounds of parts, the j-th part to the j-th part of the next round, when both rounds fit the limits and each pair its state', () => {
+    const parts = [load(1), load(1), load(1), load(1), load(2), load(2), load(1), load(1)];
+    // Rounds [0], [1, 2], [3, 4, 5], [6, 7]: the parts of round 1 hand over to the first two of round 2 (3 + 5 groups fit 10)...
+    const rounds = [[0], [1, 2], [3, 4, 5], [6, 7]];
+    expect(handing(parts, rounds)).toEqual([[1, 3], [2, 4], [3, 6], [4, 7]]);
+    // ...round 2's third part has none in round 3 to hand over to, and a pair over its state does not hand over.
+    const heavy = parts.map((l, i) => (i === 4 ? { ...l, bytes: 99_500 } : l));
+    expect(handing(heavy, rounds)).toEqual([[1, 3], [3, 6]]);
+    // Two rounds that together pass a limit do not hand over at all: 6 + 5 groups pass 10, while 5 + 2 fit.
+    const wide = parts.map((l, i) => (i === 1 || i === 2 ? load(3) : l));
+    expect(handing(wide, rounds)).toEqual([[3, 6], [4, 7]]);
   });
 });
 

@@ -6,7 +6,8 @@ import { generateScenario, rehearse, type RehearsalReport } from '../support/reh
 
 /**
  * One variant whose progressive waves outgrow one state: 400 groups of 80-character names, where a wave holds about
- * 200 (lib/store/wave-budget.ts). The wave of 256 groups is cut into parts that make one round and run side by side.
+ * 200 (lib/store/wave-budget.ts). The wave of 256 groups is cut into parts that make one round and run side by side,
+ * and the last one into as many, so that each part hands over to one of the next round.
  */
 const ONE = [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] as const;
 const LIMIT = 256 * 1024;
@@ -43,7 +44,15 @@ describe('a wave cut to fit a state (one round of parts)', () => {
     for (const e of passed.executions) expect(e.maxStateBytes, e.label).toBeLessThan(LIMIT);
   });
 
-  it('fails the round only once every part settled, watching the parts that pass to the end, and reports each where it stands', async () => {
+  it('hands each part over to a part of the next round at its first batch: the next round starts while the slower groups still refresh', () => {
+    const next = plan.rounds?.[(plan.rounds?.indexOf(round) ?? 0) + 1] ?? [];
+    expect(next.length).toBeGreaterThanOrEqual(round.length);
+    expect(plan.handOver).toEqual(expect.arrayContaining(round));
+    round.forEach((w, j) => expect(plan.carryTo?.[w]).toBe(next[j]));
+    for (const w of round) expect(passed.notifications.some((n) => n.subject?.startsWith(`Wave ${w + 1}/${plan.waves.length} passed its gate`) && /\d+ still refreshing$/.test(n.subject)), `wave ${w + 1}`).toBe(true);
+  });
+
+  it('fails the round only once every part settled, watching the parts that pass and the groups they handed over to the end, and reports each where it stands', async () => {
     const [failing, beside] = [plan.waves[round[0] as number] ?? [], plan.waves[round[1] as number] ?? []];
     const failedGroup = failing[0]?.asgName as string;
     const s = scenario();
@@ -53,11 +62,12 @@ describe('a wave cut to fit a state (one round of parts)', () => {
 
     expect(report.status).toBe('FAILED');
     expect(planOf(report).rounds).toEqual(plan.rounds);
-    // The part beside the failed one was watched until it finished: every group of it on the new AMI, and its notice sent.
+    // The part beside the failed one passed its gate and handed its slower groups to the next round, which never ran:
+    // they were watched until they finished, every group of it on the new AMI.
     const amiId = report.account.asg(beside[0]?.asgName as string).imageId;
     expect(amiId).not.toBe(report.account.asg(failedGroup).imageId);
     for (const g of beside) expect(report.account.instances(g.asgName).every((i) => i.imageId === amiId), g.asgName).toBe(true);
-    expect(report.notifications.some((n) => n.subject?.startsWith(`Wave ${(round[1] as number) + 1}/${plan.waves.length} done`))).toBe(true);
+    expect(report.notifications.some((n) => n.subject?.startsWith(`Wave ${(round[1] as number) + 1}/${plan.waves.length} passed its gate`))).toBe(true);
     // Nothing after the round started.
     const later = plan.waves.slice((round.at(-1) as number) + 1).flat().map((g) => g.asgName);
     expect(later.length).toBeGreaterThan(0);

@@ -117,13 +117,13 @@ describe('variantWaves', () => {
     expect(hand({ alarms: ['nodes-unhealthy'] })).toEqual([]);
   });
 
-  it('hands over only between waves alone in their rounds: the parts of one wave cut to fit a state run side by side', () => {
+  it('hands over from a round to the next, never to the part beside it in its own round, and names the carry each wave writes', () => {
     const r = parseConfig({ ...base, rollout: {} }).rollout;
     const waves = variantWaves(groups, sizes, r, 1);
-    expect(withHandOvers(waves, alone(waves), sizes, r, 1).handOver).toEqual([1]);
-    // Waves 1 and 2 as the parts of one round: wave 1 does not hand over to the wave beside it.
+    expect(withHandOvers(waves, alone(waves), sizes, r, 1)).toMatchObject({ handOver: [1], carryTo: [0, 2, 2] });
+    // Waves 1 and 2 as the parts of one round, the last: nothing hands over, and each wave writes its own carry.
     expect(waves).toHaveLength(3);
-    expect(withHandOvers(waves, [[0], [1, 2]], sizes, r, 1).handOver).toEqual([]);
+    expect(withHandOvers(waves, [[0], [1, 2]], sizes, r, 1)).toMatchObject({ handOver: [], carryTo: [0, 1, 2] });
   });
 
   it('gives each group of a wave that hands over the PercentageComplete of its first batch', () => {
