@@ -15,11 +15,11 @@ export async function storePlan(plan: RunPlan, bucket: string): Promise<StoredRu
     const store = { bucket, prefix: storePrefix(plan.executionName, v.id) };
     if (!plan.dryRun && plan.proceed === 'now') {
       await putJson(bucket, planKey(store), v);
-      // What each wave takes over until a wave of the round before hands over to it (VariantPlan.carryTo): nothing. Every
-      // carry exists, so that after a failed round the state machine can read what each of its waves handed over.
-      for (let i = 0; i < v.waves.length; i += 16) await Promise.all(v.waves.slice(i, i + 16).map((_, j) => putJson(bucket, carryKey(store, i + j), { groups: [] })));
-      // A handful at a time: a wave's key is its own, so each PUT is independent.
-      for (let i = 0; i < v.waves.length; i += 16) await Promise.all(v.waves.slice(i, i + 16).map((w, j) => putJson(bucket, waveKey(store, i + j), w)));
+      // Each wave's groups, and what it takes over until a wave of the round before hands over to it (VariantPlan.carryTo):
+      // nothing. Every carry exists, so that after a failed round the state machine can read what each of its waves handed
+      // over. A handful at a time: each key is its own, so each PUT is independent.
+      for (let i = 0; i < v.waves.length; i += 16)
+        await Promise.all(v.waves.slice(i, i + 16).flatMap((w, j) => [putJson(bucket, waveKey(store, i + j), w), putJson(bucket, carryKey(store, i + j), { groups: [] })]));
     }
     variants.push(inline ? { ...variantHeader(v, store), waves: v.waves } : variantHeader(v, store));
   }
