@@ -1,6 +1,7 @@
 import { subject, type Notice, variantsAttribute } from '../notice.js';
 import type { NodeGroupPlan, RunPlan, VariantPlan, VariantRun } from '../plan/types.js';
 import type { GroupProgress, WaveProgress } from '../rollout/refresh.js';
+import { carryTarget } from '../store/header.js';
 import { links } from './links.js';
 
 /**
@@ -214,7 +215,7 @@ export function waveNotice(req: VariantRun & { executionArn: string; region: str
     ),
     message: [
       handedOver.length
-        ? `Variant ${req.variant.id}, wave ${index + 1} of ${total} passed its gate: every group replaced at least its first batch (new instances healthy and warmed up, and Ready in the cluster where the readiness gate is on). ${handedOver.length} group(s) are still refreshing; wave ${(req.variant.carryTo?.[index] ?? index + 1) + 1} takes them over as the next round starts and does not pass before they finished.`
+        ? `Variant ${req.variant.id}, wave ${index + 1} of ${total} passed its gate: every group replaced at least its first batch (new instances healthy and warmed up, and Ready in the cluster where the readiness gate is on). ${handedOver.length} group(s) are still refreshing; wave ${carryTarget(req.variant, index) + 1} takes them over as the next round starts and does not pass before they finished.`
         : `Variant ${req.variant.id}, wave ${index + 1} of ${total}${index === 0 && req.variant.waves[0]?.some((g) => g.canary) ? ' (canary)' : ''} finished.`,
       ...wave.groups.map(groupLine),
       ...handedOver.map(groupLine),

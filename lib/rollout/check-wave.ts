@@ -11,6 +11,7 @@ import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
 import { passedGate, splitAtGate, type Carry } from './hand-over.js';
+import { carryTarget } from '../store/header.js';
 import { logger } from '../logger.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
@@ -45,7 +46,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     ...progress,
     ...clock,
     notice: passed ? waveNotice(req, req.index, progress, carried) : null,
-    carry: passed ? { index: req.variant.carryTo?.[req.index] ?? req.index + 1, groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
+    carry: passed ? { index: carryTarget(req.variant, req.index), groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
   };

@@ -57,7 +57,7 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
     rounds: roundsOf(v),
     canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
     handOver: v.handOver ?? [],
-    carryTo: v.carryTo ?? v.waves.map((_, i) => i + 1),
+    carryTo: v.waves.map((_, i) => carryTarget(v, i)),
     groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
   };
 }
@@ -73,6 +73,9 @@ export function variantForWave(header: VariantHeader, index: number, groups: Pic
   const wave = groups as NodeGroupPlan[];
   return { ...rest, waves: Array.from({ length: waveCount }, (_, i) => (i === index ? wave : [])) };
 }
+
+/** The wave whose carry-<i>.json wave `index` writes (VariantPlan.carryTo); a plan from before rounds: the wave after it. */
+export const carryTarget = (v: Pick<VariantPlan, 'carryTo'>, index: number): number => v.carryTo?.[index] ?? index + 1;
 
 /** A plan's rounds: the plan's own, or (a plan from before rounds) each wave alone. */
 export const roundsOf = (v: Pick<VariantPlan, 'waves' | 'rounds'>): number[][] => v.rounds ?? v.waves.map((_, i) => [i]);

@@ -3,8 +3,8 @@
  * objects expire after 30 days), never in a Step Functions state (256 KB): a variant's plan with every node group
  * (`plan.json`), each wave's groups (`wave-<i>.json`, read by the state machine's own s3:getObject), each finished
  * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
- * the next one still refreshing (`carry-<i>.json`, read by wave i, written empty for wave 0 by the plan and by every
- * wave for the next one: lib/rollout/hand-over.ts), the report of each wave that failed (`failure-<i>.json`, written by
+ * the next round still refreshing (`carry-<i>.json`, read by wave i, written empty for every wave by the plan and then by
+ * the wave of the round before that hands over to it: VariantPlan.carryTo, lib/rollout/hand-over.ts), the report of each wave that failed (`failure-<i>.json`, written by
  * the state machine, read by the failure report) and the variant's result
  * (`result.json`). States carry the bucket, the prefix, indexes and counts.
  */
