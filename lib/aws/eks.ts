@@ -4,7 +4,7 @@ import { clientOptions } from './options.js';
 import { withRetries } from './retry.js';
 
 /** Created once per process (warm invocations reuse it); one module per service so each bundle holds only the SDK clients its function uses. */
-export const eks = new EKSClient(clientOptions);
+export const eks = /* @__PURE__ */ new EKSClient(clientOptions);
 
 /** DescribeCluster (Amazon EKS API Reference): endpoint, CA, status, access config. ResourceNotFoundException reaches the caller. */
 export const describeCluster: DescribeCluster = (name) =>

@@ -15,11 +15,12 @@ import { assessNodeGroup } from '../rollout/preflight.js';
 import { fastLaunchPoolWarning } from '../fastlaunch/quota.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves, withHandOvers } from '../rollout/wave-plan.js';
-import { fitRolloutToQuota, nodegroupSurge, readVcpuQuota, readVcpuUsage, reservedVcpus, vcpusOf } from './quota.js';
-import { lastBuildParameter, readParameters, sourceParameter } from '../parameters.js';
+import { fitRolloutToQuota, nodegroupSurge, reservedVcpus, vcpusOf } from './quota.js';
+import { selectedVariants, type AccountFacts } from './account.js';
+import { lastBuildParameter, sourceParameter } from '../parameters.js';
 import { describeAmis } from '../amis.js';
 import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
-import { activeRuns, blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
+import { blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
 import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
 import { clusterProblems } from './cluster-checks.js';
@@ -39,18 +40,16 @@ export interface PlanContext {
 }
 
 /**
- * Reads the account and decides everything a run will do, writing nothing: the dry-run
+ * Reads the fleet and decides everything a run will do, writing nothing: the dry-run
  * output and the real run's plan are the same object. Every problem found is reported
- * at once (PlanError), before any build starts.
+ * at once (PlanError), before any build starts. `account` is what ReadAccount read
+ * before (account.ts).
  */
-export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx: PlanContext): Promise<RunPlan> {
-  const variants = config.variants.filter((v) => !input.variants || input.variants.includes(v.id));
+export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx: PlanContext, account: AccountFacts): Promise<RunPlan> {
+  const variants = selectedVariants(input, config);
   const problems: string[] = [];
 
-  const parameters = await readParameters([
-    ...variants.map(sourceParameter),
-    ...variants.map((v) => lastBuildParameter(ctx.parameterPrefix, v.id)),
-  ]);
+  const parameters = new Map(Object.entries(account.parameters));
   const explicitAmi = input.baseAmi ?? input.amiId;
   const explicit = (['baseAmi', 'amiId'] as const).flatMap((field) => (input[field] ? [{ field, id: input[field] as string }] : []));
   const amis = await describeAmis(explicit.map((e) => e.id));
@@ -123,7 +122,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
   const rollingOut = pending.filter((p) => p.groups.length).length;
   // Other active runs: the ones sharing a variant hold this one (busyWith below); the others roll out beside it.
-  const others = ctx.execution && planned.length ? await activeRuns(ctx.execution.stateMachineArn, ctx.execution.executionArn) : [];
+  const others = ctx.execution && planned.length ? account.activeRuns : [];
   // Refreshes that launch before they terminate, and every managed node group update (EKS scales up first), spend the
   // account's On-Demand vCPU quota: fit the rollout into its headroom (quota.ts).
   let rollout = config.rollout;
@@ -140,7 +139,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
     // Fast Launch from the run that built it, last month's keeps it, and EC2 replenishes what their launches take).
     const reserved = pending.reduce((n, p) => n + reservedVcpus(config.imageBuilder.instanceTypes, config.fastLaunch.maxParallelLaunches, { build: p.plan.stages.build, fastLaunch: config.fastLaunch.enabled }), 0);
     const sharedWith = others.filter((o) => !o.dryRun).length;
-    const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, await readVcpuQuota(), await readVcpuUsage(), reserved, sharedWith);
+    const fit = fitRolloutToQuota(rollout, groupsAtOnce, canaries, account.vcpuQuota, account.vcpuUsage, reserved, sharedWith);
     if (fit.problem) problems.push(fit.problem);
     for (const w of fit.warnings) for (const p of pending) if (p.groups.length) p.plan.warnings.push(w);
     rollout = fit.rollout;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeGroupSelector } from '../../lib/config.js';
 import { PlanError } from '../../lib/errors.js';
 import { parseExecutionInput } from '../../lib/input.js';
+import { readAccount } from '../../lib/plan/account.js';
 import { planRun } from '../../lib/plan/plan.js';
 import type { RunPlan } from '../../lib/plan/types.js';
 import { SimulatedAccount } from '../../local/sim/account.js';
@@ -74,7 +75,9 @@ async function plan(s: Scenario, selectors: NodeGroupSelector[], nodegroups: Fak
   restore = () => sim.restore();
   const lts = await new EC2Client({ region: 'us-west-2' }).send(new DescribeLaunchTemplatesCommand({}));
   for (const lt of lts.LaunchTemplates ?? []) ids.set(lt.LaunchTemplateName as string, lt.LaunchTemplateId as string);
-  return planRun(parseExecutionInput(input, s.config), s.config, { executionName: 'mng-test', parameterPrefix: '/eks-windows-patch/rehearsal', stage: 'rehearsal' });
+  const parsed = parseExecutionInput(input, s.config);
+  const parameterPrefix = '/eks-windows-patch/rehearsal';
+  return planRun(parsed, s.config, { executionName: 'mng-test', parameterPrefix, stage: 'rehearsal' }, await readAccount(parsed, s.config, { parameterPrefix }));
 }
 
 async function problems(p: Promise<unknown>): Promise<string> {
