@@ -219,7 +219,7 @@ module.exports.subscriptions = async ({ resolveVariable }) => {
 };
 
 /** The Lambda roles that talk to Kubernetes, mapped to the RBAC group of resources/kubernetes-rbac.yaml. */
-const KUBERNETES_ROLES = ['PlanRun', 'StartInstanceRefreshes', 'CheckWave', 'CheckNewNode', 'DrainOldNode'];
+const KUBERNETES_ROLES = ['CheckAccess', 'StartInstanceRefreshes', 'CheckWave', 'CheckNewNode', 'DrainOldNode'];
 
 /**
  * One EKS access entry per cluster the config names and role (EKS User Guide, "Grant IAM users access to Kubernetes

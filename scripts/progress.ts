@@ -11,7 +11,7 @@ import { join } from 'node:path';
 const MARKERS: [state: string, stage: string][] = [
   // patch-run
   ['ValidateInput', 'validating input'],
-  ['PlanRun', 'planning'],
+  ['ReadAccount', 'planning'],
   ['NotifyDryRunPlan', 'dry-run plan sent'],
   ['NotifyRunSkipped', 'skipped (another run is active)'],
   ['NotifyRunStarted', 'patching variants'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunPlan } from '../lib/plan/types.js';
-import { loadScenario, rehearse, writes } from './support/rehearse.js';
+import { isFleetFacts, loadScenario, rehearse, writes } from './support/rehearse.js';
 
 type State = Record<string, unknown> & { counter: number; published: unknown[]; executions: { name: string }[] };
 
@@ -18,8 +18,9 @@ describe('a dry-run', () => {
     expect(restAfter).toEqual(restBefore);
     expect(p1).toHaveLength(p0.length + 1);
     expect(e1.map((e) => e.name)).toEqual([...e0.map((e) => e.name), report.run.name]);
-    expect(c1 - c0).toBe(1); // the id of the one SNS message
-    expect(writes(report).map((c) => c.operation)).toEqual(['StartExecution', 'Publish']);
+    expect(c1 - c0).toBe(2); // the ids of the one SNS message and of the fleet facts object (its ETag)
+    // Its one write besides: ReadFleet's facts for the plan, in the stack's own run-state bucket (they expire with it).
+    expect(writes(report).map((c) => (isFleetFacts(c) ? 'fleet facts' : c.operation))).toEqual(['StartExecution', 'fleet facts', 'Publish']);
   });
 
   it('sends the plan: variants, source AMI now and last built, node groups per wave, launch template versions, warnings', async () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { callsOf, generateScenario, loadScenario, rehearse, writes, type RehearsalReport, type Scenario } from './support/rehearse.js';
+import { callsOf, generateScenario, loadScenario, rehearse, touched, type RehearsalReport, type Scenario } from './support/rehearse.js';
 
 const planFailure = (report: RehearsalReport) => report.notifications.find((n) => n.subject?.startsWith('FAILED plan'))?.message ?? '';
-const touched = (report: RehearsalReport) => writes(report).filter((c) => !['StartExecution', 'Publish'].includes(c.operation));
 const allText = (report: RehearsalReport) => report.notifications.map((n) => n.message).join('\n');
 const refreshed = (report: RehearsalReport) => callsOf(report, 'StartInstanceRefresh').map((c) => String(c.AutoScalingGroupName));
 

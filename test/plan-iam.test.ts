@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateScenario, rehearse, writes, type RehearsalReport } from './support/rehearse.js';
+import { generateScenario, rehearse, touched, type RehearsalReport } from './support/rehearse.js';
 import { launchTemplateGrantProblems, matchesRolePattern, passRoleProblems } from '../lib/plan/iam.js';
 import { IamSchema } from '../lib/config.js';
 
 const planFailure = (report: RehearsalReport) => report.notifications.find((n) => n.subject?.startsWith('FAILED plan'))?.message ?? '';
-const touched = (report: RehearsalReport) => writes(report).filter((c) => !['StartExecution', 'Publish'].includes(c.operation));
 const WIN2022 = [{ windows: '2022' as const, edition: 'Core' as const, kubernetes: '1.31' }];
 const G1 = 'ng-win2022-core-131-0001';
 

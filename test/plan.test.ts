@@ -2,7 +2,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { blockingRuns, coverage, type ActiveRun } from '../lib/plan/busy.js';
 import type { LocalStepFunctions } from '../local/runner.js';
-import { callsOf, generateScenario, loadScenario, rehearse, writes, type RehearsalReport } from './support/rehearse.js';
+import { callsOf, generateScenario, loadScenario, rehearse, touched, type RehearsalReport } from './support/rehearse.js';
 
 const run = (name: string, startDate: string, variants: string[] | 'all', dryRun = false): ActiveRun => ({ executionName: name, startDate, variants, dryRun });
 const me = { executionName: 'm', startTime: '2026-11-15T09:00:00.000Z', variants: ['a', 'b'] };
@@ -89,7 +89,6 @@ describe('one run per variant at a time', () => {
 });
 
 const planFailure = (report: RehearsalReport) => report.notifications.find((n) => n.subject?.startsWith('FAILED plan'))?.message ?? '';
-const touched = (report: RehearsalReport) => writes(report).filter((c) => !['StartExecution', 'Publish'].includes(c.operation));
 
 describe('one node group, one variant', () => {
   it('refuses an ASG that tag selectors of two variants both match, naming the ASG and both variants, and writes nothing', async () => {

@@ -31,6 +31,22 @@ export function clusterFromTags(asgName: string, tags: Record<string, string>): 
   return { problem: `ASG ${asgName} is tagged with two EKS clusters, ${listed}: set cluster: on its node group in config, or fix the stale tag` };
 }
 
+/**
+ * A self-managed group's cluster (config wins, then the ASG's tags) and what the run does there. Two clusters in the
+ * tags is its own problem: not also reported as an unknown cluster.
+ */
+export function groupClusterVerdict(
+  asgName: string,
+  configured: string | undefined,
+  tags: Record<string, string>,
+  k: Pick<KubernetesConfig, 'readinessGate' | 'drain'>,
+  terminationHooks: string[],
+  stage: string,
+): { cluster: { cluster?: string; problem?: string }; k8s: { kubernetes?: NodeGroupKubernetes; problems: string[] } } {
+  const cluster = resolveCluster(asgName, configured, tags);
+  return { cluster, k8s: cluster.problem ? { problems: [] } : kubernetesVerdict(asgName, cluster.cluster, k, terminationHooks, stage) };
+}
+
 /** Config wins (node group, then variant); then the ASG's tags. */
 export function resolveCluster(asgName: string, configured: string | undefined, tags: Record<string, string>): { cluster?: string; problem?: string } {
   return configured !== undefined ? { cluster: configured } : clusterFromTags(asgName, tags);

@@ -2,6 +2,9 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { Nodegroup } from '@aws-sdk/client-eks';
 import { describeNodegroup } from '../aws/eks.js';
+import type { Variant } from '../config.js';
+import { managedCluster } from '../config/kubernetes.js';
+import type { ExecutionInput } from '../input.js';
 import { mapLimit } from '../util.js';
 
 /**
@@ -19,16 +22,57 @@ export interface ManagedRef {
 /** "managed node group prod/win-ng": how messages name one. */
 export const managedLabel = (m: ManagedRef): string => `managed node group ${m.cluster}/${m.nodegroup}`;
 
-/** DescribeNodegroup once per node group; undefined: ResourceNotFoundException (no such cluster or node group). */
-export async function describeNodegroups(refs: ManagedRef[]): Promise<(Nodegroup | undefined)[]> {
-  return mapLimit(refs, 4, async (r) => {
+/** What the plan reads of a node group's DescribeNodegroup (the rest of it stays out of the state). */
+export type NodegroupFacts = Pick<Nodegroup, 'status' | 'amiType' | 'launchTemplate' | 'health' | 'updateConfig'> & {
+  resources?: Pick<NonNullable<Nodegroup['resources']>, 'autoScalingGroups'>;
+};
+
+/** "prod/win-ng": the key of a node group's facts. */
+export const managedKey = (m: ManagedRef): string => `${m.cluster}/${m.nodegroup}`;
+
+/** DescribeNodegroup once per node group, keyed by managedKey; null: ResourceNotFoundException (no such cluster or node group). */
+export async function describeNodegroups(refs: ManagedRef[]): Promise<Record<string, NodegroupFacts | null>> {
+  const described = await mapLimit(refs, 4, async (r): Promise<NodegroupFacts | null> => {
     try {
-      return await describeNodegroup(r.cluster, r.nodegroup);
+      const { status, amiType, launchTemplate, health, updateConfig, resources } = await describeNodegroup(r.cluster, r.nodegroup);
+      return { status, amiType, launchTemplate, health, updateConfig, resources: { autoScalingGroups: resources?.autoScalingGroups } };
     } catch (error) {
-      if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return null;
       throw error;
     }
   });
+  return Object.fromEntries(refs.map((r, i) => [managedKey(r), described[i] ?? null]));
+}
+
+/** The managed node groups a variant's config names, with their place in nodeGroups (config order across both kinds). */
+export function configuredNodegroups(variant: Variant): { ref: ManagedRef; canary: boolean; order: number }[] {
+  return variant.nodeGroups.flatMap((s, order) => {
+    const cluster = s.managedNodeGroup !== undefined ? managedCluster(variant, s) : undefined;
+    return s.managedNodeGroup !== undefined && cluster !== undefined ? [{ ref: { cluster, nodegroup: s.managedNodeGroup }, canary: s.canary, order }] : [];
+  });
+}
+
+/**
+ * What DescribeNodegroup alone decides of a variant's managed node groups: the ones input.nodeGroups selects (by node
+ * group name or its ASG's name), and of those the ones that passed nodegroupVerdict, with its problems and warnings.
+ */
+export function selectNodegroups(variant: Variant, input: Pick<ExecutionInput, 'nodeGroups'>, nodegroups: Record<string, NodegroupFacts | null>, region: string) {
+  const configured = configuredNodegroups(variant);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const passed: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; updateConfig: Nodegroup['updateConfig'] }[] = [];
+  const selected: string[] = [];
+  for (const c of configured) {
+    const ng = nodegroups[managedKey(c.ref)] ?? undefined;
+    const asgName = ng?.resources?.autoScalingGroups?.[0]?.name;
+    if (input.nodeGroups && !input.nodeGroups.includes(c.ref.nodegroup) && !(asgName && input.nodeGroups.includes(asgName))) continue;
+    if (asgName) selected.push(asgName);
+    const verdict = nodegroupVerdict(c.ref, ng, region);
+    problems.push(...verdict.problems);
+    warnings.push(...verdict.warnings);
+    if (verdict.template) passed.push({ ...c, template: verdict.template, updateConfig: ng?.updateConfig });
+  }
+  return { configured: configured.length, passed, problems, warnings, selected };
 }
 
 /** The launch template a node group can be moved along: id and an explicit version number. */
@@ -52,7 +96,7 @@ export interface NodegroupTemplate {
  * - Status: CREATING/DELETING/…_FAILED cannot take an update; UPDATING takes none until its
  *   update ends (ResourceInUseException), DEGRADED may fail it: both warned.
  */
-export function nodegroupVerdict(ref: ManagedRef, ng: Nodegroup | undefined, region: string): { template?: NodegroupTemplate; problems: string[]; warnings: string[] } {
+export function nodegroupVerdict(ref: ManagedRef, ng: NodegroupFacts | undefined, region: string): { template?: NodegroupTemplate; problems: string[]; warnings: string[] } {
   const label = managedLabel(ref);
   if (!ng)
     return {

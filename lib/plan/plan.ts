@@ -2,7 +2,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplateVersion } from '@aws-sdk/client-ec2';
 import type { Nodegroup } from '@aws-sdk/client-eks';
 import type { PipelineConfig, Variant } from '../config.js';
-import { configuredCluster, managedCluster } from '../config/kubernetes.js';
+import { configuredCluster } from '../config/kubernetes.js';
 import { PlanError } from '../errors.js';
 import { cacheComponentProblems } from '../imagebuilder/component.js';
 import { checkImagesForVariant, imagesDigest, parseImageReference } from '../images.js';
@@ -10,24 +10,23 @@ import type { ExecutionInput } from '../input.js';
 import { STAGES } from '../stages.js';
 import { executionName as makeName } from '../names.js';
 import { skippedNotice, startNotice } from '../notify/messages.js';
-import { isUnpinned, launchTemplateInUse } from '../rollout/launch-template-in-use.js';
+import { launchTemplateInUse } from '../rollout/launch-template-in-use.js';
 import { assessNodeGroup } from '../rollout/preflight.js';
 import { fastLaunchPoolWarning } from '../fastlaunch/quota.js';
 import { fitWavesToState } from '../store/wave-budget.js';
 import { variantWaves, withHandOvers } from '../rollout/wave-plan.js';
 import { fitRolloutToQuota, nodegroupSurge, reservedVcpus, vcpusOf } from './quota.js';
-import { selectedVariants, type AccountFacts } from './account.js';
-import { lastBuildParameter, sourceParameter } from '../parameters.js';
-import { describeAmis } from '../amis.js';
-import { allAutoScalingGroups, describeVersions, findAutoScalingGroups, latestVersions, terminationHooks } from './aws.js';
+import { selectedVariants, variantSource, type AccountFacts } from './account.js';
+import type { AccessFacts } from './access.js';
+import type { FleetFacts, VariantFleet } from './fleet.js';
+import { sourceParameter } from '../parameters.js';
 import { blockingRuns, BUSY_GIVE_UP_SECONDS, BUSY_WAIT_SECONDS } from './busy.js';
 import { collapseWarnings, explicitAmiProblems, explicitAmiOwnerProblems, sharedGroupProblems } from './checks.js';
 import { groupAmiProblems, ownershipVerdict, tagsOf, processVerdict, rootVolumeProblems, sharedTemplateVerdict } from './groups.js';
-import { clusterProblems } from './cluster-checks.js';
 import { hookNames } from '../lifecycle/metadata.js';
-import { kubernetesVerdict, resolveCluster, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
-import { describeNodegroups, managedLabel, managedVersionProblems, nodegroupVerdict, type ManagedRef, type NodegroupTemplate } from './managed.js';
-import { instanceProfileOf, instanceProfileRoles, launchTemplateGrantProblems, passRoleProblems, passRoleScoped, profileName } from './iam.js';
+import { groupClusterVerdict, talksToCluster, unknownClusterWarnings } from './kubernetes.js';
+import { managedLabel, managedVersionProblems, selectNodegroups, type ManagedRef, type NodegroupTemplate } from './managed.js';
+import { instanceProfileOf, launchTemplateGrantProblems, passRoleProblems, passRoleScoped, profileName } from './iam.js';
 import { groupName, type NodeGroupPlan, type Proceed, type RunPlan, type VariantPlan } from './types.js';
 
 export interface PlanContext {
@@ -40,23 +39,19 @@ export interface PlanContext {
 }
 
 /**
- * Reads the fleet and decides everything a run will do, writing nothing: the dry-run
- * output and the real run's plan are the same object. Every problem found is reported
- * at once (PlanError), before any build starts. `account` is what ReadAccount read
- * before (account.ts).
+ * Decides everything a run will do from what ReadAccount, ReadFleet and CheckAccess read (account.ts, fleet.ts,
+ * access.ts), reading and writing nothing: the dry-run output and the real run's plan are the same object. Every
+ * problem found is reported at once (PlanError), before any build starts.
  */
-export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx: PlanContext, account: AccountFacts): Promise<RunPlan> {
+export function planRun(input: ExecutionInput, config: PipelineConfig, ctx: PlanContext, account: AccountFacts, fleet: FleetFacts, access: AccessFacts): RunPlan {
   const variants = selectedVariants(input, config);
   const problems: string[] = [];
 
-  const parameters = new Map(Object.entries(account.parameters));
-  const explicitAmi = input.baseAmi ?? input.amiId;
   const explicit = (['baseAmi', 'amiId'] as const).flatMap((field) => (input[field] ? [{ field, id: input[field] as string }] : []));
-  const amis = await describeAmis(explicit.map((e) => e.id));
   // Input validation allows an explicit AMI with exactly one variant; say so once, not per variant.
-  for (const { field, id } of explicit) problems.push(...[...new Set(variants.flatMap((v) => explicitAmiProblems(field, id, amis.get(id), v)))]);
+  for (const { field, id } of explicit) problems.push(...[...new Set(variants.flatMap((v) => explicitAmiProblems(field, id, fleet.amis[id], v)))]);
   const accountId = ctx.execution?.stateMachineArn.split(':')[4];
-  for (const { field, id } of explicit) problems.push(...explicitAmiOwnerProblems(field, id, amis.get(id), accountId));
+  for (const { field, id } of explicit) problems.push(...explicitAmiOwnerProblems(field, id, fleet.amis[id], accountId));
 
   const planned: VariantPlan[] = [];
   const upToDate: RunPlan['upToDate'] = [];
@@ -69,20 +64,19 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   const managedSurges = new Map<string, number>();
   for (const variant of variants) {
     const param = sourceParameter(variant);
-    const published = parameters.get(param);
-    const lastBuilt = parameters.get(lastBuildParameter(ctx.parameterPrefix, variant.id)) ?? null;
-    if (!published && !explicitAmi) {
+    const { published, lastBuilt, skip } = variantSource(variant, input, account, ctx.parameterPrefix);
+    if (skip === 'unpublished') {
       problems.push(`variant ${variant.id}: AWS publishes no parameter ${param}; check windows/edition/kubernetes (is Kubernetes ${variant.kubernetes} supported for Windows Server ${variant.windows} ${variant.edition}?)`);
       continue;
     }
-    // A release run that waited for another run may find the release already built: once per release.
-    if (input.trigger === 'release' && !explicitAmi && published === lastBuilt) {
+    if (skip === 'upToDate') {
       upToDate.push({ variantId: variant.id, sourceAmi: published as string });
       continue;
     }
     const images = [...config.images, ...variant.images];
     problems.push(...checkImagesForVariant(images, variant).map((p) => `variant ${variant.id}: ${p}`));
-    const groups = await planNodeGroups(variant, config, input, ctx.stage, ctx.execution?.region ?? 'this region');
+    const read = fleet.variants.find((f) => f.variantId === variant.id) as VariantFleet;
+    const groups = planNodeGroups(variant, config, input, ctx.stage, ctx.execution?.region ?? 'this region', read, fleet, access, account);
     problems.push(...groups.problems);
     // input.nodeGroups naming only other variants' groups: this variant builds nothing and records nothing.
     if (input.nodeGroups && groups.selected.length === 0) continue;
@@ -165,7 +159,7 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   }
   // Once per cluster the run talks to (gate or our drain), listed with every other problem.
   const clusters = [...new Set(planned.flatMap((v) => v.waves.flat().flatMap((g) => (talksToCluster(g.kubernetes) ? [g.kubernetes.cluster] : []))))].sort();
-  if (clusters.length) problems.push(...(await clusterProblems(clusters, config.kubernetes.vpc !== undefined)));
+  problems.push(...access.clusterProblems);
   if (problems.length) throw new PlanError(`The plan found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   const busyWith = ctx.execution && planned.length ? blockingRuns({ executionName: ctx.executionName, startTime: ctx.execution.startTime, variants: planned.map((v) => v.id) }, others) : [];
@@ -193,28 +187,21 @@ export async function planRun(input: ExecutionInput, config: PipelineConfig, ctx
   return { ...plan, notice: proceed === 'skip' && !input.dryRun ? skippedNotice(plan, where) : startNotice(plan, where, nextVersions) };
 }
 
-async function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string, region: string) {
+function planNodeGroups(variant: Variant, config: PipelineConfig, input: ExecutionInput, stage: string, region: string, read: VariantFleet, fleet: FleetFacts, access: AccessFacts, account: AccountFacts) {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const found = await findAutoScalingGroups(variant.nodeGroups.filter((s) => s.managedNodeGroup === undefined));
-  problems.push(...found.missing.map((n) => `variant ${variant.id}: Auto Scaling group "${n}" was not found in this region`));
+  problems.push(...read.missing.map((n) => `variant ${variant.id}: Auto Scaling group "${n}" was not found in this region`));
   problems.push(
-    ...found.emptyTags.map((t) => `variant ${variant.id}: the node group selector tag ${t.key}=${t.value} matches no Auto Scaling group in this region: fix the tag in nodeGroups, or remove the selector`),
+    ...read.emptyTags.map((t) => `variant ${variant.id}: the node group selector tag ${t.key}=${t.value} matches no Auto Scaling group in this region: fix the tag in nodeGroups, or remove the selector`),
   );
-  const selected = found.groups.filter(({ asg }) => !input.nodeGroups || input.nodeGroups.includes(asg.AutoScalingGroupName as string));
-  const managed = await planManagedNodeGroups(variant, input, region);
+  const selected = read.groups;
+  const managed = planManagedNodeGroups(variant, input, region, account, read);
   problems.push(...managed.problems.map((p) => `variant ${variant.id}: ${p}`));
   warnings.push(...managed.warnings);
-  const refs = selected.map(({ asg }) => launchTemplateInUse(asg));
-  const versions = await describeVersions(refs.flatMap((r) => (r ? [r] : [])));
-  const hooks = await terminationHooks(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
-  const latest = await latestVersions([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateId ? [v.LaunchTemplateId] : [])));
-  // iam:PassRole, checked by Auto Scaling for a self-managed group's refresh: the role of each template's instance profile.
-  const profileRoles = passRoleScoped(config) ? await instanceProfileRoles(versions.flatMap((v) => instanceProfileOf(v) ?? [])) : new Map<string, string | undefined>();
-  const amis = await describeAmis([...versions, ...managed.versions].flatMap((v) => (v?.LaunchTemplateData?.ImageId && !v.LaunchTemplateData.ImageId.startsWith('resolve:ssm:') ? [v.LaunchTemplateData.ImageId] : [])));
-
-  const unpinned = config.rollout.allowUnpinnedVersions && refs.some((r) => r && isUnpinned(r.version));
-  const everyGroup = unpinned ? await allAutoScalingGroups() : [];
+  const latest = (id: string) => fleet.templates[id]?.latest;
+  const templateTags = (id: string) => fleet.templates[id]?.tags ?? {};
+  const profileRole = (profile: string) => access.profileRoles[profile] ?? undefined;
+  const everyGroup = read.everyGroup;
   const inRun = new Set(selected.map(({ asg }) => asg.AutoScalingGroupName as string));
 
   /** Planned groups with their selector's place in nodeGroups: the waves keep config order across both kinds. */
@@ -224,25 +211,23 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
   const vcpus = new Map<string, number | undefined>();
   const managedSurges = new Map<string, number>();
   const unknownCluster: string[] = [];
-  let v = 0;
-  selected.forEach(({ asg, canary, selector }, i) => {
-    const ref = refs[i];
-    const version = ref ? versions[v++] : undefined;
+  for (const { asg, canary, selector: index, version: read, hooks } of selected) {
+    const selector = variant.nodeGroups[index] as Variant['nodeGroups'][number];
+    const ref = launchTemplateInUse(asg);
+    const version = read ?? undefined;
     const name = asg.AutoScalingGroupName as string;
-    const cluster = resolveCluster(name, configuredCluster(variant, selector), tagsOf(asg));
-    // Two clusters in the tags is its own problem: not also reported as an unknown cluster.
-    const k8s = cluster.problem ? { problems: [] } : kubernetesVerdict(name, cluster.cluster, config.kubernetes, hooks[i] ?? [], stage);
+    const { cluster, k8s } = groupClusterVerdict(name, configuredCluster(variant, selector), tagsOf(asg), config.kubernetes, hooks, stage);
     // "No termination hook: not drained" is true only when the run does not add ours either.
-    const drained = (hooks[i] ?? []).length > 0 || k8s.kubernetes?.drain === 'ours';
+    const drained = hooks.length > 0 || k8s.kubernetes?.drain === 'ours';
     const verdict = assessNodeGroup(asg, ref?.version, version, config.rollout.allowUnpinnedVersions, drained);
-    const owned = ownershipVerdict(asg, (version?.LaunchTemplateId && latest.tags.get(version.LaunchTemplateId)) || {});
+    const owned = ownershipVerdict(asg, version?.LaunchTemplateId ? templateTags(version.LaunchTemplateId) : {});
     const processes = processVerdict(asg);
     const shared =
       version?.LaunchTemplateId && ref
         ? sharedTemplateVerdict({ asgName: name, launchTemplateId: version.LaunchTemplateId, version: ref.version }, everyGroup, inRun, config.rollout.allowSharedUnpinnedTemplates)
         : { problems: [], warnings: [] };
     const imageId = version?.LaunchTemplateData?.ImageId;
-    const ami = imageId ? amis.get(imageId) : undefined;
+    const ami = imageId ? fleet.amis[imageId] : undefined;
     const own = [
       ...(cluster.problem ? [cluster.problem] : []),
       ...k8s.problems,
@@ -253,35 +238,35 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
       ...(version && imageId ? groupAmiProblems(name, imageId, ami, variant) : []),
       ...(version ? rootVolumeProblems(name, version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB) : []),
       ...(passRoleScoped(config) && instanceProfileOf(version) !== undefined
-        ? passRoleProblems(`ASG ${name}`, profileName(instanceProfileOf(version) as string), profileRoles.get(instanceProfileOf(version) as string), config.iam)
+        ? passRoleProblems(`ASG ${name}`, profileName(instanceProfileOf(version) as string), profileRole(instanceProfileOf(version) as string), config.iam)
         : []),
-      ...(version?.LaunchTemplateId ? launchTemplateGrantProblems(`ASG ${name}`, version.LaunchTemplateId, latest.tags.get(version.LaunchTemplateId) ?? {}, config.iam) : []),
+      ...(version?.LaunchTemplateId ? launchTemplateGrantProblems(`ASG ${name}`, version.LaunchTemplateId, templateTags(version.LaunchTemplateId), config.iam) : []),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${p}`));
     if (!cluster.cluster && !cluster.problem && !k8s.problems.length) unknownCluster.push(name);
     warnings.push(...verdict.warnings, ...owned.warnings, ...processes.warnings, ...shared.warnings);
     if (own.length === 0 && version) {
-      ordered.push({ order: variant.nodeGroups.indexOf(selector), group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
+      ordered.push({ order: index, group: { ...toPlan(asg, version), canary, ...(k8s.kubernetes ? { kubernetes: k8s.kubernetes } : {}) } });
       sizes.set(name, asg.DesiredCapacity ?? 0);
       vcpus.set(name, groupVcpus(asg, version));
       // Only the start/dry-run message shows it: kept out of the plan, which must fit the execution's 256 KB state.
-      const last = latest.get(version.LaunchTemplateId as string);
+      const last = latest(version.LaunchTemplateId as string);
       if (last !== undefined) next.set(asg.AutoScalingGroupName as string, String(last + 1));
     }
-  });
+  }
   // Managed node groups: the checks of their launch template version and ASG that still apply
   // (AMI, root volume, suspended processes, CloudFormation); no lifecycle hooks, no unpinned versions.
   managed.found.forEach((m) => {
     const label = managedLabel(m.ref);
     const imageId = m.version.LaunchTemplateData?.ImageId as string;
-    const ami = amis.get(imageId);
+    const ami = fleet.amis[imageId];
     const processes = processVerdict(m.asg);
-    const stack = latest.tags.get(m.template.launchTemplateId)?.['aws:cloudformation:stack-name'];
+    const stack = templateTags(m.template.launchTemplateId)['aws:cloudformation:stack-name'];
     const own = [
       ...groupAmiProblems(m.template.asgName, imageId, ami, variant),
       ...rootVolumeProblems(m.template.asgName, m.version, ami?.rootDeviceName, config.imageBuilder.rootVolumeGiB),
       ...processes.problems,
-      ...launchTemplateGrantProblems(`ASG ${m.template.asgName}`, m.template.launchTemplateId, latest.tags.get(m.template.launchTemplateId) ?? {}, config.iam),
+      ...launchTemplateGrantProblems(`ASG ${m.template.asgName}`, m.template.launchTemplateId, templateTags(m.template.launchTemplateId), config.iam),
     ];
     problems.push(...own.map((p) => `variant ${variant.id}: ${label}: ${p}`));
     warnings.push(
@@ -296,7 +281,7 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     sizes.set(m.template.asgName, m.asg.DesiredCapacity ?? 0);
     vcpus.set(m.template.asgName, groupVcpus(m.asg, m.version));
     managedSurges.set(m.template.asgName, nodegroupSurge(m.asg.DesiredCapacity ?? 0, m.asg.AvailabilityZones?.length ?? 0, m.updateConfig));
-    const last = latest.get(m.template.launchTemplateId);
+    const last = latest(m.template.launchTemplateId);
     if (last !== undefined) next.set(m.template.asgName, String(last + 1));
   });
   const groups = ordered.sort((a, b) => a.order - b.order).map((o) => o.group);
@@ -318,51 +303,30 @@ async function planNodeGroups(variant: Variant, config: PipelineConfig, input: E
     vcpus,
     managedSurges,
     selected: names,
-    limited: selected.length < found.groups.length || managed.selectedCount < managed.configured,
+    limited: selected.length < read.foundCount || managed.selectedCount < managed.configured,
   };
 }
 
 /**
- * The variant's managed node groups: DescribeNodegroup once each, their ASGs (for suspended
- * processes) and the launch template versions they run. input.nodeGroups names a managed node
- * group by its node group name (or its ASG's name). `found` are those that passed the checks
- * DescribeNodegroup alone decides; the caller applies the AMI and root volume checks.
+ * The variant's managed node groups: what DescribeNodegroup alone decides (managed.ts selectNodegroups), then for those
+ * that passed, their ASG (for suspended processes) and the launch template version they run. input.nodeGroups names a
+ * managed node group by its node group name (or its ASG's name). `found` are those that passed every check so far; the
+ * caller applies the AMI and root volume checks.
  */
-async function planManagedNodeGroups(variant: Variant, input: ExecutionInput, region: string) {
-  const configured = variant.nodeGroups.flatMap((s, order) => {
-    const cluster = s.managedNodeGroup !== undefined ? managedCluster(variant, s) : undefined;
-    return s.managedNodeGroup !== undefined && cluster !== undefined ? [{ ref: { cluster, nodegroup: s.managedNodeGroup }, canary: s.canary, order }] : [];
-  });
-  const described = await describeNodegroups(configured.map((c) => c.ref));
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const passed: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; updateConfig: Nodegroup['updateConfig'] }[] = [];
-  const selected: string[] = [];
-  configured.forEach((c, i) => {
-    const ng = described[i];
-    const asgName = ng?.resources?.autoScalingGroups?.[0]?.name;
-    if (input.nodeGroups && !input.nodeGroups.includes(c.ref.nodegroup) && !(asgName && input.nodeGroups.includes(asgName))) return;
-    if (asgName) selected.push(asgName);
-    const verdict = nodegroupVerdict(c.ref, ng, region);
-    problems.push(...verdict.problems);
-    warnings.push(...verdict.warnings);
-    if (verdict.template) passed.push({ ...c, template: verdict.template, updateConfig: ng?.updateConfig });
-  });
-  const asgs = await findAutoScalingGroups(passed.map((p) => ({ asgName: p.template.asgName, canary: false })));
-  const byName = new Map(asgs.groups.map((g) => [g.asg.AutoScalingGroupName as string, g.asg]));
-  const versions = await describeVersions(passed.map((p) => ({ launchTemplateId: p.template.launchTemplateId, version: p.template.version })));
+function planManagedNodeGroups(variant: Variant, input: ExecutionInput, region: string, account: AccountFacts, read: VariantFleet) {
+  const { configured, passed, problems, warnings, selected } = selectNodegroups(variant, input, account.nodegroups, region);
   const found: { ref: ManagedRef; canary: boolean; order: number; template: NodegroupTemplate; updateConfig: Nodegroup['updateConfig']; asg: AutoScalingGroup; version: LaunchTemplateVersion }[] = [];
-  passed.forEach((p, i) => {
-    const version = versions[i];
-    const asg = byName.get(p.template.asgName);
+  for (const p of passed) {
+    const version = read.managed[p.template.asgName]?.version ?? undefined;
+    const asg = read.managed[p.template.asgName]?.asg ?? undefined;
     const own = [
       ...managedVersionProblems(p.ref, p.template, version),
       ...(asg ? [] : [`${managedLabel(p.ref)}: its Auto Scaling group ${p.template.asgName} was not found in this region`]),
     ];
     problems.push(...own);
     if (!own.length && asg && version) found.push({ ...p, asg, version });
-  });
-  return { found, versions: found.map((f) => f.version), problems, warnings, selected, selectedCount: selected.length, configured: configured.length };
+  }
+  return { found, problems, warnings, selected, selectedCount: selected.length, configured };
 }
 
 function toPlan(asg: AutoScalingGroup, version: LaunchTemplateVersion): Omit<NodeGroupPlan, 'canary'> {

@@ -1,6 +1,7 @@
 /**
  * What grows with the fleet lives in the stack's run-state bucket (RunStateBucket: SSE-S3, public access blocked,
- * objects expire after 30 days), never in a Step Functions state (256 KB): a variant's plan with every node group
+ * objects expire after 30 days), never in a Step Functions state (256 KB): what ReadFleet read of the fleet for the
+ * plan (`runs/<execution name>/fleet.json`, read by PlanRun; a dry run writes it too), a variant's plan with every node group
  * (`plan.json`), each wave's groups (`wave-<i>.json`, read by the state machine's own s3:getObject), each finished
  * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
  * the next round still refreshing (`carry-<i>.json`, read by wave i, written empty for every wave by the plan and then by
@@ -14,6 +15,7 @@ export interface StoreRef {
   prefix: string;
 }
 
+export const fleetKey = (executionName: string) => `runs/${executionName}/fleet.json`;
 export const storePrefix = (executionName: string, variantId: string) => `runs/${executionName}/${variantId}/`;
 export const planKey = (ref: StoreRef) => `${ref.prefix}plan.json`;
 export const waveKey = (ref: StoreRef, index: number) => `${ref.prefix}wave-${index}.json`;

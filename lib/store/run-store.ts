@@ -4,7 +4,7 @@ import { withRetries } from '../aws/retry.js';
 import { RunStoreError } from '../errors.js';
 
 export type { StoreRef } from './keys.js';
-export { carryKey, failureKey, outcomeKey, planKey, resultKey, storePrefix, waveKey } from './keys.js';
+export { carryKey, failureKey, fleetKey, outcomeKey, planKey, resultKey, storePrefix, waveKey } from './keys.js';
 
 export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
   const Body = JSON.stringify(value);

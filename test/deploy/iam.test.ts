@@ -180,7 +180,7 @@ describe('each function role', () => {
 
   it('was exercised: every function made at least one rehearsed call or needs none', () => {
     expect([...called.keys()].sort()).toEqual(
-      ['applyRetention', 'buildImage', 'checkFastLaunch', 'checkImage', 'checkNewNode', 'checkWave', 'drainOldNode', 'detectRelease', 'enableFastLaunch', 'monthlyGate', 'planRun', 'readAccount', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
+      ['applyRetention', 'buildImage', 'checkFastLaunch', 'checkImage', 'checkNewNode', 'checkWave', 'drainOldNode', 'detectRelease', 'enableFastLaunch', 'checkAccess', 'monthlyGate', 'planRun', 'readAccount', 'readFleet', 'recordSuccess', 'reportVariantFailure', 'retireOldImages', 'startInstanceRefreshes', 'updateLaunchTemplates'].sort(),
     );
   });
 });

@@ -20,7 +20,7 @@ describe('the stack resources made from the config', () => {
     expect(entries.every((e) => e.Type === 'AWS::EKS::AccessEntry')).toBe(true);
     expect(entries.map((e) => `${String(e.Properties.ClusterName)} ${JSON.stringify(e.Properties.PrincipalArn)}`).sort()).toEqual(
       ['batch-eks', 'prod-eks'].flatMap((c) =>
-        ['CheckNewNode', 'CheckWave', 'DrainOldNode', 'PlanRun', 'StartInstanceRefreshes'].map((r) => `${c} {"Fn::GetAtt":["${r}IamRoleLambdaExecution","Arn"]}`),
+        ['CheckAccess', 'CheckNewNode', 'CheckWave', 'DrainOldNode', 'StartInstanceRefreshes'].map((r) => `${c} {"Fn::GetAtt":["${r}IamRoleLambdaExecution","Arn"]}`),
       ),
     );
     expect(entries.every((e) => JSON.stringify(e.Properties.KubernetesGroups) === '["eks-windows-patch"]' && e.Properties.Type === 'STANDARD')).toBe(true);

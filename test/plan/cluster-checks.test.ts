@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterSpecSchema, type ClusterSpec } from '../../local/sim/fleet.js';
 import type { RunPlan } from '../../lib/plan/types.js';
-import { generateScenario, rehearse, writes, type RehearsalReport, type Scenario } from '../support/rehearse.js';
+import { generateScenario, rehearse, touched, type RehearsalReport, type Scenario } from '../support/rehearse.js';
 
 /**
  * The plan's checks of each cluster, before any write, against the simulated account: EKS answers
@@ -13,7 +13,6 @@ const G0 = 'ng-win2022-core-131-0000';
 const G1 = 'ng-win2022-core-131-0001';
 const ENDPOINT = /https:\/\/[0-9A-F]{32}\.gr7\.us-west-2\.eks\.amazonaws\.com/;
 const planFailure = (report: RehearsalReport) => report.notifications.find((n) => n.subject?.startsWith('FAILED plan'))?.message ?? '';
-const touched = (report: RehearsalReport) => writes(report).filter((c) => !['StartExecution', 'Publish'].includes(c.operation));
 /** The clusters DescribeCluster was asked for, in order (errors included). */
 const described = (report: RehearsalReport) => report.calls.filter((c) => c.service === 'EKS' && c.operation === 'DescribeCluster').map((c) => (c.input as { name?: string }).name);
 /** The Kubernetes probes (a list of one node), with their outcome. */

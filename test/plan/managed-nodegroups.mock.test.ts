@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeGroupSelector } from '../../lib/config.js';
 import { PlanError } from '../../lib/errors.js';
 import { parseExecutionInput } from '../../lib/input.js';
+import { checkAccess } from '../../lib/plan/access.js';
 import { readAccount } from '../../lib/plan/account.js';
+import { readFleet } from '../../lib/plan/fleet.js';
 import { planRun } from '../../lib/plan/plan.js';
 import type { RunPlan } from '../../lib/plan/types.js';
 import { SimulatedAccount } from '../../local/sim/account.js';
@@ -77,7 +79,10 @@ async function plan(s: Scenario, selectors: NodeGroupSelector[], nodegroups: Fak
   for (const lt of lts.LaunchTemplates ?? []) ids.set(lt.LaunchTemplateName as string, lt.LaunchTemplateId as string);
   const parsed = parseExecutionInput(input, s.config);
   const parameterPrefix = '/eks-windows-patch/rehearsal';
-  return planRun(parsed, s.config, { executionName: 'mng-test', parameterPrefix, stage: 'rehearsal' }, await readAccount(parsed, s.config, { parameterPrefix }));
+  // The four planning functions in a row, as the state machine calls them (ReadAccount, ReadFleet, CheckAccess, PlanRun).
+  const read = await readAccount(parsed, s.config, { parameterPrefix });
+  const { facts, questions } = await readFleet(parsed, s.config, read, { parameterPrefix, stage: 'rehearsal', region: 'us-west-2' });
+  return planRun(parsed, s.config, { executionName: 'mng-test', parameterPrefix, stage: 'rehearsal' }, read, facts, await checkAccess(questions, s.config));
 }
 
 async function problems(p: Promise<unknown>): Promise<string> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANTS } from '../../local/generate.js';
 import type { Fault } from '../../local/sim/fleet.js';
-import { callsOf, generateScenario, loadScenario, rehearse, rehearseFleet, writes, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
+import { callsOf, generateScenario, loadScenario, rehearse, rehearseFleet, touched, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
 
 /** One variant: 2 canary node groups (0000, 0001), then 6 others in waves of 3. */
 const VARIANT = 'win2022-core-131';
@@ -110,7 +110,7 @@ describe('preflight', () => {
     const report = await rehearseFleet(fleet({ asg: (i) => (i === 3 ? { version: '$Latest' } : {}) }));
 
     expect(report.status).toBe('FAILED');
-    expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
+    expect(touched(report)).toEqual([]);
     const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED plan'));
     expect(notice?.message).toContain(`ASG ${ng(3)} uses launch template version $Latest, so a failed refresh could not roll back`);
     expect(notice?.message).toContain('pin the ASG to a version number (it runs 1 now), or set rollout.allowUnpinnedVersions: true');
@@ -147,7 +147,7 @@ describe('preflight', () => {
     const report = await rehearse(ssmImageScenario());
 
     expect(report.status).toBe('FAILED');
-    expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
+    expect(touched(report)).toEqual([]);
     const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED plan'));
     expect(notice?.message).toContain(`ASG ${ng(3)}: launch template version 1 takes its AMI from the SSM parameter /eks/windows/node-ami`);
     expect(notice?.message).toContain('put an AMI id in the launch template, or set rollout.allowUnpinnedVersions: true');
@@ -174,7 +174,7 @@ describe('preflight', () => {
     const report = await rehearse(scenario);
 
     expect(report.status).toBe('FAILED');
-    expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
+    expect(touched(report)).toEqual([]);
     expect(report.notifications.filter((n) => n.topicArn.endsWith('-admins')).at(-1)?.message).toContain(`Auto Scaling group "${ng(5)}" was not found in this region`);
   });
 
@@ -260,7 +260,7 @@ describe('the rollout scenario files', () => {
     const report = await rehearse(loadScenario('local/scenarios/latest-refused.yml'));
 
     expect(report.status).toBe('FAILED');
-    expect(writes(report).map((c) => c.operation).filter((op) => op !== 'StartExecution' && op !== 'Publish')).toEqual([]);
+    expect(touched(report)).toEqual([]);
     expect(report.notifications[0]?.message).toContain('ASG eks-win2022-apps-a uses launch template version $Latest');
   });
 });

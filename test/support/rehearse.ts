@@ -19,3 +19,10 @@ export function callsOf(report: RehearsalReport, operation: string): Record<stri
 export function writes(report: RehearsalReport) {
   return report.calls.filter((c) => !c.error && !/^(Describe|Get|List)/.test(c.operation));
 }
+
+/** ReadFleet's facts for the plan, in the stack's own run-state bucket (lib/store/keys.ts fleetKey): every run writes them, a refused or dry one too. */
+export const isFleetFacts = (c: RehearsalReport['calls'][number]): boolean =>
+  c.fn === 'readFleet' && c.operation === 'PutObject' && /^runs\/[^/]+\/fleet\.json$/.test(String((c.input as { Key?: unknown }).Key));
+
+/** What a run changed in the account before it ended: its writes but its own execution, its notifications and its fleet facts. */
+export const touched = (report: RehearsalReport) => writes(report).filter((c) => !['StartExecution', 'Publish'].includes(c.operation) && !isFleetFacts(c));
