@@ -140,11 +140,7 @@ export function planRun(input: ExecutionInput, config: PipelineConfig, ctx: Plan
   }
   for (const p of pending) {
     const fitted = fitWavesToState(p.plan.id, variantWaves(p.groups, sizes, rollout, rollingOut));
-    const { waves, handOver, carryTo } = withHandOvers(fitted.waves, fitted.rounds, sizes, rollout, rollingOut);
-    p.plan.waves = waves;
-    p.plan.rounds = fitted.rounds;
-    p.plan.handOver = handOver;
-    p.plan.carryTo = carryTo;
+    Object.assign(p.plan, withHandOvers(fitted.waves, fitted.rounds, sizes, rollout, rollingOut), { rounds: fitted.rounds });
     // Once per variant: how much of its largest wave its Fast Launch snapshots can serve at once; a rollout-only run's AMI
     // has Fast Launch from the run that built it.
     const pool = config.fastLaunch.enabled ? fastLaunchPoolWarning(p.plan.waves, sizes, config.fastLaunch.targetResourceCount) : null;

@@ -1,4 +1,5 @@
 import type { Notice } from '../notice.js';
+import type { GroupLoad, WaveLimit } from '../rollout/admission.js';
 import type { Stage } from '../stages.js';
 
 /**
@@ -20,6 +21,8 @@ export interface NodeGroupPlan {
   maxHealthyPercentage?: number;
   /** In a wave that hands over (lib/rollout/hand-over.ts): the PercentageComplete of its refresh once its first batch is replaced. */
   firstBatchPercent?: number;
+  /** In a wave that hands over by proof, or is handed over to by proof: what it holds while it refreshes (lib/rollout/admission.ts). */
+  load?: GroupLoad;
   /**
    * Absent: the group's EKS cluster is unknown, so no readiness gate and no drain. Always absent for
    * a managed node group: EKS drains its nodes itself and our lifecycle hooks must not go on its ASG
@@ -70,8 +73,12 @@ export interface VariantPlan {
    * and run side by side; the next round starts once every part passed. Absent (older plans): each wave its own round.
    */
   rounds?: number[][];
-  /** Indexes of the waves that hand over to the next round at their first batch (lib/rollout/hand-over.ts); absent: none. */
+  /** Indexes of the waves that hand over to the next round (lib/rollout/hand-over.ts): at their first batch, or by proof; absent: none. */
   handOver?: number[];
+  /** The waves of handOver that hand over by proof, by index: how many of their own groups must have finished first. */
+  proof?: Record<number, number>;
+  /** The waves handed over to by proof, by index: their share of the variant's limits, the carried groups included. */
+  limits?: Record<number, WaveLimit>;
   /**
    * For each wave, the carry-<i>.json it leaves its groups still refreshing in: the wave of the next round it hands over
    * to, else its own (read when it started). Absent (older plans): the wave after it.

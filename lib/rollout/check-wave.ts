@@ -10,7 +10,7 @@ import type { WaveHooks } from './hooks.js';
 import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
-import { passedGate, splitAtGate, type Carry } from './hand-over.js';
+import { passedGate, passedProof, splitAtGate, type Carry } from './hand-over.js';
 import { carryTarget } from '../store/header.js';
 import { logger } from '../logger.js';
 
@@ -52,12 +52,20 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
   };
 }
 
-/** A wave that hands over (hand-over.ts) passes at its gate: its finished groups are its outcome, the ones still refreshing go to the next wave. */
+/**
+ * A wave that hands over (hand-over.ts) passes at its gate, at its first batch or by proof: its finished groups are its
+ * outcome, the ones still refreshing go to the next wave.
+ */
 function handOver(req: WaveCheckRequest, progress: WaveProgress): { progress: WaveProgress; carried: GroupProgress[] } {
-  if (progress.status !== 'InProgress' || !req.variant.handOver?.includes(req.index) || !passedGate(progress.groups)) return { progress, carried: [] };
+  if (progress.status !== 'InProgress' || !req.variant.handOver?.includes(req.index) || !passed(req, progress.groups)) return { progress, carried: [] };
   const { done, carried } = splitAtGate(progress.groups);
   logger.info(`wave passed its gate: ${carried.length} group(s) still refreshing go on with the next wave`, { done: done.length });
   return { progress: { ...progress, status: 'Successful', groups: done, waitSeconds: 0 }, carried };
+}
+
+function passed(req: WaveCheckRequest, groups: readonly GroupProgress[]): boolean {
+  const proof = req.variant.proof?.[req.index];
+  return proof === undefined ? passedGate(groups) : passedProof(groups, proof, req.variant.limits?.[carryTarget(req.variant, req.index)]);
 }
 
 /** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */

@@ -69,12 +69,14 @@ export function expectedRefreshSeconds(instances: number, r: Rollout): number {
 /**
  * The wave's deadline in seconds from its start: rollout.waveTimeoutMinutes when set,
  * otherwise twice the slowest group's expected refresh (groups of a wave run side by
- * side), plus the time a busy group may wait for someone else's refresh, plus an hour
- * when protected or Standby instances are set to Wait, plus half an hour; at least an hour.
+ * side) as many times over as its limit makes its groups wait for one another
+ * (`admissionRounds`, admission.ts: 1 without one), plus the time a busy group may wait
+ * for someone else's refresh, plus an hour when protected or Standby instances are set
+ * to Wait, plus half an hour; at least an hour.
  */
-export function waveDeadlineSeconds(groupSizes: readonly number[], r: Rollout): number {
+export function waveDeadlineSeconds(groupSizes: readonly number[], r: Rollout, admissionRounds = 1): number {
   if (r.waveTimeoutMinutes !== undefined) return r.waveTimeoutMinutes * 60;
-  const slowest = Math.max(0, ...groupSizes.map((n) => expectedRefreshSeconds(n, r)));
+  const slowest = admissionRounds * Math.max(0, ...groupSizes.map((n) => expectedRefreshSeconds(n, r)));
   const waits = r.scaleInProtectedInstances === 'Wait' || r.standbyInstances === 'Wait' ? WAIT_POLICY_SECONDS : 0;
   const busy = r.busyRetries * BUSY_RETRY_SECONDS;
   return Math.max(MIN_DEADLINE_SECONDS, SAFETY_FACTOR * (slowest + waits + busy + launchRateSeconds(groupSizes)) + SLACK_SECONDS);
@@ -116,8 +118,9 @@ export function overdue(progress: WaveProgress, clock: WaveClock): { groups: Gro
   const groups = progress.groups.map((g) =>
     g.state === 'refreshing' ? { ...g, reason: `${g.status ?? 'refreshing'} at ${g.percent}% when the wave passed its deadline${lastRead}; the refresh goes on in Auto Scaling, no longer watched by this run` }
     : g.state === 'busy' ? { ...g, reason: `still waiting for another refresh on this group when the wave passed its deadline${lastRead}; never started` }
+    : g.state === 'queued' ? { ...g, reason: `still waiting for room in its wave when the wave passed its deadline${lastRead}; never started` }
     : g,
   );
-  const open = progress.groups.filter((g) => g.state === 'refreshing' || g.state === 'busy').length;
+  const open = progress.groups.filter((g) => g.state === 'refreshing' || g.state === 'busy' || g.state === 'queued').length;
   return { groups, cause: `${DEADLINE_PASSED} (${clock.deadline}) with ${open} node group(s) not finished${lastRead}` };
 }

@@ -1,3 +1,4 @@
+import type { GroupLoad } from './admission.js';
 import type { ManagedNodeGroupRef, NodeGroupKubernetes } from '../plan/types.js';
 import { nodegroupVersion } from './managed.js';
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
@@ -30,6 +31,8 @@ export interface WaveTarget {
   maxHealthyPercentage?: number;
   /** The PercentageComplete that means its first batch is replaced, in a wave that hands over (from the plan). */
   firstBatchPercent?: number;
+  /** In a wave that hands over by proof or is handed over to by proof: what it holds while it refreshes (from the plan). */
+  load?: GroupLoad;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function createWaveVersions(
       ...(g.managed && { managed: g.managed }),
       ...(g.maxHealthyPercentage !== undefined && { maxHealthyPercentage: g.maxHealthyPercentage }),
       ...(g.firstBatchPercent !== undefined && { firstBatchPercent: g.firstBatchPercent }),
+      ...(g.load && { load: g.load }),
     };
   });
 }

@@ -17,6 +17,7 @@ import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 import { BUSY_RETRY_SECONDS } from './deadline.js';
+import { admissible, type WaveLimit } from './admission.js';
 /**
  * The wait while no refreshing group shows progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
  * percentage once its replacement is healthy and its warm-up has passed (API Reference, InstanceRefresh), so a refresh
@@ -33,9 +34,10 @@ const noProgressPollSeconds = (active: readonly GroupProgress[], rollout: Rollou
  * Where one node group stands in its wave.
  * busy: someone else's refresh runs on the ASG; we retry the start on later polls
  * and never cancel theirs. current: already on the AMI, nothing to do.
+ * queued: waits for room in the wave's limit (admission.ts); a later poll starts it.
  * partial: the refresh ended Successful but some instances (scale-in protected, Standby) still run the old version.
  */
-export type GroupState = 'refreshing' | 'busy' | 'current' | 'patched' | 'partial' | 'rolledBack' | 'failed' | 'skipped';
+export type GroupState = 'refreshing' | 'busy' | 'queued' | 'current' | 'patched' | 'partial' | 'rolledBack' | 'failed' | 'skipped';
 
 export interface GroupProgress extends WaveTarget {
   state: GroupState;
@@ -60,6 +62,8 @@ export interface WaveProgress {
   percent: number;
   /** Endpoint and CA of the clusters of the wave's hooked groups, read once at the start: the wave check talks to them without DescribeCluster. */
   clusters?: Record<string, ClusterAccess>;
+  /** A wave handed over to by proof (hand-over.ts): what its groups, carried ones included, may hold at once; the rest wait queued. */
+  limit?: WaveLimit;
 }
 
 /** Safe defaults: explicit version + AutoRollback (so a failure returns the group to its old version), SkipMatching, explicit handling of protected and standby instances (the default Wait fails the refresh after an hour). */
@@ -96,15 +100,25 @@ export function groupStateFor(status: InstanceRefreshStatus | string | undefined
   }
 }
 
-/** The wave is done when no group is refreshing or waiting for someone else's refresh; it failed if any group failed or rolled back. */
+/**
+ * The wave is done when no group is refreshing or waiting for someone else's refresh; it failed if any group failed or
+ * rolled back (its queued groups then never start), and is in progress while groups still wait for room.
+ */
 export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['status'] {
   if (groups.some((g) => g.state === 'refreshing' || g.state === 'busy')) return 'InProgress';
-  return groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? 'Failed' : 'Successful';
+  if (groups.some((g) => g.state === 'failed' || g.state === 'rolledBack')) return 'Failed';
+  return groups.some((g) => g.state === 'queued') ? 'InProgress' : 'Successful';
 }
 
-export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
-  const groups = await mapLimit(targets, 8, (t) => retryStart(initial(t), rollout, hooks));
-  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks));
+/**
+ * Starts the wave's refreshes. With a limit (a wave handed over to by proof) only the groups that fit it beside
+ * `alongside`, the groups the wave before left still refreshing, start now; the others wait queued for pollWave.
+ */
+export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks, limit?: WaveLimit, alongside: readonly GroupProgress[] = []): Promise<WaveProgress> {
+  const planned = targets.map((t) => initial(t, limit));
+  const now = limit ? admissible([...alongside, ...planned], limit) : new Set<string>();
+  const groups = await mapLimit(planned, 8, (g) => retryStart(now.has(g.asgName) ? { ...g, state: 'busy' } : g, rollout, hooks));
+  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks), limit);
 }
 
 /** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
@@ -115,18 +129,26 @@ async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): 
   return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await access(n)] as const)));
 }
 
-/** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
+/**
+ * One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant.
+ * Then the queued groups that the finished ones made room for start.
+ */
 export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
-  const groups = await mapLimit(wave.groups, 8, async (g) => {
+  const polled = await mapLimit(wave.groups, 8, async (g) => {
     if (g.state === 'busy') return retryStart(g, rollout, hooks);
     if (g.state !== 'refreshing' || !g.refreshId) return g;
     return g.managed ? pollNodegroupUpdate(g, g.managed, rollout) : describe(g);
   });
-  return summarize(wave.startedAt, groups, rollout, wave.clusters);
+  const now = admissible(polled, wave.limit);
+  if (now.size) logger.info(`${now.size} queued group(s) have room in the wave's limit: starting them`);
+  const groups = now.size ? await mapLimit(polled, 8, (g) => (now.has(g.asgName) ? retryStart({ ...g, state: 'busy' }, rollout, hooks) : Promise.resolve(g))) : polled;
+  return summarize(wave.startedAt, groups, rollout, wave.clusters, wave.limit);
 }
 
-function initial(t: WaveTarget): GroupProgress {
-  return { ...t, state: t.toVersion === null ? 'current' : 'busy', refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
+/** A group as its wave starts: current (nothing to do), queued for room in the wave's limit, or about to be started (busy). */
+function initial(t: WaveTarget, limit: WaveLimit | undefined): GroupProgress {
+  const state = t.toVersion === null ? 'current' : limit ? 'queued' : 'busy';
+  return { ...t, state, refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
 }
 
 /** rollout.busyRetries counts tries BUSY_RETRY_SECONDS apart (the wave's deadline allows that much), not checks of the wave. */
@@ -274,10 +296,10 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>): WaveProgress {
+export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>, limit?: WaveLimit): WaveProgress {
   const status = waveStatus(groups);
   const active = groups.filter((g) => g.state === 'refreshing');
-  const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' ? g.percent : 100), 0) / groups.length) : 100;
+  const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' || g.state === 'queued' ? g.percent : 100), 0) / groups.length) : 100;
   // EKS reports no percentage for a managed node group's update: the groups that do set the pace.
   const reporting = active.filter((g) => !g.managed);
   const slowest = reporting.length ? Math.min(...reporting.map((g) => g.percent)) : 0;
@@ -288,5 +310,5 @@ export function summarize(startedAt: string, groups: GroupProgress[], rollout: R
       : active.length === 0
         ? BUSY_RETRY_SECONDS
         : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: noProgressPollSeconds(reporting, rollout) });
-  return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }) };
+  return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }), ...(limit && { limit }) };
 }

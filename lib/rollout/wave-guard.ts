@@ -7,6 +7,7 @@ import { chunk } from '../util.js';
 import { noCanaryRan } from './canary.js';
 import { capWaitAtDeadline, isPastDeadline, overdue, UNKNOWN_GROUP_SIZE, unreadPollWaitSeconds, waveDeadlineSeconds, type WaveClock } from './deadline.js';
 import type { WaveProgress } from './refresh.js';
+import { admissionRounds } from './admission.js';
 
 /** What the guard needs of a wave check: the wave so far, and which of its groups are canaries. */
 export interface GuardedWave {
@@ -63,7 +64,7 @@ async function deadlineOf(wave: WaveProgress, rollout: Rollout): Promise<string>
     if (!isRetryable(error)) throw error;
     return names.map(() => UNKNOWN_GROUP_SIZE);
   });
-  return new Date(Date.parse(wave.startedAt) + waveDeadlineSeconds(sizes, rollout) * 1000).toISOString();
+  return new Date(Date.parse(wave.startedAt) + waveDeadlineSeconds(sizes, rollout, admissionRounds(wave.groups, wave.limit)) * 1000).toISOString();
 }
 
 /** Each group's desired capacity: the instances its refresh replaces. */

@@ -1,6 +1,6 @@
 import type { Rollout } from '../config.js';
 import { WAVE_DEFAULTS } from '../config/waves.js';
-import type { NodeGroupPlan } from '../plan/types.js';
+import type { NodeGroupPlan, VariantPlan } from '../plan/types.js';
 import { batchSize, expectedRefreshSeconds } from './deadline.js';
 import { groupStateBytes, HAND_OVER_STATE_BUDGET } from '../store/wave-budget.js';
 import { firstBatchPercent, handOverWaves, loadOf } from './hand-over.js';
@@ -26,12 +26,14 @@ export function variantWaves(groups: readonly NodeGroupPlan[], sizes: ReadonlyMa
 }
 
 /**
- * The waves that hand over at their first batch (lib/rollout/hand-over.ts), from the waves as the plan cut them to fit
- * a state and the rounds they run in: the waves with each group of those carrying the PercentageComplete its first batch
- * means, the handing-over waves, and for every wave the carry-<i>.json it leaves its groups still refreshing in (the
- * wave it hands over to, else its own, already read). None with rollout.waveSize (the old fixed waves) or
- * rollout.waveGate complete, and none where the operator asked a refresh to pause or be watched (checkpoints, bake
- * time, alarms): those pauses are meant to hold the next round back too.
+ * The waves that hand over (lib/rollout/hand-over.ts), from the waves as the plan cut them to fit a state and the rounds
+ * they run in: the waves with each group of those marked for its gate (the PercentageComplete its first batch means, or
+ * for a hand-over by proof what it holds while it refreshes, in the wave handed over to too), the handing-over waves,
+ * the ones of them that hand over by proof with the groups they must have finished, the share of the limits of each wave
+ * handed over to by proof, and for every wave the carry-<i>.json it leaves its groups still refreshing in (the wave it
+ * hands over to, else its own, already read). None with rollout.waveSize (the old fixed waves) or rollout.waveGate
+ * complete, and none where the operator asked a refresh to pause or be watched (checkpoints, bake time, alarms): those
+ * pauses are meant to hold the next round back too.
  */
 export function withHandOvers(
   waves: NodeGroupPlan[][],
@@ -39,15 +41,27 @@ export function withHandOvers(
   sizes: ReadonlyMap<string, number>,
   rollout: Rollout,
   variants: number,
-): { waves: NodeGroupPlan[][]; handOver: number[]; carryTo: number[] } {
+): Required<Pick<VariantPlan, 'waves' | 'handOver' | 'carryTo' | 'proof' | 'limits'>> {
   const own = waves.map((_, i) => i);
   const paused = (rollout.checkpointPercentages?.length ?? 0) > 0 || rollout.bakeTimeSeconds !== undefined || rollout.alarms.length > 0;
-  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [], carryTo: own };
+  if (rollout.waveSize !== undefined || (rollout.waveGate ?? WAVE_DEFAULTS.waveGate) === 'complete' || paused) return { waves, handOver: [], carryTo: own, proof: {}, limits: {} };
   const weigh = weigher(sizes, rollout);
   const loads = waves.map((w) => loadOf(w.map((g) => ({ ...weigh(g), bytes: groupStateBytes(g) }))));
-  const to = handOverWaves(loads, rounds, limitsOf(rollout, variants), HAND_OVER_STATE_BUDGET);
-  const marked = waves.map((w, i) => (to.has(i) ? w.map((g) => ({ ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), weigh(g).inFlight) })) : w));
-  return { waves: marked, handOver: [...to.keys()].sort((a, b) => a - b), carryTo: own.map((i) => to.get(i) ?? i) };
+  const { to, proof, limits } = handOverWaves(loads, rounds, limitsOf(rollout, variants), HAND_OVER_STATE_BUDGET);
+  const marked = waves.map((w, i) =>
+    w.map((g): NodeGroupPlan => {
+      const { inFlight, extra } = weigh(g);
+      if (proof.has(i) || limits.has(i)) g = { ...g, load: { inFlight, extra } };
+      return to.has(i) && !proof.has(i) ? { ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), inFlight) } : g;
+    }),
+  );
+  return {
+    waves: marked,
+    handOver: [...to.keys()].sort((a, b) => a - b),
+    carryTo: own.map((i) => to.get(i) ?? i),
+    proof: Object.fromEntries(proof),
+    limits: Object.fromEntries(limits),
+  };
 }
 
 /** What one group weighs in a wave, with the MaxHealthyPercentage the plan gave it (surge) or the rollout's. */

@@ -1,4 +1,5 @@
 import type { NodeGroupPlan, RunPlan, VariantPlan } from '../plan/types.js';
+import type { WaveLimit } from '../rollout/admission.js';
 import { planKey, type StoreRef } from './keys.js';
 
 /**
@@ -15,6 +16,10 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   canaryFirst: boolean;
   /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
   handOver: number[];
+  /** The handing-over waves that hand over by proof, with the groups they must have finished first (CheckWave reads it). */
+  proof: Record<number, number>;
+  /** The waves handed over to by proof, with their share of the limits (StartInstanceRefreshes and CheckWave read it). */
+  limits: Record<number, WaveLimit>;
   /** For each wave, the carry-<i>.json it writes (VariantPlan.carryTo, or the wave after it in an older plan): CheckWave and WatchHandedOver read it. */
   carryTo: number[];
   /**
@@ -57,6 +62,8 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
     rounds: roundsOf(v),
     canaryFirst: waves[0]?.some((g) => g.canary) ?? false,
     handOver: v.handOver ?? [],
+    proof: v.proof ?? {},
+    limits: v.limits ?? {},
     carryTo: v.waves.map((_, i) => carryTarget(v, i)),
     groupList: groupList(names, `s3://${store.bucket}/${planKey(store)}`),
   };

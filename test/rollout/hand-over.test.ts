@@ -8,7 +8,11 @@ const limits = { growth: 2, maxConcurrentGroups: 10, maxInstancesOutOfService: 2
 const load = (groups: number, inFlight = groups, extra = 0, bytes = 1000): WaveLoad => ({ groups, inFlight, extra, bytes });
 
 const alone = (loads: readonly WaveLoad[]) => loads.map((_, i) => [i]);
-const handing = (loads: WaveLoad[], rounds = alone(loads), budget = 100_000) => [...handOverWaves(loads, rounds, limits, budget).entries()];
+const handing = (loads: WaveLoad[], rounds = alone(loads), budget = 100_000) => [...handOverWaves(loads, rounds, limits, budget).to.entries()];
+const byProof = (loads: WaveLoad[], rounds = alone(loads)) => {
+  const { proof, limits: shares } = handOverWaves(loads, rounds, limits, 100_000);
+  return { proof: [...proof.entries()], limits: [...shares.entries()] };
+};
 
 describe('which waves hand over', () => {
   it('never the first wave (the canary, or the single test group) nor the last; the others when two fit every limit together', () => {
@@ -16,10 +20,14 @@ describe('which waves hand over', () => {
     expect(handing([load(1), load(2)])).toEqual([]);
   });
 
-  it('not where the two waves together pass a limit: groups, instances replaced at once, extra instances or the state', () => {
-    expect(handing([load(1), load(4), load(7), load(1)])).toEqual([[2, 3]]);
-    expect(handing([load(1), load(2, 12), load(2, 9), load(1)])).toEqual([[2, 3]]);
-    expect(handing([load(1), load(2, 2, 20), load(2, 2, 11), load(1)])).toEqual([[2, 3]]);
+  it('by proof where the two waves together pass a limit (groups, instances replaced at once, extra instances); not where they pass the state', () => {
+    // 4 + 7 groups pass 10: wave 1 hands over once 3 of its groups finished (7 <= 2 x (1 + 3)); 7 + 1 fit: at its first batch.
+    expect(handing([load(1), load(4), load(7), load(1)])).toEqual([[1, 2], [2, 3]]);
+    expect(byProof([load(1), load(4), load(7), load(1)])).toEqual({ proof: [[1, 3]], limits: [[2, { groups: 10, inFlight: 20, extra: 30 }]] });
+    expect(byProof([load(1), load(2, 12), load(2, 9), load(1)]).proof).toEqual([[1, 0]]);
+    expect(byProof([load(1), load(2, 2, 20), load(2, 2, 11), load(1)]).limits).toEqual([[2, { groups: 10, inFlight: 20, extra: 30 }]]);
+    // The proof counts every group proven before: after 1 + 8, a round of 9 needs none of this one's (9 <= 2 x 9).
+    expect(byProof([load(1), load(8), load(9), load(9), load(1)]).proof).toEqual([[1, 4], [2, 0]]);
     expect(handing([load(1), load(2, 2, 0, 60_000), load(2, 2, 0, 50_000), load(1)])).toEqual([[2, 3]]);
   });
 
@@ -31,9 +39,12 @@ describe('which waves hand over', () => {
     // ...round 2's third part has none in round 3 to hand over to, and a pair over its state does not hand over.
     const heavy = parts.map((l, i) => (i === 4 ? { ...l, bytes: 99_500 } : l));
     expect(handing(heavy, rounds)).toEqual([[1, 3], [3, 6]]);
-    // Two rounds that together pass a limit do not hand over at all: 6 + 5 groups pass 10, while 5 + 2 fit.
+    // Two rounds that together pass a limit hand over by proof: 6 + 5 groups pass 10, while 5 + 2 fit. Each part of
+    // round 1 waits for 1 of its 3 groups (5 <= 2 x (1 + 2)); each part of round 2 handed over to gets its share of the
+    // limits, as large as its groups are of their round's.
     const wide = parts.map((l, i) => (i === 1 || i === 2 ? load(3) : l));
-    expect(handing(wide, rounds)).toEqual([[3, 6], [4, 7]]);
+    expect(handing(wide, rounds)).toEqual([[1, 3], [2, 4], [3, 6], [4, 7]]);
+    expect(byProof(wide, rounds)).toEqual({ proof: [[1, 1], [2, 1]], limits: [[3, { groups: 2, inFlight: 4, extra: 30 }], [4, { groups: 4, inFlight: 8, extra: 30 }]] });
   });
 });
 

@@ -108,7 +108,14 @@ describe('variantWaves', () => {
 
     // Waves 1, 4, 5: only the second may hand over (the first is the canary, the last finishes whole).
     expect(hand({})).toEqual([1]);
-    expect(hand({ maxConcurrentGroups: 8 })).toEqual([]);
+    // 4 + 5 groups pass a cap of 8: the second wave hands over by proof instead, once 1 of its groups finished
+    // (5 <= 4 x (1 + 1)), and the third starts its own groups within its share beside the ones carried.
+    expect(hand({ maxConcurrentGroups: 8 })).toEqual([1]);
+    const tight = parseConfig({ ...base, rollout: { maxConcurrentGroups: 8 } }).rollout;
+    const waves = variantWaves(groups, sizes, tight, 1);
+    const proven = withHandOvers(waves, alone(waves), sizes, tight, 1);
+    expect(proven).toMatchObject({ proof: { 1: 1 }, limits: { 2: { groups: 8 } } });
+    expect([1, 2].flatMap((w) => proven.waves[w]?.map((g) => [g.load !== undefined, g.firstBatchPercent]) ?? [])).toEqual(Array(9).fill([true, undefined]));
     expect(hand({ waveGate: 'complete' })).toEqual([]);
     expect(hand({ waveSize: 3 })).toEqual([]);
     // Pauses the operator asked for hold the next wave back: no hand-over under checkpoints, bake time or alarms.
