@@ -43,12 +43,13 @@ export const LIMIT_RUNS: readonly { setting: string; variants: number }[] = [
 export const LIMIT_RUN_SIZE = 5000;
 /**
  * The common fleet of one Windows variant: 1,000 groups (eksctl-style names) in one execution, with the defaults and
- * with surge. Their ratio has the same target as the four-variant rows.
+ * with surge at the default growth and at growth 10. Their ratio has the same target as the four-variant rows.
  */
 export const ONE_VARIANT_SIZE = 1000;
 export const ONE_VARIANT_SETTINGS: readonly (readonly [string, Record<string, unknown>])[] = [
   ['defaults, one variant', {}],
   [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra, one variant`, { surge: SURGE }],
+  [`surge ${SURGE.maxHealthyPercentage} %, ${SURGE.maxExtraInstances} extra, growth 10, one variant`, { surge: SURGE, growth: 10 }],
 ];
 /** triggers.detectSchedule's default rate(1 hour): an AMI published just after a tick waits an hour to be seen (the worst case). */
 export const DETECTION_LAG_SECONDS = 3600;

@@ -249,13 +249,14 @@ function causes(): string[] {
     );
   }
   const oneVariant = exposureRuns.filter((r) => r.metrics.nodeGroups === ONE_VARIANT_SIZE && r.metrics.variants === 1 && r.exposure.ratio > LIMITS.exposureRatioAt1000);
+  const fastRamp = exposureRuns.find((r) => r.metrics.nodeGroups === ONE_VARIANT_SIZE && r.metrics.variants === 1 && /growth 10/.test(r.setting));
   if (oneVariant.length)
     out.push(
-      `- Exposure in one variant: ${oneVariant.map((r) => `${r.setting} ${r.exposure.ratio.toFixed(3)} (${Math.max(...(Object.values(r.metrics.wavesPerVariant)[0] ?? [0]))} groups in its largest wave)`).join('; ')}. ` +
-        "A variant's waves run in one execution and a wave must fit its state (lib/store/wave-budget.ts): a larger wave's parts run side by side as one round, " +
-        'and hand over to the next round\'s parts at their first batch only where both rounds fit the fleet-wide limits together (lib/rollout/hand-over.ts). ' +
-        "Under surge one variant's rounds are sized to the whole extra-instance budget: from the round of 256 groups on each holds most of the 4,000 extra instances alone (measured 2,818, 3,996, 3,256), " +
-        'so no two fit it together and each round waits for its slowest group; only the 64-group round hands over to the 256-group one, which did not shorten the window measurably. Four variants have four budgets\' worth of smaller waves.',
+      `- Exposure in one variant: ${oneVariant.map((r) => `${r.setting} ${r.exposure.ratio.toFixed(3)}`).join('; ')}. ` +
+        "Under surge a group is one batch and one variant's rounds are each sized to most of the extra-instance budget, so no two fit it together: they hand over by proof (lib/rollout/hand-over.ts, lib/rollout/admission.ts), " +
+        'and after the ramp the launches run back to back at the account\'s rate. What remains is the ramp that growth allows: after a one-group canary, rounds of 4, 16 and 64 groups each wait for one launch without a Fast Launch snapshot (about 23 minutes, the pool of 5 being spent), ' +
+        'about 72 minutes in which the account launches under 1,000 of the fleet\'s instances, before the budget rather than growth limits a round. The rest of the fleet at 2 launches a second and one last launch without a snapshot then put the end of any schedule that honours growth 4 at about 1.33 times the bound' +
+        (fastRamp ? `; growth 10 (two ramp rounds) measures ${fastRamp.exposure.ratio.toFixed(3)}.` : '.'),
     );
   const slow = bundles.filter((b) => b.initMs > LIMITS.initMs);
   if (slow.length) out.push(`- Module init: ${slow.length} of ${bundles.length} functions take over ${LIMITS.initMs} ms; init time follows bundle size (parsing and running the SDK's module code).`);

@@ -4,6 +4,7 @@ import { storedVariant } from '../../local/stored.js';
 import { admissible, admissionRounds } from '../../lib/rollout/admission.js';
 import { passedProof } from '../../lib/rollout/hand-over.js';
 import { waveStatus, type GroupProgress } from '../../lib/rollout/refresh.js';
+import { latestRefreshes, type RefreshTimes } from '../support/refreshes.js';
 import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
 
 const group = (asgName: string, state: GroupProgress['state'], inFlight = 4, extra = inFlight, over: Partial<GroupProgress> = {}): GroupProgress => ({
@@ -102,21 +103,10 @@ const spec = (over: Partial<FleetSpec> = {}): FleetSpec => ({
   ...over,
 });
 
-type Refresh = { start: number; end: number; status: string };
-async function refreshes(report: RehearsalReport): Promise<Map<string, Refresh>> {
-  const out = new Map<string, Refresh>();
-  for (let i = 0; i < 16; i++) {
-    const r = (await report.account.call('AutoScaling', 'DescribeInstanceRefreshes', { AutoScalingGroupName: ng(i) })) as {
-      InstanceRefreshes?: { Status?: string; StartTime?: Date; EndTime?: Date }[];
-    };
-    const first = r.InstanceRefreshes?.at(-1);
-    if (first?.StartTime) out.set(ng(i), { start: first.StartTime.getTime(), end: first.EndTime?.getTime() ?? Infinity, status: first.Status ?? '' });
-  }
-  return out;
-}
+const refreshes = (report: RehearsalReport) => latestRefreshes(report, Array.from({ length: 16 }, (_, i) => ng(i)));
 
 /** The most extra instances at once, counting each refresh's whole group from its start to its end (an upper bound). */
-const peakExtra = (r: Map<string, Refresh>) => Math.max(...[...r.values()].map((x) => [...r.values()].filter((y) => y.start <= x.start && x.start < y.end).length * SIZE));
+const peakExtra = (r: Map<string, RefreshTimes>) => Math.max(...[...r.values()].map((x) => [...r.values()].filter((y) => y.start <= x.start && x.start < y.end).length * SIZE));
 
 const wavesOf = (report: RehearsalReport) => {
   const child = report.account.executions.find((e) => e.stateMachineArn.endsWith('patch-variant'));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANTS } from '../../local/generate.js';
 import { firstBatchPercent, handOverWaves, passedGate, splitAtGate, type WaveLoad } from '../../lib/rollout/hand-over.js';
 import type { GroupProgress } from '../../lib/rollout/refresh.js';
+import { latestRefreshes } from '../support/refreshes.js';
 import { generateScenario, rehearse, type FleetSpec, type RehearsalReport } from '../support/rehearse.js';
 
 const limits = { growth: 2, maxConcurrentGroups: 10, maxInstancesOutOfService: 20, maxExtraInstances: 30 };
@@ -112,18 +113,7 @@ const spec = (over: Partial<FleetSpec> = {}): FleetSpec => ({
   ...over,
 });
 
-/** Each group's refresh from the simulated account: start and end, ms. */
-async function refreshes(report: RehearsalReport): Promise<Map<string, { start: number; end: number; status: string }>> {
-  const out = new Map<string, { start: number; end: number; status: string }>();
-  for (let i = 0; i < 16; i++) {
-    const r = (await report.account.call('AutoScaling', 'DescribeInstanceRefreshes', { AutoScalingGroupName: ng(i) })) as {
-      InstanceRefreshes?: { Status?: string; StartTime?: Date; EndTime?: Date }[];
-    };
-    const first = r.InstanceRefreshes?.at(-1);
-    if (first?.StartTime) out.set(ng(i), { start: first.StartTime.getTime(), end: first.EndTime?.getTime() ?? Infinity, status: first.Status ?? '' });
-  }
-  return out;
-}
+const refreshes = (report: RehearsalReport) => latestRefreshes(report, Array.from({ length: 16 }, (_, i) => ng(i)));
 
 describe('waves that hand over at their first batch, rehearsed', () => {
   it('start the next wave while their slower groups still refresh, never more than two waves at once, and patch every group', async () => {
