@@ -52,13 +52,12 @@ export interface HandOvers {
 export function handOverWaves(loads: readonly WaveLoad[], rounds: readonly (readonly number[])[], limits: WaveLimits, stateBudget: number): HandOvers {
   const out: HandOvers = { to: new Map(), proof: new Map(), limits: new Map() };
   const roundLoad = (r: readonly number[]) => r.reduce<WaveLoad>((l, i) => sum(l, loads[i] as WaveLoad), { groups: 0, inFlight: 0, extra: 0, bytes: 0 });
+  const whole: WaveLimit = { groups: limits.maxConcurrentGroups, inFlight: limits.maxInstancesOutOfService, ...(limits.maxExtraInstances !== undefined && { extra: limits.maxExtraInstances }) };
   let proven = roundLoad(rounds[0] ?? []).groups;
   for (let r = 1; r + 1 < rounds.length; r++) {
     const [now, next] = [rounds[r] as readonly number[], rounds[r + 1] as readonly number[]];
     const [mine, theirs] = [roundLoad(now), roundLoad(next)];
-    const both = sum(mine, theirs);
-    const fits =
-      both.groups <= limits.maxConcurrentGroups && both.inFlight <= limits.maxInstancesOutOfService && (limits.maxExtraInstances === undefined || both.extra <= limits.maxExtraInstances);
+    const fits = withinLimit(sum(mine, theirs), whole);
     // By proof: the groups of this round that must have finished, shared out over its parts as their groups are.
     const needed = Math.max(0, Math.ceil(theirs.groups / limits.growth) - proven);
     now.forEach((wave, j) => {

@@ -51,8 +51,10 @@ export function withHandOvers(
   const marked = waves.map((w, i) =>
     w.map((g): NodeGroupPlan => {
       const { inFlight, extra } = weigh(g);
-      if (proof.has(i) || limits.has(i)) g = { ...g, load: { inFlight, extra } };
-      return to.has(i) && !proof.has(i) ? { ...g, firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), inFlight) } : g;
+      // A wave may be handed over to by proof and hand over at its first batch itself: then its groups carry both.
+      const admitted = proof.has(i) || limits.has(i) ? { load: { inFlight, extra } } : {};
+      const atFirstBatch = to.has(i) && !proof.has(i) ? { firstBatchPercent: firstBatchPercent(sizeOf(g, sizes), inFlight) } : {};
+      return { ...g, ...admitted, ...atFirstBatch };
     }),
   );
   return {

@@ -14,7 +14,7 @@ export interface VariantHeader extends Omit<VariantPlan, 'waves'> {
   rounds: number[][];
   /** The first wave holds the canary groups. */
   canaryFirst: boolean;
-  /** The waves that hand over at their first batch (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
+  /** The waves that hand over, at their first batch or by proof (lib/rollout/hand-over.ts): CheckWave reads it; empty when none do. */
   handOver: number[];
   /** The handing-over waves that hand over by proof, with the groups they must have finished first (CheckWave reads it). */
   proof: Record<number, number>;
