@@ -13,9 +13,9 @@ import type { FleetMetrics } from './measure.js';
  * refill per second), and the last of them still has to launch (from a pre-provisioned
  * snapshot: the quickest launch there is) before it is a node on the new AMI.
  * Fast Launch and the canary are in sequence by choice, and the bound keeps them so: the canary's
- * nodes must launch as the fleet's will (from pre-provisioned snapshots), and a canary started
- * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs),
- * which measured no shorter at 1,000 groups (README, "How it works").
+ * first nodes launch from pre-provisioned snapshots (as a scale-out's will), and a canary started
+ * while Fast Launch is enabling launches up to 1 / 0.35 slower (local/sim/fastlaunch.ts, launchMs); README, "How it
+ * works", gives what not waiting measured at 1,000 groups.
  * The canary's and the longest group's refreshes are measured, so they carry what the Fast Launch pool gave them: past
  * fastLaunch.targetResourceCount launches at once, the rest launch without a snapshot (local/sim/fastlaunch.ts), and a
  * group's refresh is as slow as its slowest batch. The bound is the sequence with the configured pool, not with one

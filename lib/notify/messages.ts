@@ -198,7 +198,7 @@ export function groupLine(g: Pick<GroupProgress, 'asgName' | 'state' | 'fromVers
     skipped: `skipped: ${g.reason}`,
     refreshing: g.percent === undefined ? 'refresh not finished' : `still refreshing (${g.percent}%)`,
     busy: 'waiting for another refresh',
-    queued: 'not started: waiting for room in its wave (its limits were in use)',
+    queued: g.reason ? 'not started' : 'not started: waiting for room in its wave (its limits were in use)',
   };
   const name = g.managed ? `${g.managed.cluster}/${g.managed.nodegroup} (managed node group, ASG ${g.asgName})` : g.asgName;
   return `  ${name}: ${what[g.state]}${g.reason && g.state !== 'skipped' ? ` - ${g.reason}` : ''}`;

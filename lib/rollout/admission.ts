@@ -25,7 +25,22 @@ export interface WaveLimit {
 interface Weighed {
   asgName: string;
   state: string;
+  status?: string | null;
   load?: GroupLoad;
+}
+
+/** A refresh that is going forward or about to: not cancelling, not rolling back. */
+export const PROGRESSING: ReadonlySet<string> = new Set(['Pending', 'InProgress', 'Baking']);
+
+/**
+ * Why a wave must start nothing more, or null while all is well: one of its groups failed or rolled back, or a refresh
+ * of it is rolling back or being cancelled (it can only end failed or rolled back).
+ */
+export function stopReason(groups: readonly Weighed[]): string | null {
+  const bad = groups.find((g) => g.state === 'failed' || g.state === 'rolledBack' || (g.state === 'refreshing' && !PROGRESSING.has(g.status ?? '')));
+  if (!bad) return null;
+  const what = bad.state === 'refreshing' ? `is ${bad.status ?? 'not going forward'}` : bad.state === 'failed' ? 'failed' : 'rolled back';
+  return `the wave starts nothing more: ${bad.asgName} ${what}`;
 }
 
 /** A start under way or about to be tried: a refresh running, or one waiting for someone else's to end. */
@@ -49,11 +64,11 @@ export const withinLimit = (l: Required<WaveLimit>, limit: WaveLimit): boolean =
  * The queued groups that may start now, in plan order: each while the wave's load with it stays within `limit`; the
  * first that does not fit stops the line (a later, smaller one does not pass it). A group over the limit on its own
  * starts when nothing else is in flight, as a single group over the budget gets a wave of its own (waves.ts). None
- * once a group failed or rolled back: the wave fails, and what it had not started stays unstarted.
+ * once stopReason gives one: the wave fails, and what it had not started stays unstarted.
  */
 export function admissible(groups: readonly Weighed[], limit: WaveLimit | undefined): Set<string> {
   const out = new Set<string>();
-  if (groups.some((g) => g.state === 'failed' || g.state === 'rolledBack')) return out;
+  if (stopReason(groups)) return out;
   let load = loadInFlight(groups);
   for (const g of groups) {
     if (g.state !== 'queued') continue;
@@ -66,12 +81,22 @@ export function admissible(groups: readonly Weighed[], limit: WaveLimit | undefi
 }
 
 /**
- * How many times over the wave's groups fill its limit: the refresh lengths it may need one after another. A wave
- * without a limit starts every group at once: 1.
+ * How many refresh lengths the wave's groups may need one after another: its groups packed in plan order into rounds
+ * that each fit `limit` (the groups still in flight, carried ones included, in the first), each round waiting for the
+ * whole one before. Admission starts groups as soon as room frees, so it never needs more. A wave without a limit
+ * starts every group at once: 1.
  */
 export function admissionRounds(groups: readonly Weighed[], limit: WaveLimit | undefined): number {
   if (!limit) return 1;
-  const all = groups.reduce((l, g) => add(l, g.load), { groups: 0, inFlight: 0, extra: 0 });
-  const over = (n: number, of: number | undefined) => (of === undefined ? 1 : Math.ceil(n / Math.max(1, of)));
-  return Math.max(1, over(all.groups, limit.groups), over(all.inFlight, limit.inFlight), over(all.extra, limit.extra));
+  let rounds = 1;
+  let load = loadInFlight(groups);
+  for (const g of groups) {
+    if (g.state !== 'queued') continue;
+    const next = add(load, g.load);
+    if (load.groups > 0 && !withinLimit(next, limit)) {
+      rounds += 1;
+      load = add({ groups: 0, inFlight: 0, extra: 0 }, g.load);
+    } else load = next;
+  }
+  return rounds;
 }

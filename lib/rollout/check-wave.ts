@@ -3,11 +3,11 @@ import type { Notice } from '../notice.js';
 import type { WaveFailure, WaveFailureGroup } from '../notify/cause.js';
 import { waveNotice } from '../notify/messages.js';
 import type { VariantRun } from '../plan/types.js';
-import type { WaveClock } from './deadline.js';
+import type { WaveClock, WaveTimes } from './deadline.js';
 import { judgeInCluster } from './cluster-outcome.js';
 import { setDefaultVersions } from './default-version.js';
 import type { WaveHooks } from './hooks.js';
-import { pollWave, type GroupProgress, type WaveProgress } from './refresh.js';
+import { pollWave, startWaiting, type GroupProgress, type WaveProgress } from './refresh.js';
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
 import { passedGate, passedProof, splitAtGate, type Carry } from './hand-over.js';
@@ -35,9 +35,11 @@ export interface WaveCheckRequest extends VariantRun {
 
 export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?: WaveHooks): Promise<WaveCheck> {
   // Deadline, unreadable polls and the canary's verdict: wave-guard.ts.
-  const guarded = await guardedCheck(req, rollout, async () => {
-    const polled = await judgeInCluster(req.progress, await judgeFromInstances(req.progress, await pollWave(req.progress, rollout, hooks)), hooks);
-    return rollout.setDefaultVersion ? setDefaultVersions(req.progress, polled) : polled;
+  // Then the groups waiting to start, once every verdict of this check is in: a group judged failed frees no room.
+  const guarded = await guardedCheck(req, rollout, async (times) => {
+    const polled = await judgeInCluster(req.progress, await judgeFromInstances(req.progress, await pollWave(req.progress, rollout)), hooks);
+    const judged = rollout.setDefaultVersion ? await setDefaultVersions(req.progress, polled) : polled;
+    return startWaiting(judged, rollout, hooks, tooLateToStart(times));
   });
   const { clock, cause } = guarded;
   const { progress, carried } = handOver(req, guarded.progress);
@@ -48,9 +50,15 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     notice: passed ? waveNotice(req, req.index, progress, carried) : null,
     carry: passed ? { index: carryTarget(req.variant, req.index), groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
-    failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause) : null,
+    failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause ?? stoppedCause(progress)) : null,
   };
 }
+
+/** A wave stopped with no group of its own failed (its round failed elsewhere, or its deadline came too close) says why. */
+const stoppedCause = (p: WaveProgress): string | null => (p.stopped && !p.groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? `queued groups not started: ${p.stopped}` : null);
+
+const tooLateToStart = (times: WaveTimes): string | null =>
+  times.startBy !== undefined && Date.now() >= Date.parse(times.startBy) ? `too close to the wave's deadline (${times.deadline}) to finish before it` : null;
 
 /**
  * A wave that hands over (hand-over.ts) passes at its gate, at its first batch or by proof: its finished groups are its

@@ -82,10 +82,23 @@ export function waveDeadlineSeconds(groupSizes: readonly number[], r: Rollout, a
   return Math.max(MIN_DEADLINE_SECONDS, SAFETY_FACTOR * (slowest + waits + busy + launchRateSeconds(groupSizes)) + SLACK_SECONDS);
 }
 
-/** What the state machine carries about the wave's clock and its reads of AWS ($.progress). */
-export interface WaveClock {
+/**
+ * How long after its start a wave with a limit still starts queued groups: until 1 / (rounds + 1) of its deadline is
+ * left, which is at least one expected refresh (the deadline allows each of the `admissionRounds` two). A group
+ * started later could not finish before the deadline, which would leave its refresh running unwatched.
+ */
+export const startBySeconds = (deadlineSeconds: number, admissionRounds: number): number => (deadlineSeconds * admissionRounds) / (admissionRounds + 1);
+
+/** When the wave fails, and (a wave with a limit) until when it starts queued groups. */
+export interface WaveTimes {
   /** ISO time past which the wave fails with its report. */
   deadline: string;
+  /** ISO time past which its queued groups no longer start (startBySeconds). */
+  startBy?: string;
+}
+
+/** What the state machine carries about the wave's clock and its reads of AWS ($.progress). */
+export interface WaveClock extends WaveTimes {
   /** When AWS was last read successfully: the groups' states are as of then. */
   readAt: string;
   /** Checks in a row that could not read AWS (throttling, 5xx beyond the Lambda's retries). */

@@ -2,7 +2,7 @@ import type { Rollout } from '../config.js';
 import type { ClusterAccess } from '../eks/cluster.js';
 import { summarize, type GroupProgress, type WaveProgress } from './refresh.js';
 import type { WaveLimits } from './waves.js';
-import { loadInFlight, withinLimit, type WaveLimit } from './admission.js';
+import { loadInFlight, PROGRESSING, withinLimit, type WaveLimit } from './admission.js';
 
 /**
  * What a wave leaves the next one (carry-<i>.json in the run-state bucket, written and read by the state machine's own
@@ -114,9 +114,6 @@ export function passedGate(groups: readonly GroupProgress[]): boolean {
   );
 }
 
-/** A refresh that is going forward or about to: not cancelling, not rolling back. */
-const PROGRESSING = new Set(['Pending', 'InProgress', 'Baking']);
-
 /**
  * The gate of a wave that hands over by proof: the groups it carried finished; every one of its own groups started
  * (none queued or waiting for someone else's refresh) and none failed, rolled back or is being cancelled; at least
@@ -141,5 +138,5 @@ export function splitAtGate(groups: readonly GroupProgress[]): { done: GroupProg
 export function withCarried(started: WaveProgress, carry: Carry | undefined, rollout: Rollout): WaveProgress {
   if (!carry?.groups.length) return started;
   const clusters = { ...carry.clusters, ...started.clusters };
-  return summarize(started.startedAt, [...carry.groups, ...started.groups], rollout, Object.keys(clusters).length ? clusters : undefined, started.limit);
+  return summarize(started.startedAt, [...carry.groups, ...started.groups], rollout, { clusters: Object.keys(clusters).length ? clusters : undefined, limit: started.limit, stopped: started.stopped });
 }

@@ -17,7 +17,7 @@ import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
 import { BUSY_RETRY_SECONDS } from './deadline.js';
-import { admissible, type WaveLimit } from './admission.js';
+import { admissible, stopReason, type WaveLimit } from './admission.js';
 /**
  * The wait while no refreshing group shows progress yet (PercentageComplete 0). Auto Scaling adds an instance to the
  * percentage once its replacement is healthy and its warm-up has passed (API Reference, InstanceRefresh), so a refresh
@@ -64,6 +64,8 @@ export interface WaveProgress {
   clusters?: Record<string, ClusterAccess>;
   /** A wave handed over to by proof (hand-over.ts): what its groups, carried ones included, may hold at once; the rest wait queued. */
   limit?: WaveLimit;
+  /** Why the wave starts nothing more (a failure in its round, no time left before its deadline): its queued groups never start, and it fails once nothing runs. */
+  stopped?: string;
 }
 
 /** Safe defaults: explicit version + AutoRollback (so a failure returns the group to its old version), SkipMatching, explicit handling of protected and standby instances (the default Wait fails the refresh after an hour). */
@@ -102,24 +104,33 @@ export function groupStateFor(status: InstanceRefreshStatus | string | undefined
 
 /**
  * The wave is done when no group is refreshing or waiting for someone else's refresh; it failed if any group failed or
- * rolled back (its queued groups then never start), and is in progress while groups still wait for room.
+ * rolled back (its queued groups then never start), and is in progress while groups still wait for room, unless the
+ * wave was stopped: then they never start and it failed.
  */
-export function waveStatus(groups: readonly GroupProgress[]): WaveProgress['status'] {
+export function waveStatus(groups: readonly GroupProgress[], stopped?: string): WaveProgress['status'] {
   if (groups.some((g) => g.state === 'refreshing' || g.state === 'busy')) return 'InProgress';
   if (groups.some((g) => g.state === 'failed' || g.state === 'rolledBack')) return 'Failed';
-  return groups.some((g) => g.state === 'queued') ? 'InProgress' : 'Successful';
+  if (!groups.some((g) => g.state === 'queued')) return 'Successful';
+  return stopped ? 'Failed' : 'InProgress';
 }
 
 /**
  * Starts the wave's refreshes. With a limit (a wave handed over to by proof) only the groups that fit it beside
- * `alongside`, the groups the wave before left still refreshing, start now; the others wait queued for pollWave.
+ * `alongside`, the groups the wave before left still refreshing, start now; the others wait queued for startWaiting.
+ * Those carried groups went unwatched since their wave passed, so they are looked at first: when one failed, rolled back
+ * or is rolling back, nothing starts (the wave keeps their last checked states, so that its first check judges them as
+ * it judges every group, and then fails).
  */
 export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?: WaveHooks, limit?: WaveLimit, alongside: readonly GroupProgress[] = []): Promise<WaveProgress> {
-  const planned = targets.map((t) => initial(t, limit));
-  const now = limit ? admissible([...alongside, ...planned], limit) : new Set<string>();
-  const groups = await mapLimit(planned, 8, (g) => retryStart(now.has(g.asgName) ? { ...g, state: 'busy' } : g, rollout, hooks));
-  return summarize(new Date().toISOString(), groups, rollout, await clustersOf(targets, hooks), limit);
+  const stopped = stopReason(await mapLimit(alongside, 8, lookAt)) ?? undefined;
+  const planned = targets.map((t) => initial(t, stopped));
+  const now = stopped ? new Set<string>() : limit ? admissible([...alongside, ...planned], limit) : new Set(planned.filter((g) => g.state === 'queued').map((g) => g.asgName));
+  const groups = await mapLimit(planned, 8, (g) => (now.has(g.asgName) ? retryStart({ ...g, state: 'busy' }, rollout, hooks) : Promise.resolve(g)));
+  return summarize(new Date().toISOString(), groups, rollout, { clusters: await clustersOf(targets, hooks), limit, stopped });
 }
+
+/** A carried group's refresh as Auto Scaling has it now (read only: a managed node group's update is judged by its wave's checks). */
+const lookAt = (g: GroupProgress): Promise<GroupProgress> => (g.state === 'refreshing' && g.refreshId && !g.managed ? describe(g) : Promise.resolve(g));
 
 /** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
 async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): Promise<Record<string, ClusterAccess> | undefined> {
@@ -129,26 +140,51 @@ async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): 
   return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await access(n)] as const)));
 }
 
-/**
- * One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant.
- * Then the queued groups that the finished ones made room for start.
- */
-export async function pollWave(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks): Promise<WaveProgress> {
-  const polled = await mapLimit(wave.groups, 8, async (g) => {
-    if (g.state === 'busy') return retryStart(g, rollout, hooks);
-    if (g.state !== 'refreshing' || !g.refreshId) return g;
+/** One poll of the whole wave: a single Lambda call however many groups, to keep state transitions per wave constant. */
+export async function pollWave(wave: WaveProgress, rollout: Rollout): Promise<WaveProgress> {
+  const groups = await mapLimit(wave.groups, 8, (g) => {
+    if (g.state !== 'refreshing' || !g.refreshId) return Promise.resolve(g);
     return g.managed ? pollNodegroupUpdate(g, g.managed, rollout) : describe(g);
   });
-  const now = admissible(polled, wave.limit);
-  if (now.size) logger.info(`${now.size} queued group(s) have room in the wave's limit: starting them`);
-  const groups = now.size ? await mapLimit(polled, 8, (g) => (now.has(g.asgName) ? retryStart({ ...g, state: 'busy' }, rollout, hooks) : Promise.resolve(g))) : polled;
-  return summarize(wave.startedAt, groups, rollout, wave.clusters, wave.limit);
+  return summarize(wave.startedAt, groups, rollout, wave);
 }
 
-/** A group as its wave starts: current (nothing to do), queued for room in the wave's limit, or about to be started (busy). */
-function initial(t: WaveTarget, limit: WaveLimit | undefined): GroupProgress {
-  const state = t.toVersion === null ? 'current' : limit ? 'queued' : 'busy';
-  return { ...t, state, refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: null, busyAttempts: 0 };
+/**
+ * After a check's verdicts (wave's poll, instances, cluster): the groups waiting to start. Busy ones (someone else's
+ * refresh was in the way) try again; queued ones start as admission.ts allows. Nothing starts once the wave is
+ * stopped (`stop`, or stopReason of its groups): its busy groups then count as never started (queued, with the
+ * reason) and the wave fails once nothing runs. A start that cannot reach AWS leaves its group waiting for the next
+ * check, and the starts that went through stay recorded.
+ */
+export async function startWaiting(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks, stop?: string | null): Promise<WaveProgress> {
+  const waiting = wave.groups.filter((g) => g.state === 'busy' || g.state === 'queued');
+  if (!waiting.length) return wave;
+  const stopped = wave.stopped ?? stop ?? stopReason(wave.groups) ?? undefined;
+  if (stopped) {
+    const groups = wave.groups.map((g): GroupProgress => (g.state === 'busy' || g.state === 'queued' ? { ...g, state: 'queued', reason: stopped } : g));
+    return summarize(wave.startedAt, groups, rollout, { ...wave, stopped });
+  }
+  const now = admissible(wave.groups, wave.limit);
+  if (now.size) logger.info(`${now.size} queued group(s) have room in the wave's limit: starting them`);
+  const groups = await mapLimit(wave.groups, 8, (g) => (g.state === 'busy' || now.has(g.asgName) ? startOrWait(g, rollout, hooks) : Promise.resolve(g)));
+  return summarize(wave.startedAt, groups, rollout, wave);
+}
+
+/** A start that AWS could not answer (throttling, a server fault past the retries) is tried again on the next check. */
+async function startOrWait(g: GroupProgress, rollout: Rollout, hooks?: WaveHooks): Promise<GroupProgress> {
+  try {
+    return await retryStart({ ...g, state: 'busy' }, rollout, hooks);
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    logger.warn('could not start the group on this check; trying again on the next', { asgName: g.asgName, error: error instanceof Error ? error.name : String(error) });
+    return g;
+  }
+}
+
+/** A group as its wave starts: current (nothing to do), or queued (to start now, when room in the wave's limit frees, or never: the wave was stopped). */
+function initial(t: WaveTarget, stopped: string | undefined): GroupProgress {
+  const state = t.toVersion === null ? 'current' : 'queued';
+  return { ...t, state, refreshId: null, status: null, percent: t.toVersion === null ? 100 : 0, reason: state === 'queued' && stopped ? stopped : null, busyAttempts: 0 };
 }
 
 /** rollout.busyRetries counts tries BUSY_RETRY_SECONDS apart (the wave's deadline allows that much), not checks of the wave. */
@@ -296,8 +332,8 @@ async function describe(g: GroupProgress): Promise<GroupProgress> {
   return { ...g, state, status: refresh?.Status ?? null, percent: refresh?.PercentageComplete ?? g.percent, reason: refresh?.StatusReason ?? null };
 }
 
-export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, clusters?: Record<string, ClusterAccess>, limit?: WaveLimit): WaveProgress {
-  const status = waveStatus(groups);
+export function summarize(startedAt: string, groups: GroupProgress[], rollout: Rollout, { clusters, limit, stopped }: Pick<WaveProgress, 'clusters' | 'limit' | 'stopped'> = {}): WaveProgress {
+  const status = waveStatus(groups, stopped);
   const active = groups.filter((g) => g.state === 'refreshing');
   const percent = groups.length ? Math.round(groups.reduce((s, g) => s + (g.state === 'refreshing' || g.state === 'queued' ? g.percent : 100), 0) / groups.length) : 100;
   // EKS reports no percentage for a managed node group's update: the groups that do set the pace.
@@ -310,5 +346,5 @@ export function summarize(startedAt: string, groups: GroupProgress[], rollout: R
       : active.length === 0
         ? BUSY_RETRY_SECONDS
         : secondsFromProgress({ elapsedSeconds: elapsed, percent: slowest, min: 60, max: 900, fallback: noProgressPollSeconds(reporting, rollout) });
-  return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }), ...(limit && { limit }) };
+  return { status, startedAt, groups, waitSeconds, percent, ...(clusters && { clusters }), ...(limit && { limit }), ...(stopped && { stopped }) };
 }

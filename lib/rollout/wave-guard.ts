@@ -5,7 +5,7 @@ import type { Rollout } from '../config.js';
 import { logger } from '../logger.js';
 import { chunk } from '../util.js';
 import { noCanaryRan } from './canary.js';
-import { capWaitAtDeadline, isPastDeadline, overdue, UNKNOWN_GROUP_SIZE, unreadPollWaitSeconds, waveDeadlineSeconds, type WaveClock } from './deadline.js';
+import { capWaitAtDeadline, isPastDeadline, overdue, startBySeconds, UNKNOWN_GROUP_SIZE, unreadPollWaitSeconds, waveDeadlineSeconds, type WaveClock, type WaveTimes } from './deadline.js';
 import type { WaveProgress } from './refresh.js';
 import { admissionRounds } from './admission.js';
 
@@ -29,20 +29,21 @@ export interface GuardedCheck {
  * polls again, up to its deadline; past the deadline it fails with the normal report. Any
  * other error (access denied, a bug) still fails the step, into the variant's failure path.
  */
-export async function guardedCheck(req: GuardedWave, rollout: Rollout, poll: () => Promise<WaveProgress>): Promise<GuardedCheck> {
+export async function guardedCheck(req: GuardedWave, rollout: Rollout, poll: (times: WaveTimes) => Promise<WaveProgress>): Promise<GuardedCheck> {
   const now = Date.now();
-  const deadline = req.progress.deadline ?? (await deadlineOf(req.progress, rollout));
+  const times = req.progress.deadline ? { deadline: req.progress.deadline, ...(req.progress.startBy && { startBy: req.progress.startBy }) } : await timesOf(req.progress, rollout);
+  const { deadline } = times;
   let progress: WaveProgress;
   let clock: WaveClock;
   try {
-    progress = await poll();
-    clock = { deadline, readAt: new Date(now).toISOString(), unreadPolls: 0, pollError: null };
+    progress = await poll(times);
+    clock = { ...times, readAt: new Date(now).toISOString(), unreadPolls: 0, pollError: null };
   } catch (error) {
     if (!isRetryable(error)) throw error;
     const unreadPolls = (req.progress.unreadPolls ?? 0) + 1;
     const pollError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     logger.warn('wave check could not read AWS; polling again later', { unreadPolls, pollError });
-    clock = { deadline, readAt: req.progress.readAt ?? req.progress.startedAt, unreadPolls, pollError };
+    clock = { ...times, readAt: req.progress.readAt ?? req.progress.startedAt, unreadPolls, pollError };
     progress = { ...req.progress, status: 'InProgress', waitSeconds: unreadPollWaitSeconds(unreadPolls, now, deadline) };
   }
   if (progress.status === 'InProgress' && isPastDeadline(now, deadline)) {
@@ -57,14 +58,17 @@ export async function guardedCheck(req: GuardedWave, rollout: Rollout, poll: () 
   return { progress, clock, cause: null };
 }
 
-/** The deadline from the wave's start, sized by its groups (read once, on the first check; unknown sizes count as large). */
-async function deadlineOf(wave: WaveProgress, rollout: Rollout): Promise<string> {
+/** The deadline from the wave's start, sized by its groups (read once, on the first check; unknown sizes count as large), and with a limit until when queued groups start. */
+async function timesOf(wave: WaveProgress, rollout: Rollout): Promise<WaveTimes> {
   const names = wave.groups.map((g) => g.asgName);
   const sizes = rollout.waveTimeoutMinutes !== undefined ? [] : await groupSizes(names).catch((error: unknown) => {
     if (!isRetryable(error)) throw error;
     return names.map(() => UNKNOWN_GROUP_SIZE);
   });
-  return new Date(Date.parse(wave.startedAt) + waveDeadlineSeconds(sizes, rollout, admissionRounds(wave.groups, wave.limit)) * 1000).toISOString();
+  const rounds = admissionRounds(wave.groups, wave.limit);
+  const seconds = waveDeadlineSeconds(sizes, rollout, rounds);
+  const at = (s: number) => new Date(Date.parse(wave.startedAt) + s * 1000).toISOString();
+  return { deadline: at(seconds), ...(wave.limit && { startBy: at(startBySeconds(seconds, rounds)) }) };
 }
 
 /** Each group's desired capacity: the instances its refresh replaces. */

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import { pollNodegroupUpdate, startNodegroupUpdate } from '../../lib/rollout/managed.js';
-import { pollWave, type GroupProgress } from '../../lib/rollout/refresh.js';
+import { startWaiting, type GroupProgress } from '../../lib/rollout/refresh.js';
 
 const eks = mockClient(EKSClient);
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
@@ -49,11 +49,11 @@ describe('a managed node group another update holds, in a wave', () => {
     eks.on(UpdateNodegroupVersionCommand).rejectsOnce(inUse()).resolves({ update: { id: 'u-1', status: 'InProgress' } });
     const wave = { status: 'InProgress' as const, startedAt: new Date().toISOString(), groups: [group()], waitSeconds: 0, percent: 0 };
 
-    const busy = await pollWave(wave, rollout());
+    const busy = await startWaiting(wave, rollout());
     vi.setSystemTime(Date.now() + 120_000);
-    const early = await pollWave(busy, rollout());
+    const early = await startWaiting(busy, rollout());
     vi.setSystemTime(Date.now() + 180_000);
-    const due = await pollWave(early, rollout());
+    const due = await startWaiting(early, rollout());
 
     expect(busy.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1 });
     expect(early.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1 });

@@ -9,11 +9,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
 import type { WaveTarget } from '../../lib/rollout/launch-templates.js';
-import { groupStateFor, pollWave, refreshPreferences, startWave, summarize, type GroupProgress } from '../../lib/rollout/refresh.js';
+import { groupStateFor, pollWave, refreshPreferences, startWaiting, startWave, summarize, type GroupProgress, type WaveProgress } from '../../lib/rollout/refresh.js';
 
 const asg = mockClient(AutoScalingClient);
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
 const target = (asgName: string, toVersion: string | null = '8'): WaveTarget => ({ asgName, launchTemplateId: 'lt-0123456789abcdef0', fromVersion: '7', toVersion });
+
+/** What a wave check does with the refreshes (check-wave.ts, without the instances' and the cluster's verdicts): poll, then start what waits. */
+const check = async (wave: WaveProgress, r: Rollout) => startWaiting(await pollWave(wave, r), r);
 
 function awsError(name: string): Error {
   return Object.assign(new Error(`${name} (simulated)`), { name, $fault: 'client' });
@@ -132,9 +135,9 @@ describe('starting instance refreshes', () => {
     asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-c' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'Successful', PercentageComplete: 100 }] });
 
     const started = await startWave([target('ng-a'), target('ng-b'), target('ng-c')], rollout());
-    const midway = await pollWave(started, rollout());
+    const midway = await check(started, rollout());
     asg.on(DescribeInstanceRefreshesCommand, { AutoScalingGroupName: 'ng-a' }).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-1', Status: 'Successful', PercentageComplete: 100 }] });
-    const done = await pollWave(midway, rollout());
+    const done = await check(midway, rollout());
 
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
     expect(started.groups.map((g) => [g.asgName, g.state])).toEqual([['ng-a', 'refreshing'], ['ng-b', 'failed'], ['ng-c', 'refreshing']]);
@@ -157,9 +160,9 @@ describe("someone else's instance refresh in the way", () => {
     asg.on(StartInstanceRefreshCommand).rejectsOnce(awsError('InstanceRefreshInProgressFault')).resolves({ InstanceRefreshId: 'ours' });
 
     const first = await startWave([target('ng-a')], rollout());
-    const early = await pollWave(first, rollout());
+    const early = await check(first, rollout());
     vi.setSystemTime(Date.now() + first.waitSeconds * 1000);
-    const second = await pollWave(early, rollout());
+    const second = await check(early, rollout());
 
     expect(first.groups[0]).toMatchObject({ state: 'busy', busyAttempts: 1, reason: 'waiting for another instance refresh on this group to finish' });
     expect(first.status).toBe('InProgress');
@@ -177,7 +180,7 @@ describe("someone else's instance refresh in the way", () => {
     let wave = await startWave([target('ng-a')], r);
     while (wave.status === 'InProgress') {
       vi.setSystemTime(Date.now() + wave.waitSeconds * 1000);
-      wave = await pollWave(wave, r);
+      wave = await check(wave, r);
     }
 
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
@@ -207,7 +210,7 @@ describe('polling a wave', () => {
 
   it('asks for each group by its own refresh id', async () => {
     status({ 'ng-a': 'InProgress' });
-    const wave = await pollWave(await refreshing('ng-a'), rollout());
+    const wave = await check(await refreshing('ng-a'), rollout());
 
     expect(asg.commandCalls(DescribeInstanceRefreshesCommand).map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'ng-a', InstanceRefreshIds: ['r-1'] }]);
     expect(wave).toMatchObject({ status: 'InProgress', groups: [{ state: 'refreshing', percent: 40 }] });
@@ -216,7 +219,7 @@ describe('polling a wave', () => {
 
   it('is Successful when every group is patched', async () => {
     status({ 'ng-a': 'Successful', 'ng-b': 'Successful' });
-    const wave = await pollWave(await refreshing('ng-a', 'ng-b'), rollout());
+    const wave = await check(await refreshing('ng-a', 'ng-b'), rollout());
 
     expect(wave).toMatchObject({ status: 'Successful', percent: 100, waitSeconds: 0 });
     expect(wave.groups.map((g) => g.state)).toEqual(['patched', 'patched']);
@@ -224,9 +227,9 @@ describe('polling a wave', () => {
 
   it('waits for the other groups of a wave, then fails when one rolled back', async () => {
     status({ 'ng-a': 'RollbackSuccessful', 'ng-b': 'InProgress' });
-    const midway = await pollWave(await refreshing('ng-a', 'ng-b'), rollout());
+    const midway = await check(await refreshing('ng-a', 'ng-b'), rollout());
     status({ 'ng-b': 'Successful' });
-    const done = await pollWave(midway, rollout());
+    const done = await check(midway, rollout());
 
     expect(midway.status).toBe('InProgress');
     expect(done.status).toBe('Failed');
