@@ -64,7 +64,7 @@ export interface WaveProgress {
   clusters?: Record<string, ClusterAccess>;
   /** A wave handed over to by proof (hand-over.ts): what its groups, carried ones included, may hold at once; the rest wait queued. */
   limit?: WaveLimit;
-  /** Why the wave starts nothing more (a failure in its round, no time left before its deadline): its queued groups never start, and it fails once nothing runs. */
+  /** Why the wave starts nothing more (one of its groups went wrong, or too little of its deadline is left): its queued groups never start, and it fails once nothing runs. */
   stopped?: string;
 }
 
@@ -157,8 +157,7 @@ export async function pollWave(wave: WaveProgress, rollout: Rollout): Promise<Wa
  * check, and the starts that went through stay recorded.
  */
 export async function startWaiting(wave: WaveProgress, rollout: Rollout, hooks?: WaveHooks, stop?: string | null): Promise<WaveProgress> {
-  const waiting = wave.groups.filter((g) => g.state === 'busy' || g.state === 'queued');
-  if (!waiting.length) return wave;
+  if (!wave.groups.some((g) => g.state === 'busy' || g.state === 'queued')) return wave;
   const stopped = wave.stopped ?? stop ?? stopReason(wave.groups) ?? undefined;
   if (stopped) {
     const groups = wave.groups.map((g): GroupProgress => (g.state === 'busy' || g.state === 'queued' ? { ...g, state: 'queued', reason: stopped } : g));
