@@ -54,7 +54,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
   };
 }
 
-/** A wave stopped with no group of its own failed (its round failed elsewhere, or its deadline came too close) says why. */
+/** A wave stopped with no group of its own failed or rolled back (its deadline came too close) says why. */
 const stoppedCause = (p: WaveProgress): string | null => (p.stopped && !p.groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? `queued groups not started: ${p.stopped}` : null);
 
 const tooLateToStart = (times: WaveTimes): string | null =>

@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, type InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand, type InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,5 +155,40 @@ describe('the default launch template version (rollout.setDefaultVersion)', () =
     const after = before.map((g) => ({ ...g, state: 'patched' as const }));
 
     expect(defaultsToSet(before, after)).toEqual([{ launchTemplateId: 'lt-2', version: '4' }]);
+  });
+});
+
+describe('queued groups near the deadline (a wave with a limit)', () => {
+  it('start no more once the wave is past its startBy: the wave fails when nothing runs, saying why', async () => {
+    refreshes({ a: ['Successful'] });
+    instances({ a: { total: 2, old: 0 } });
+    const late = new Date(Date.now() - 1000).toISOString();
+    const deadline = new Date(Date.now() + 3_600_000).toISOString();
+    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, deadline, startBy: late, readAt: late, unreadPolls: 0, pollError: null };
+
+    const out = await checkWave(request(progress), rollout());
+
+    expect(out.status).toBe('Failed');
+    expect(out.groups.map((g) => [g.asgName, g.state])).toEqual([
+      ['a', 'patched'],
+      ['b', 'queued'],
+    ]);
+    expect(waveFailure({ Error: 'RolloutWaveFailed', Cause: out.failure ?? '' })?.cause).toMatch(/^queued groups not started: too close to the wave's deadline/);
+  });
+
+  it('still start before it: the room the finished group freed goes to the queued one', async () => {
+    refreshes({ a: ['Successful'] });
+    instances({ a: { total: 2, old: 0 } });
+    asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-b' });
+    const soon = new Date(Date.now() + 600_000).toISOString();
+    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, deadline: soon, startBy: soon, readAt: soon, unreadPolls: 0, pollError: null };
+
+    const out = await checkWave(request(progress), rollout());
+
+    expect(out.status).toBe('InProgress');
+    expect(out.groups.map((g) => [g.asgName, g.state])).toEqual([
+      ['a', 'patched'],
+      ['b', 'refreshing'],
+    ]);
   });
 });
