@@ -9,6 +9,8 @@ export interface CaughtError {
 /** How a wave report's `cause` begins when no refresh failed: the subject of the failure e-mail keys on these. */
 export const NO_CANARY_RAN = 'no canary ran';
 export const DEADLINE_PASSED = 'the wave passed its deadline';
+/** A wave of a round of several stopped because another one went wrong (lib/rollout/check-wave.ts): not the round's cause. */
+export const WENT_WRONG_BESIDE = 'a wave beside it in its round went wrong';
 
 /** What the failure message needs of a group: a wave's report stays within CAUSE_BUDGET (lib/rollout/check-wave.ts). */
 export type WaveFailureGroup = Pick<GroupProgress, 'asgName' | 'state' | 'fromVersion' | 'toVersion' | 'status' | 'reason' | 'oldInstances' | 'managed'>;
@@ -49,7 +51,8 @@ export function roundFailure(error: CaughtError): RoundFailure | undefined {
 export function mergeRoundFailure(round: RoundFailure, reports: readonly (WaveFailure | undefined)[]): WaveFailure | undefined {
   const first = reports[0];
   if (!first || reports.some((r) => r === undefined)) return undefined;
-  const cause = reports.find((r) => r?.cause !== undefined)?.cause;
+  // The cause is the first wave's that went wrong on its own: a wave stopped by the one beside it only follows it.
+  const cause = reports.map((r) => r?.cause).find((c) => c !== undefined && !c.includes(WENT_WRONG_BESIDE));
   const last = round.failedRound[round.failedRound.length - 1] as number;
   return {
     waveIndex: first.waveIndex,

@@ -33,14 +33,20 @@ interface Weighed {
 export const PROGRESSING: ReadonlySet<string> = new Set(['Pending', 'InProgress', 'Baking']);
 
 /**
- * Why a wave must start nothing more, or null while all is well: one of its groups failed or rolled back, or a refresh
- * of it is rolling back or being cancelled (it can only end failed or rolled back).
+ * Which of the groups went wrong, or null while all is well: one failed or rolled back, or its refresh is rolling back
+ * or being cancelled (it can only end failed or rolled back).
  */
-export function stopReason(groups: readonly Weighed[]): string | null {
+export function wentWrong(groups: readonly Weighed[]): string | null {
   const bad = groups.find((g) => g.state === 'failed' || g.state === 'rolledBack' || (g.state === 'refreshing' && !PROGRESSING.has(g.status ?? '')));
   if (!bad) return null;
   const what = bad.state === 'refreshing' ? `is ${bad.status ?? 'not going forward'}` : bad.state === 'failed' ? 'failed' : 'rolled back';
-  return `the wave starts nothing more: ${bad.asgName} ${what}`;
+  return `${bad.asgName} ${what}`;
+}
+
+/** Why a wave must start nothing more because of its own groups (wentWrong), or null while all is well. */
+export function stopReason(groups: readonly Weighed[]): string | null {
+  const bad = wentWrong(groups);
+  return bad && `the wave starts nothing more: ${bad}`;
 }
 
 /** A start under way or about to be tried: a refresh running, or one waiting for someone else's to end. */

@@ -1,6 +1,6 @@
 import type { Rollout } from '../config.js';
 import type { Notice } from '../notice.js';
-import type { WaveFailure, WaveFailureGroup } from '../notify/cause.js';
+import { WENT_WRONG_BESIDE, type WaveFailure, type WaveFailureGroup } from '../notify/cause.js';
 import { waveNotice } from '../notify/messages.js';
 import type { VariantRun } from '../plan/types.js';
 import type { WaveClock, WaveTimes } from './deadline.js';
@@ -11,7 +11,8 @@ import { pollWave, startWaiting, type GroupProgress, type WaveProgress } from '.
 import { instancesNotOn, liveSpecs } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
 import { passedGate, passedProof, splitAtGate, type Carry } from './hand-over.js';
-import { carryTarget } from '../store/header.js';
+import { carryTarget, roundsOf } from '../store/header.js';
+import { wentWrong } from './admission.js';
 import { logger } from '../logger.js';
 
 /** What a finished wave leaves in the variant's state ($.waves[]): small, since a variant's state holds every wave (256 KB in all). */
@@ -24,10 +25,19 @@ export interface WaveCheck extends WaveProgress, WaveClock {
   /** Once the wave passed: what the wave it hands over to takes over (carry-<index>.json, saved by the state machine; VariantPlan.carryTo), empty unless it handed over. */
   carry: (Carry & { index: number }) | null;
   failure: string | null;
+  /** In a round of several waves: what went wrong in this one, for the waves beside it (stop.json, written by the state machine), while it does. */
+  stopRound: string | null;
+  /** In a round of several waves: this one still has groups to start, so its next check first reads stop.json. */
+  watchRound: boolean;
+}
+
+/** What stop.json said before this check (the state machine's s3:getObject): empty while nothing stopped the round. */
+export interface RoundStop {
+  stoppedBy: string;
 }
 
 export interface WaveCheckRequest extends VariantRun {
-  progress: WaveProgress & Partial<WaveClock>;
+  progress: WaveProgress & Partial<WaveClock> & { round?: RoundStop };
   index: number;
   executionArn: string;
   region: string;
@@ -39,11 +49,13 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
   const guarded = await guardedCheck(req, rollout, async (times) => {
     const polled = await judgeInCluster(req.progress, await judgeFromInstances(req.progress, await pollWave(req.progress, rollout)), hooks);
     const judged = rollout.setDefaultVersion ? await setDefaultVersions(req.progress, polled) : polled;
-    return startWaiting(judged, rollout, hooks, tooLateToStart(times));
+    return startWaiting(judged, rollout, hooks, stoppedBeside(req.progress.round) ?? tooLateToStart(times));
   });
   const { clock, cause } = guarded;
   const { progress, carried } = handOver(req, guarded.progress);
   const passed = progress.status === 'Successful';
+  const shared = sharesItsRound(req);
+  const wrong = shared ? wentWrong(progress.groups) : null;
   return {
     ...progress,
     ...clock,
@@ -51,8 +63,21 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     carry: passed ? { index: carryTarget(req.variant, req.index), groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause ?? stoppedCause(progress)) : null,
+    stopRound: wrong && `wave ${req.index + 1}: ${wrong}`,
+    watchRound: shared && progress.status === 'InProgress' && !progress.stopped && progress.groups.some((g) => g.state === 'queued' || g.state === 'busy'),
   };
 }
+
+/**
+ * The waves of one round run side by side, each in its own execution state (RollOutRound), and a group gone wrong in
+ * one must stop the others starting theirs as it stops its own wave: on every check while one of its groups went
+ * wrong, a wave tells its round (stop.json), and each wave beside it with groups still to start reads that before its
+ * next check. What already refreshes is watched to its end, as in the wave that went wrong.
+ */
+const sharesItsRound = (req: WaveCheckRequest): boolean => (roundsOf(req.variant).find((r) => r.includes(req.index))?.length ?? 1) > 1;
+
+const stoppedBeside = (round: RoundStop | undefined): string | null =>
+  round?.stoppedBy ? `the wave starts nothing more: ${WENT_WRONG_BESIDE} (${round.stoppedBy})` : null;
 
 /** A wave stopped with no group of its own failed or rolled back (its deadline came too close) says why. */
 const stoppedCause = (p: WaveProgress): string | null => (p.stopped && !p.groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? `queued groups not started: ${p.stopped}` : null);

@@ -70,12 +70,12 @@ export function variantHeader(v: VariantPlan, store: StoreRef): VariantHeader {
 }
 
 /**
- * The variant as lib/'s messages and guards read it during one wave: the number of waves, and that wave's groups by
- * name and canary flag (wave-guard.ts and waveNotice read no more). The other waves are empty: nothing that takes this
+ * The variant as lib/'s messages and guards read it during one wave: the number of waves, its rounds, and that wave's
+ * groups by name and canary flag (wave-guard.ts, check-wave.ts and waveNotice read no more). The other waves are empty: nothing that takes this
  * reads them.
  */
 export function variantForWave(header: VariantHeader, index: number, groups: Pick<NodeGroupPlan, 'asgName' | 'canary'>[]): VariantPlan {
-  const { store: _s, waveCount, groupCount: _g, rounds: _r, canaryFirst: _c, groupList: _l, waves: _v, ...rest } = header;
+  const { store: _s, waveCount, groupCount: _g, canaryFirst: _c, groupList: _l, waves: _v, ...rest } = header;
   // Only asgName and canary are read of these groups (see above).
   const wave = groups as NodeGroupPlan[];
   return { ...rest, waves: Array.from({ length: waveCount }, (_, i) => (i === index ? wave : [])) };

@@ -192,3 +192,62 @@ describe('queued groups near the deadline (a wave with a limit)', () => {
     ]);
   });
 });
+
+describe('a wave beside others in its round (the parts of one sized wave, each in its own state)', () => {
+  const beside = { ...variant, rounds: [[0], [1, 2]] };
+  const inRound = (progress: WaveProgress & { round?: { stoppedBy: string } }) => ({ ...request(progress), variant: beside });
+  const clock = () => ({ deadline: new Date(Date.now() + 3_600_000).toISOString(), readAt: new Date().toISOString(), unreadPolls: 0, pollError: null });
+
+  it('tells its round what went wrong in it on every check while it does, and a wave alone in its round does not', async () => {
+    asg.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [{ InstanceRefreshId: 'r-a', Status: 'RollbackInProgress', PercentageComplete: 0 }] });
+    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, ...clock() };
+
+    const out = await checkWave(inRound(progress), rollout());
+    const again = await checkWave(inRound({ ...out, waitSeconds: 60 }), rollout());
+    const alone = await checkWave(request(progress), rollout());
+
+    expect(out.status).toBe('InProgress');
+    expect(out.stopRound).toBe('wave 2: a is RollbackInProgress');
+    expect(again.stopRound).toBe('wave 2: a is RollbackInProgress');
+    // Stopped: it has nothing more to start, so it does not read the round.
+    expect(out.watchRound).toBe(false);
+    expect(alone.stopRound).toBeNull();
+  });
+
+  it('reads its round before each check only while it has groups to start', async () => {
+    refreshes({ a: ['InProgress'] });
+    const waiting = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stoppedBy: '' }, ...clock() };
+
+    const out = await checkWave(inRound(waiting), rollout());
+    const allStarted = await checkWave(inRound({ ...wave([group('a')]), ...clock() }), rollout());
+
+    expect(out.groups.map((g) => g.state)).toEqual(['refreshing', 'queued']);
+    expect(out.watchRound).toBe(true);
+    expect(out.stopRound).toBeNull();
+    expect(allStarted.watchRound).toBe(false);
+    expect((await checkWave(request(waiting), rollout())).watchRound).toBe(false);
+  });
+
+  it('starts nothing more once a wave beside it went wrong, and fails once nothing runs, saying which', async () => {
+    refreshes({ a: ['Successful'] });
+    instances({ a: { total: 2, old: 0 } });
+    asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-b' });
+    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stoppedBy: 'wave 3: ng-x rolled back' }, ...clock() };
+
+    const out = await checkWave(inRound(progress), rollout());
+
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
+    expect(out.status).toBe('Failed');
+    expect(out.groups.map((g) => [g.asgName, g.state])).toEqual([
+      ['a', 'patched'],
+      ['b', 'queued'],
+    ]);
+    expect(out.stopRound).toBeNull();
+    const report = waveFailure({ Error: 'RolloutWaveFailed', Cause: out.failure ?? '' });
+    expect(report?.cause).toBe('queued groups not started: the wave starts nothing more: a wave beside it in its round went wrong (wave 3: ng-x rolled back)');
+    // The e-mail counts the groups it never started as untouched.
+    const notice = variantFailureNotice({ run: request(progress).run, variant, executionArn: RUN_ARN, region: REGION, error: { Error: 'RolloutWaveFailed', Cause: out.failure ?? '' }, stage: 'rollout', amiId: 'ami-new', checkedWaves: 1, versionsNow: new Map() });
+    expect(notice.subject).toMatch(/, \d+ untouched$/);
+    expect(Number(/, (\d+) untouched$/.exec(notice.subject)?.[1])).toBe(variant.waves.slice(2).flat().length + 1);
+  });
+});

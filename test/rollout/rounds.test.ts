@@ -82,6 +82,43 @@ describe('a wave cut to fit a state (one round of parts)', () => {
   }, 120_000);
 });
 
+describe('a wave of a round that went wrong', () => {
+  // Shares of a limit on instances out of service: the waves of the last round start their groups as room frees.
+  const limited = () => generateScenario({ nodeGroups: 600, nameLength: 80, variants: [...ONE], config: { rollout: { maxInstancesOutOfService: 300 } } });
+  const started = (report: RehearsalReport) => report.calls.filter((c) => c.operation === 'StartInstanceRefresh' && !c.error).map((c) => ({ t: Date.parse(c.t), asgName: String((c.input as { AutoScalingGroupName: string }).AutoScalingGroupName) }));
+
+  it('stops the waves beside it: once it said so (stop.json), none of them starts a group, and the e-mail counts every group never started as untouched', async () => {
+    const plan = planOf(await rehearse(limited()));
+    const round = [...(plan.rounds ?? [])].reverse().find((r) => r.length > 1 && r.every((w) => plan.limits?.[w])) ?? [];
+    expect(round.length).toBeGreaterThan(1);
+    const failing = plan.waves[round[0] as number]?.[0]?.asgName as string;
+    const s = limited();
+    s.faults = [{ kind: 'refreshFailure', asgName: failing, atPercent: 50, reason: 'Instances failed to pass ELB health checks' }];
+
+    const report = await rehearse(s);
+
+    expect(report.status).toBe('FAILED');
+    const stops = report.calls.filter((c) => c.fn === 'states' && c.operation === 'PutObject' && String((c.input as { Key: string }).Key).endsWith('/stop.json') && (c.input as { Body: string }).Body);
+    expect(stops.length).toBeGreaterThan(0);
+    expect((stops[0]?.input as { Body: string }).Body).toBe(`wave ${(round[0] as number) + 1}: ${failing} is RollbackInProgress`);
+    const stoppedAt = Date.parse(stops[0]?.t as string);
+    const roundGroups = round.flatMap((w) => (plan.waves[w] ?? []).map((g) => g.asgName));
+    const besideGroups = new Set(round.slice(1).flatMap((w) => (plan.waves[w] ?? []).map((g) => g.asgName)));
+    const starts = started(report).filter((x) => roundGroups.includes(x.asgName));
+    expect(starts.filter((x) => besideGroups.has(x.asgName) && x.t > stoppedAt)).toEqual([]);
+    // The stop mattered: the waves beside it still had groups to start when it came.
+    const neverStarted = roundGroups.filter((n) => !starts.some((x) => x.asgName === n));
+    expect(neverStarted.filter((n) => besideGroups.has(n)).length).toBeGreaterThan(0);
+    for (const n of neverStarted) expect(report.account.asg(n).imageId, n).toBe(report.account.asg(failing).imageId);
+
+    const notice = report.notifications.find((n) => n.subject?.startsWith('FAILED rollout for win2022-core-131'));
+    expect(notice?.subject).toBe(`FAILED rollout for win2022-core-131: 1 group(s) rolled back, ${neverStarted.length} untouched`);
+    expect(notice?.message).toContain('Cause: an instance refresh failed or rolled back (RolloutWaveFailed)');
+    expect(notice?.message).toContain(`${neverStarted.find((n) => besideGroups.has(n))}: not started - the wave starts nothing more: a wave beside it in its round went wrong (wave ${(round[0] as number) + 1}: `);
+    for (const e of report.executions) expect(e.maxStateBytes, e.label).toBeLessThan(LIMIT);
+  }, 120_000);
+});
+
 describe('the report of a failed round', () => {
   const report = (waveIndex: number, asgName: string, cause?: string) => ({ waveIndex, groups: [{ asgName, state: 'rolledBack' as const, fromVersion: '1', toVersion: '2', status: 'RollbackSuccessful', reason: null }], ...(cause && { cause }) });
 
@@ -90,6 +127,12 @@ describe('the report of a failed round', () => {
     expect(merged).toEqual({ waveIndex: 4, groups: [report(4, 'a').groups[0], report(6, 'c').groups[0]], cause: 'the wave passed its deadline', throughWave: 6 });
     expect(merged && wavesSettledBefore(merged)).toBe(7);
     expect(merged && firstUntouchedWave(merged)).toBe(7);
+  });
+
+  it('takes its cause from a wave that went wrong on its own, never from one stopped by the wave beside it', () => {
+    const stopped = report(5, 'b', 'queued groups not started: the wave starts nothing more: a wave beside it in its round went wrong (wave 5: a rolled back)');
+    expect(mergeRoundFailure({ failedRound: [4, 5], outcomes: ['failed', 'failed'] }, [report(4, 'a'), stopped])?.cause).toBeUndefined();
+    expect(mergeRoundFailure({ failedRound: [4, 5], outcomes: ['failed', 'failed'] }, [stopped, report(5, 'c', 'the wave passed its deadline')])?.cause).toBe('the wave passed its deadline');
   });
 
   it('keeps a round of one wave as that wave report, and gives none when any failed wave left no report', () => {
