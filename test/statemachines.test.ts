@@ -30,6 +30,11 @@ describe.each(FILES)('%s', (file) => {
     expect(readFileSync(`statemachines/${file}`, 'utf8')).not.toMatch(/JSONata|"Arguments"|"Output"\s*:\s*"\{%/);
   });
 
+  it('tests types only for a match (Is*: true): the local runner never matches Is*: false, which AWS matches when the test fails', () => {
+    // aws-local-stepfunctions 3.0.0 evaluates `"IsNull": false` as `false && value === null`; write `Not` around a true test.
+    expect(readFileSync(`statemachines/${file}`, 'utf8')).not.toMatch(/"Is(Null|Present|Numeric|String|Boolean|Timestamp)"\s*:\s*false/);
+  });
+
   it('retries every task on throttling and AWS faults with full jitter, and catches every failure', () => {
     for (const { name, state, caught } of tasks(definition)) {
       const retry = JSON.stringify(state.Retry ?? []);

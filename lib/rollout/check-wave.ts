@@ -26,18 +26,21 @@ export interface WaveCheck extends WaveProgress, WaveClock {
   carry: (Carry & { index: number }) | null;
   failure: string | null;
   /** In a round of several waves: what went wrong in this one, for the waves beside it (stop.json, written by the state machine), while it does. */
-  stopRound: string | null;
+  stopRound: RoundStop | null;
   /** In a round of several waves: this one still has groups to start, so its next check first reads stop.json. */
   watchRound: boolean;
 }
 
-/** What stop.json said before this check (the state machine's s3:getObject): empty while nothing stopped the round. */
+/** stop.json, the variant's: `{}` (written by the plan) while nothing went wrong in its current round. */
 export interface RoundStop {
-  stoppedBy: string;
+  wentWrong?: string;
 }
 
 export interface WaveCheckRequest extends VariantRun {
-  progress: WaveProgress & Partial<WaveClock> & { round?: RoundStop };
+  progress: WaveProgress & Partial<WaveClock> & {
+    /** stop.json as the state machine read it before this check (ReadTheRound), when it did. */
+    round?: { stop: RoundStop };
+  };
   index: number;
   executionArn: string;
   region: string;
@@ -63,7 +66,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
     carry: passed ? { index: carryTarget(req.variant, req.index), groups: carried, ...(carried.length && progress.clusters && { clusters: progress.clusters }) } : null,
     outcome: passed ? progress.groups.map(({ asgName, state, reason }) => ({ asgName, state, reason })) : null,
     failure: progress.status === 'Failed' ? failureCause(req.index, progress.groups, cause ?? stoppedCause(progress)) : null,
-    stopRound: wrong && `wave ${req.index + 1}: ${wrong}`,
+    stopRound: wrong ? { wentWrong: `wave ${req.index + 1}: ${wrong}` } : null,
     watchRound: shared && progress.status === 'InProgress' && !progress.stopped && progress.groups.some((g) => g.state === 'queued' || g.state === 'busy'),
   };
 }
@@ -76,8 +79,8 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
  */
 const sharesItsRound = (req: WaveCheckRequest): boolean => (roundsOf(req.variant).find((r) => r.includes(req.index))?.length ?? 1) > 1;
 
-const stoppedBeside = (round: RoundStop | undefined): string | null =>
-  round?.stoppedBy ? `the wave starts nothing more: ${WENT_WRONG_BESIDE} (${round.stoppedBy})` : null;
+const stoppedBeside = (round: { stop: RoundStop } | undefined): string | null =>
+  round?.stop.wentWrong ? `the wave starts nothing more: ${WENT_WRONG_BESIDE} (${round.stop.wentWrong})` : null;
 
 /** A wave stopped with no group of its own failed or rolled back (its deadline came too close) says why. */
 const stoppedCause = (p: WaveProgress): string | null => (p.stopped && !p.groups.some((g) => g.state === 'failed' || g.state === 'rolledBack') ? `queued groups not started: ${p.stopped}` : null);

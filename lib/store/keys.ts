@@ -6,7 +6,7 @@
  * wave's outcome (`outcome-<i>.json`, written by the state machine's s3:putObject), the groups a wave handed over to
  * the next round still refreshing (`carry-<i>.json`, read by wave i, written empty for every wave by the plan and then by
  * the wave of the round before that hands over to it: VariantPlan.carryTo, lib/rollout/hand-over.ts), the report of each wave that failed (`failure-<i>.json`, written by
- * the state machine, read by the failure report), what stopped the variant's current round (`stop.json`: written empty by
+ * the state machine, read by the failure report), what stopped the variant's current round (`stop.json`: `{}` written by
  * the plan, then by a wave of a round of several waves whose group went wrong, read by the waves beside it that still
  * have groups to start: lib/rollout/check-wave.ts) and the variant's result
  * (`result.json`). States carry the bucket, the prefix, indexes and counts.

@@ -1,6 +1,6 @@
 import type { RunPlan, VariantPlan } from '../plan/types.js';
 import { DRY_RUN_INLINE_BYTES, variantHeader, type StoredRunPlan, type VariantHeader } from './header.js';
-import { carryKey, getJson, planKey, putJson, putText, stopKey, storePrefix, waveKey } from './run-store.js';
+import { carryKey, getJson, planKey, putJson, stopKey, storePrefix, waveKey } from './run-store.js';
 
 export type { StoredRunPlan, VariantHeader } from './header.js';
 
@@ -16,7 +16,7 @@ export async function storePlan(plan: RunPlan, bucket: string): Promise<StoredRu
     if (!plan.dryRun && plan.proceed === 'now') {
       await putJson(bucket, planKey(store), v);
       // Nothing stopped a round yet: a wave of a round of several writes what went wrong in it (lib/rollout/check-wave.ts).
-      await putText(bucket, stopKey(store), '');
+      await putJson(bucket, stopKey(store), {});
       // Each wave's groups, and what it takes over until a wave of the round before hands over to it (VariantPlan.carryTo):
       // nothing. Every carry exists, so that after a failed round the state machine can read what each of its waves handed
       // over. A handful at a time: each key is its own, so each PUT is independent.

@@ -6,10 +6,9 @@ import { RunStoreError } from '../errors.js';
 export type { StoreRef } from './keys.js';
 export { carryKey, failureKey, fleetKey, outcomeKey, planKey, resultKey, stopKey, storePrefix, waveKey } from './keys.js';
 
-export const putJson = (bucket: string, key: string, value: unknown): Promise<void> => putText(bucket, key, JSON.stringify(value), 'application/json');
-
-export async function putText(bucket: string, key: string, Body: string, ContentType = 'text/plain'): Promise<void> {
-  await withRetries(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentType })), { operation: 'PutObject' });
+export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
+  const Body = JSON.stringify(value);
+  await withRetries(() => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentType: 'application/json' })), { operation: 'PutObject' });
 }
 
 export async function getJson<T>(bucket: string, key: string): Promise<T> {

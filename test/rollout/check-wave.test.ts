@@ -195,7 +195,7 @@ describe('queued groups near the deadline (a wave with a limit)', () => {
 
 describe('a wave beside others in its round (the parts of one sized wave, each in its own state)', () => {
   const beside = { ...variant, rounds: [[0], [1, 2]] };
-  const inRound = (progress: WaveProgress & { round?: { stoppedBy: string } }) => ({ ...request(progress), variant: beside });
+  const inRound = (progress: WaveProgress & { round?: { stop: { wentWrong?: string } } }) => ({ ...request(progress), variant: beside });
   const clock = () => ({ deadline: new Date(Date.now() + 3_600_000).toISOString(), readAt: new Date().toISOString(), unreadPolls: 0, pollError: null });
 
   it('tells its round what went wrong in it on every check while it does, and a wave alone in its round does not', async () => {
@@ -207,8 +207,8 @@ describe('a wave beside others in its round (the parts of one sized wave, each i
     const alone = await checkWave(request(progress), rollout());
 
     expect(out.status).toBe('InProgress');
-    expect(out.stopRound).toBe('wave 2: a is RollbackInProgress');
-    expect(again.stopRound).toBe('wave 2: a is RollbackInProgress');
+    expect(out.stopRound).toEqual({ wentWrong: 'wave 2: a is RollbackInProgress' });
+    expect(again.stopRound).toEqual({ wentWrong: 'wave 2: a is RollbackInProgress' });
     // Stopped: it has nothing more to start, so it does not read the round.
     expect(out.watchRound).toBe(false);
     expect(alone.stopRound).toBeNull();
@@ -216,7 +216,7 @@ describe('a wave beside others in its round (the parts of one sized wave, each i
 
   it('reads its round before each check only while it has groups to start', async () => {
     refreshes({ a: ['InProgress'] });
-    const waiting = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stoppedBy: '' }, ...clock() };
+    const waiting = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stop: {} }, ...clock() };
 
     const out = await checkWave(inRound(waiting), rollout());
     const allStarted = await checkWave(inRound({ ...wave([group('a')]), ...clock() }), rollout());
@@ -232,7 +232,7 @@ describe('a wave beside others in its round (the parts of one sized wave, each i
     refreshes({ a: ['Successful'] });
     instances({ a: { total: 2, old: 0 } });
     asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-b' });
-    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stoppedBy: 'wave 3: ng-x rolled back' }, ...clock() };
+    const progress = { ...wave([group('a'), group('b', { state: 'queued', refreshId: null, status: null })]), limit: { groups: 1, inFlight: 10 }, round: { stop: { wentWrong: 'wave 3: ng-x rolled back' } }, ...clock() };
 
     const out = await checkWave(inRound(progress), rollout());
 

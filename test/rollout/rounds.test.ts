@@ -98,9 +98,9 @@ describe('a wave of a round that went wrong', () => {
     const report = await rehearse(s);
 
     expect(report.status).toBe('FAILED');
-    const stops = report.calls.filter((c) => c.fn === 'states' && c.operation === 'PutObject' && String((c.input as { Key: string }).Key).endsWith('/stop.json') && (c.input as { Body: string }).Body);
+    const stops = report.calls.filter((c) => c.fn === 'states' && c.operation === 'PutObject' && String((c.input as { Key: string }).Key).endsWith('/stop.json'));
     expect(stops.length).toBeGreaterThan(0);
-    expect((stops[0]?.input as { Body: string }).Body).toBe(`wave ${(round[0] as number) + 1}: ${failing} is RollbackInProgress`);
+    expect(JSON.parse((stops[0]?.input as { Body: string }).Body)).toEqual({ wentWrong: `wave ${(round[0] as number) + 1}: ${failing} is RollbackInProgress` });
     const stoppedAt = Date.parse(stops[0]?.t as string);
     const roundGroups = round.flatMap((w) => (plan.waves[w] ?? []).map((g) => g.asgName));
     const besideGroups = new Set(round.slice(1).flatMap((w) => (plan.waves[w] ?? []).map((g) => g.asgName)));
