@@ -13,6 +13,7 @@ import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
 import type { ClusterAccess } from '../eks/cluster.js';
 import { pollNodegroupUpdate, startNodegroupUpdate } from './managed.js';
+import { describeUpdate } from '../aws/eks.js';
 import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
@@ -129,8 +130,21 @@ export async function startWave(targets: WaveTarget[], rollout: Rollout, hooks?:
   return summarize(new Date().toISOString(), groups, rollout, { clusters: await clustersOf(targets, hooks), limit, stopped });
 }
 
-/** A carried group's refresh as Auto Scaling has it now (read only: a managed node group's update is judged by its wave's checks). */
-const lookAt = (g: GroupProgress): Promise<GroupProgress> => (g.state === 'refreshing' && g.refreshId && !g.managed ? describe(g) : Promise.resolve(g));
+/**
+ * A carried group's refresh as Auto Scaling has it now, or a managed node group's update as EKS has it: read only, to
+ * decide whether anything may start (the wave's first check judges the group itself, and for a failed managed update
+ * starts the update back).
+ */
+function lookAt(g: GroupProgress): Promise<GroupProgress> {
+  if (g.state !== 'refreshing' || !g.refreshId) return Promise.resolve(g);
+  return g.managed ? lookAtUpdate(g, g.managed) : describe(g);
+}
+
+/** EKS's update statuses (InProgress, Successful, Failed, Cancelled) read as a refresh's. */
+async function lookAtUpdate(g: GroupProgress, m: NonNullable<GroupProgress['managed']>): Promise<GroupProgress> {
+  const status = (await describeUpdate(m.cluster, m.nodegroup, g.refreshId as string)).status ?? 'InProgress';
+  return { ...g, state: groupStateFor(status), status };
+}
 
 /** The access of every cluster whose groups get our hooks (one DescribeCluster each, cached for the Lambda's life). */
 async function clustersOf(targets: WaveTarget[], hooks: WaveHooks | undefined): Promise<Record<string, ClusterAccess> | undefined> {

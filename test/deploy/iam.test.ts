@@ -134,6 +134,15 @@ beforeAll(async () => {
   const managed = generateScenario({ nodeGroups: 1, variants: [{ windows: '2022', edition: 'Core', kubernetes: '1.31' }] });
   managed.config.variants[0]?.nodeGroups.push({ managedNodeGroup: 'win-mng', cluster: 'prod', canary: false });
   record(await rehearse(managed));
+  // Managed node groups handed over by proof (maxConcurrentGroups 2): the next wave reads their updates before it starts (eks:DescribeUpdate).
+  const handedOver = loadScenario('local/scenarios/managed-node-groups.yml');
+  for (const name of ['win2022-jobs', 'win2022-batch']) {
+    handedOver.config.variants[0]?.nodeGroups.push({ managedNodeGroup: name, canary: false });
+    handedOver.fleet.launchTemplates.push({ name, defaultVersion: 1, versions: [{ imageId: 'ami-0b2022c0000000001', rootVolumeOverride: false, userData: true, instanceType: 'm5.large' }] });
+    handedOver.fleet.managedNodeGroups.push({ cluster: 'prod-eks', name, launchTemplate: name, version: 1, instances: 2, maxUnavailable: 1 });
+  }
+  handedOver.config.rollout = { ...handedOver.config.rollout, growth: 2, maxConcurrentGroups: 2 };
+  record(await rehearse(handedOver));
   // Clusters the account has: readiness gate and drain (checkNewNode, drainOldNode), our lifecycle hooks written and removed.
   for (const file of ['kubernetes-pdb.yml', 'kubernetes-never-ready.yml', 'kubernetes-eviction-blocked.yml', 'managed-node-groups.yml', 'managed-update-failure.yml']) record(await rehearse(loadScenario(`local/scenarios/${file}`)));
   // Someone else's refresh on a clustered group: the group waits without our hooks; a later check of the wave puts

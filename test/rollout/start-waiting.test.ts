@@ -1,4 +1,5 @@
 import { AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeUpdateCommand, EKSClient, UpdateNodegroupVersionCommand } from '@aws-sdk/client-eks';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RolloutSchema, type Rollout } from '../../lib/config.js';
@@ -10,6 +11,7 @@ import { startWaiting, startWave, type GroupProgress, type WaveProgress } from '
  * (startWave): never anything once something went wrong, and a start AWS could not answer waits for the next check.
  */
 const asg = mockClient(AutoScalingClient);
+const eks = mockClient(EKSClient);
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({ ...RolloutSchema.parse({}), ...over });
 const group = (asgName: string, state: GroupProgress['state'], over: Partial<GroupProgress> = {}): GroupProgress => ({
   asgName,
@@ -105,6 +107,21 @@ describe('a wave starting beside the groups the wave before carried', () => {
     expect(started()).toEqual([]);
     expect(out.groups).toMatchObject([{ asgName: 'mine', state: 'queued' }]);
     expect(out.stopped).toMatch(/carried is RollbackInProgress/);
+  });
+
+  it('reads a carried managed node group from EKS: a failed or cancelled update starts nothing, a successful or running one does', async () => {
+    const managed = group('eks-web-asg', 'refreshing', { carried: true, refreshId: 'u-web', managed: { cluster: 'prod', nodegroup: 'web' } });
+    const mine = { asgName: 'mine', launchTemplateId: 'lt-0123456789abcdef0', fromVersion: '7', toVersion: '8' };
+    for (const [status, starts] of [['Failed', false], ['Cancelled', false], ['Successful', true], ['InProgress', true]] as const) {
+      asg.resetHistory();
+      eks.reset();
+      eks.on(DescribeUpdateCommand, { name: 'prod', nodegroupName: 'web', updateId: 'u-web' }).resolves({ update: { id: 'u-web', status } });
+      const out = await startWave([mine], rollout(), undefined, undefined, [managed]);
+      expect(started(), status).toEqual(starts ? ['mine'] : []);
+      expect(out.stopped, status).toEqual(starts ? undefined : `the wave starts nothing more: eks-web-asg failed`);
+      // Read only: the wave's first check judges the group (and starts the update back).
+      expect(eks.commandCalls(UpdateNodegroupVersionCommand), status).toEqual([]);
+    }
   });
 
   it('starts its groups when the carried ones still go forward', async () => {
