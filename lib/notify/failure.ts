@@ -63,13 +63,13 @@ export function variantFailureNotice(f: VariantFailureFacts): Notice {
   }));
   failedWave?.groups.forEach((g) => lines.push(groupLine(g)));
   const untouched = f.variant.waves.slice(untouchedFrom).flat();
-  if (untouched.length) lines.push(`  never touched (${untouched.length}): ${untouched.map((g) => g.asgName).join(', ')}`);
+  // Untouched: the waves the failure kept from starting, and the groups of the failed one(s) that never started (their lines above).
+  const notStarted = failedWave?.groups.filter((g) => g.state === 'queued').length ?? 0;
+  if (untouched.length) lines.push(`  never touched (${untouched.length + notStarted}): ${untouched.map((g) => g.asgName).join(', ')}${notStarted ? `, and the ${notStarted} not started above` : ''}`);
   if (f.notes?.length) lines.push('', ...f.notes);
   lines.push('', `What to do: ${NEXT_STEPS[f.stage] ?? 'Read the cause above and the execution history, fix it, and start the run again.'}`, '', `Execution: ${l.execution(f.executionArn)}`);
   failedWave?.groups.filter((g) => g.state === 'failed' || g.state === 'rolledBack').forEach((g) => lines.push(`ASG ${g.asgName}: ${l.asg(g.asgName)}`));
   const rolledBack = failedWave?.groups.filter((g) => g.state === 'rolledBack').length ?? 0;
-  // Untouched: the waves the failure kept from starting, and the groups of the failed one(s) that never started.
-  const notStarted = failedWave?.groups.filter((g) => g.state === 'queued').length ?? 0;
   return {
     subject: subject(`FAILED ${f.stage} for ${f.variant.id}${headline(failedWave, rolledBack)}, ${untouched.length + notStarted} untouched`),
     message: lines.join('\n'),

@@ -58,7 +58,7 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
   const { progress, carried } = handOver(req, guarded.progress);
   const passed = progress.status === 'Successful';
   const shared = sharesItsRound(req);
-  const wrong = shared ? wentWrong(progress.groups) : null;
+  const wrong = shared && !passed ? wentWrong(progress.groups) : null;
   return {
     ...progress,
     ...clock,
@@ -74,8 +74,9 @@ export async function checkWave(req: WaveCheckRequest, rollout: Rollout, hooks?:
 /**
  * The waves of one round run side by side, each in its own execution state (RollOutRound), and a group gone wrong in
  * one must stop the others starting theirs as it stops its own wave: on every check while one of its groups went
- * wrong, a wave tells its round (stop.json), and each wave beside it with groups still to start reads that before its
- * next check. What already refreshes is watched to its end, as in the wave that went wrong.
+ * wrong, a wave tells its round (stop.json), and each wave beside it reads that before its first check and, while it
+ * has groups to start, before each later one. What already refreshes is watched to its end, as in the wave that went
+ * wrong. The word reaches the others within a wait of the wave that went wrong and one of their own.
  */
 const sharesItsRound = (req: WaveCheckRequest): boolean => (roundsOf(req.variant).find((r) => r.includes(req.index))?.length ?? 1) > 1;
 
