@@ -106,8 +106,8 @@ function passed(req: WaveCheckRequest, groups: readonly GroupProgress[]): boolea
 }
 
 /** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */
-export function partialReason(oldInstances: readonly string[]): string {
-  return `refresh ended Successful but ${oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
+export function partialReason(oldInstances: readonly string[], noneMoved = false): string {
+  return `refresh ended Successful but ${noneMoved ? 'every one of its' : oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
 }
 
 /**
@@ -123,8 +123,12 @@ async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Pr
   const live = await liveSpecs(fresh.map((g) => g.asgName));
   const groups = after.groups.map((g): GroupProgress => {
     if (!fresh.includes(g)) return g;
-    const old = instancesNotOn(live.get(g.asgName), g.launchTemplateId, g.toVersion as string);
-    return old.length ? { ...g, state: 'partial', oldInstances: old, reason: partialReason(old) } : g;
+    const spec = live.get(g.asgName);
+    const old = instancesNotOn(spec, g.launchTemplateId, g.toVersion as string);
+    if (!old.length) return g;
+    // Not one instance on the new version: the group proves nothing of the AMI (hand-over.ts passedProof).
+    const noneMoved = old.length >= (spec?.instances.length ?? 0);
+    return { ...g, state: 'partial', oldInstances: old, reason: partialReason(old, noneMoved), ...(noneMoved && { noneMoved }) };
   });
   return { ...after, groups };
 }

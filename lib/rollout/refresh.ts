@@ -49,6 +49,8 @@ export interface GroupProgress extends WaveTarget {
   busyAttempts: number;
   /** Instances still on the old launch template version after the refresh ended (partial only). */
   oldInstances?: string[];
+  /** partial only: every instance is still on the old version, so the group proves nothing of the new AMI. */
+  noneMoved?: boolean;
   /** Started by the wave before, which handed over at its first batch (hand-over.ts): this wave passes only once it finished. */
   carried?: boolean;
   /** busy only: when the start is tried again (BUSY_RETRY_SECONDS after the last try, however often the wave is checked). */

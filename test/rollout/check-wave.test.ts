@@ -71,6 +71,17 @@ describe('judging patched from the instances', () => {
     expect(out.notice?.message).toMatch(/ng-a: NOT fully patched.*i-ng-a-0, i-ng-a-1/);
     expect(out.notice?.subject).toContain('1 PARTLY');
     expect(out.outcome?.[0]?.reason).toContain('i-ng-a-0, i-ng-a-1');
+    expect(out.groups[0]?.noneMoved).toBeUndefined();
+  });
+
+  it('marks a partial group with no instance on the new version: it proves nothing of the AMI', async () => {
+    refreshes({ 'ng-a': ['Successful'] });
+    instances({ 'ng-a': { total: 2, old: 2 } });
+
+    const out = await checkWave(request(wave([group('ng-a')])), rollout());
+
+    expect(out.groups[0]).toMatchObject({ state: 'partial', noneMoved: true, oldInstances: ['i-ng-a-0', 'i-ng-a-1'] });
+    expect(out.groups[0]?.reason).toContain('every one of its instance(s) still run the old AMI');
   });
 });
 afterEach(() => {
