@@ -107,7 +107,7 @@ function passed(req: WaveCheckRequest, groups: readonly GroupProgress[]): boolea
 
 /** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */
 export function partialReason(oldInstances: readonly string[], noneMoved = false): string {
-  return `refresh ended Successful but ${noneMoved ? 'every one of its' : oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
+  return `refresh ended Successful but ${noneMoved ? `all ${oldInstances.length} of its` : oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
 }
 
 /**

@@ -81,7 +81,7 @@ describe('judging patched from the instances', () => {
     const out = await checkWave(request(wave([group('ng-a')])), rollout());
 
     expect(out.groups[0]).toMatchObject({ state: 'partial', noneMoved: true, oldInstances: ['i-ng-a-0', 'i-ng-a-1'] });
-    expect(out.groups[0]?.reason).toContain('every one of its instance(s) still run the old AMI');
+    expect(out.groups[0]?.reason).toContain('refresh ended Successful but all 2 of its instance(s) still run the old AMI');
   });
 });
 afterEach(() => {
