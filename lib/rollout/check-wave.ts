@@ -8,7 +8,7 @@ import { judgeInCluster } from './cluster-outcome.js';
 import { setDefaultVersions } from './default-version.js';
 import type { WaveHooks } from './hooks.js';
 import { pollWave, startWaiting, type GroupProgress, type WaveProgress } from './refresh.js';
-import { instancesNotOn, liveSpecs } from './standing.js';
+import { instancesNotOn, liveSpecs, servesOn } from './standing.js';
 import { guardedCheck } from './wave-guard.js';
 import { passedGate, passedProof, splitAtGate, type Carry } from './hand-over.js';
 import { carryTarget, roundsOf } from '../store/header.js';
@@ -125,10 +125,11 @@ async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Pr
     if (!fresh.includes(g)) return g;
     const spec = live.get(g.asgName);
     const old = instancesNotOn(spec, g.launchTemplateId, g.toVersion as string);
-    if (!old.length) return g;
-    // Not one instance on the new version: the group proves nothing of the AMI (hand-over.ts passedProof).
-    const noneMoved = old.length >= (spec?.instances.length ?? 0);
-    return { ...g, state: 'partial', oldInstances: old, reason: partialReason(old, noneMoved), ...(noneMoved && { noneMoved }) };
+    // No instance in service on the new version (none at all, or all protected or in Standby): the group proves nothing
+    // of the AMI (hand-over.ts passedProof).
+    const noneMoved = !servesOn(spec, g.launchTemplateId, g.toVersion as string);
+    const judged = noneMoved ? { ...g, noneMoved } : g;
+    return old.length ? { ...judged, state: 'partial', oldInstances: old, reason: partialReason(old, noneMoved) } : judged;
   });
   return { ...after, groups };
 }

@@ -46,8 +46,8 @@ export interface HandOvers {
  * a wave hands over once each of its groups replaced its first batch (passedGate). Where they do not, it hands over by
  * proof (passedProof): once every one of its groups started, enough of them finished that the next round holds at most
  * `growth` times the groups proven by then (the rounds before and these), and what it still has refreshing fits the
- * share of the limits of the wave it hands over to (a partial group counts as proven only with an instance on the new
- * version). That wave then starts its own groups only as that share allows,
+ * share of the limits of the wave it hands over to (a group counts as proven only with an instance in service on the
+ * new version). That wave then starts its own groups only as that share allows,
  * beside the carried ones (admission.ts). Under surge a group is replaced in one batch, so this is how its rounds overlap.
  */
 export function handOverWaves(loads: readonly WaveLoad[], rounds: readonly (readonly number[])[], limits: WaveLimits, stateBudget: number): HandOvers {
@@ -118,12 +118,12 @@ export function passedGate(groups: readonly GroupProgress[]): boolean {
 /**
  * The gate of a wave that hands over by proof: the groups it carried finished; every one of its own groups started
  * (none queued or waiting for someone else's refresh) and none failed, rolled back or is being cancelled; at least
- * `proof` of them finished on the new version (patched, or partly with at least one instance moved); and what it still has refreshing fits `next`, the
+ * `proof` of them finished on the new version (patched, or partly, with an instance in service on the new version); and what it still has refreshing fits `next`, the
  * share of the limits of the wave it hands over to.
  */
 export function passedProof(groups: readonly GroupProgress[], proof: number, next: WaveLimit | undefined): boolean {
   if (groups.some((g) => !finished(g) && (g.carried || g.state !== 'refreshing' || !PROGRESSING.has(g.status ?? '')))) return false;
-  const proven = groups.filter((g) => !g.carried && (g.state === 'patched' || (g.state === 'partial' && !g.noneMoved))).length;
+  const proven = groups.filter((g) => !g.carried && (g.state === 'patched' || g.state === 'partial') && !g.noneMoved).length;
   return proven >= proof && (!next || withinLimit(loadInFlight(groups), next));
 }
 

@@ -52,10 +52,14 @@ export async function startNodegroupUpdate(g: GroupProgress, m: ManagedNodeGroup
   }
 }
 
+/** An update's status (InProgress while EKS gives none). */
+export const updateStatus = async (m: ManagedNodeGroupRef, updateId: string): Promise<string> => statusOf(await describeUpdate(m.cluster, m.nodegroup, updateId));
+const statusOf = (update: { status?: string }): string => update.status ?? 'InProgress';
+
 /** One look at the update. Failed or Cancelled quotes EKS's errors and, by default, starts the update back. */
 export async function pollNodegroupUpdate(g: GroupProgress, m: ManagedNodeGroupRef, rollout: Rollout): Promise<GroupProgress> {
   const update = await describeUpdate(m.cluster, m.nodegroup, g.refreshId as string);
-  const status = update.status ?? 'InProgress';
+  const status = statusOf(update);
   if (status === 'Successful') return { ...g, state: 'patched', status, percent: 100, reason: null };
   if (status !== 'Failed' && status !== 'Cancelled') return { ...g, status, reason: null };
   const errors = (update.errors ?? []).map((e) => `${e.errorCode ?? 'Error'}: ${e.errorMessage ?? ''}`.trim()).join('; ') || 'no error given';

@@ -12,8 +12,7 @@ import { logger } from '../logger.js';
 import { secondsFromProgress } from '../polling.js';
 import { mapLimit } from '../util.js';
 import type { ClusterAccess } from '../eks/cluster.js';
-import { pollNodegroupUpdate, startNodegroupUpdate } from './managed.js';
-import { describeUpdate } from '../aws/eks.js';
+import { pollNodegroupUpdate, startNodegroupUpdate, updateStatus } from './managed.js';
 import { ACTIVE_REFRESH, latestRefresh } from './standing.js';
 import { hookPlanOf, putGroupHooks, removeGroupHooks, type WaveHooks } from './hooks.js';
 import type { WaveTarget } from './launch-templates.js';
@@ -49,7 +48,7 @@ export interface GroupProgress extends WaveTarget {
   busyAttempts: number;
   /** Instances still on the old launch template version after the refresh ended (partial only). */
   oldInstances?: string[];
-  /** partial only: every instance is still on the old version, so the group proves nothing of the new AMI. */
+  /** patched or partial: no instance of it is in service on the new version (none at all, or all protected or in Standby), so it proves nothing of the new AMI. */
   noneMoved?: boolean;
   /** Started by the wave before, which handed over at its first batch (hand-over.ts): this wave passes only once it finished. */
   carried?: boolean;
@@ -144,7 +143,7 @@ function lookAt(g: GroupProgress): Promise<GroupProgress> {
 
 /** EKS's update statuses (InProgress, Successful, Failed, Cancelled) read as a refresh's. */
 async function lookAtUpdate(g: GroupProgress, m: NonNullable<GroupProgress['managed']>): Promise<GroupProgress> {
-  const status = (await describeUpdate(m.cluster, m.nodegroup, g.refreshId as string)).status ?? 'InProgress';
+  const status = await updateStatus(m, g.refreshId as string);
   return { ...g, state: groupStateFor(status), status };
 }
 

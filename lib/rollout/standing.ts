@@ -8,8 +8,8 @@ export interface LiveSpec extends LaunchTemplateRef {
   mixed: boolean;
   /** The group's whole policy as Auto Scaling holds it now: a refresh must send it back whole. */
   mixedPolicy?: MixedInstancesPolicy;
-  /** Every instance and the launch template version it was launched from. */
-  instances: { instanceId: string; launchTemplateId?: string; version?: string }[];
+  /** Every instance, the launch template version it was launched from, and its lifecycle state (InService, Standby, Pending, ...). */
+  instances: { instanceId: string; launchTemplateId?: string; version?: string; lifecycleState?: string }[];
   /** The group's tags (our lifecycle actions leave their verdicts there). */
   tags: Record<string, string>;
 }
@@ -22,7 +22,7 @@ export async function liveSpecs(asgNames: string[]): Promise<Map<string, LiveSpe
     for (const asg of out.AutoScalingGroups ?? []) {
       const ref = launchTemplateInUse(asg);
       if (asg.AutoScalingGroupName && ref) specs.set(asg.AutoScalingGroupName, { ...ref, mixed: asg.MixedInstancesPolicy !== undefined, ...(asg.MixedInstancesPolicy && { mixedPolicy: asg.MixedInstancesPolicy }),
-          instances: (asg.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '?', launchTemplateId: i.LaunchTemplate?.LaunchTemplateId, version: i.LaunchTemplate?.Version })),
+          instances: (asg.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '?', launchTemplateId: i.LaunchTemplate?.LaunchTemplateId, version: i.LaunchTemplate?.Version, lifecycleState: i.LifecycleState })),
           tags: Object.fromEntries((asg.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
         });
     }
@@ -41,8 +41,15 @@ export async function versionsInUse(asgNames: string[]): Promise<Map<string, str
  * in Standby (under Ignore) keep the old AMI: a group is patched only when this list is empty.
  */
 export function instancesNotOn(spec: LiveSpec | undefined, launchTemplateId: string, version: string): string[] {
-  return (spec?.instances ?? []).filter((i) => i.launchTemplateId !== launchTemplateId || i.version !== version).map((i) => i.instanceId);
+  return (spec?.instances ?? []).filter((i) => !isOn(i, launchTemplateId, version)).map((i) => i.instanceId);
 }
+
+/** Whether an instance of the group serves on the version: launched from it and InService (not Pending, Standby or leaving). */
+export function servesOn(spec: LiveSpec | undefined, launchTemplateId: string, version: string): boolean {
+  return (spec?.instances ?? []).some((i) => isOn(i, launchTemplateId, version) && i.lifecycleState === 'InService');
+}
+
+const isOn = (i: LiveSpec['instances'][number], launchTemplateId: string, version: string) => i.launchTemplateId === launchTemplateId && i.version === version;
 
 export interface LatestRefresh {
   id: string | null;

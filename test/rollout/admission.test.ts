@@ -69,8 +69,9 @@ describe('the gate of a wave that hands over by proof', () => {
     expect(passedProof([group('a', 'patched'), group('b', 'refreshing'), group('d', 'refreshing')], 2, next)).toBe(false);
     expect(passedProof([group('a', 'patched'), group('b', 'refreshing', 5), group('d', 'refreshing', 5)], 1, next)).toBe(false);
     expect(passedProof([group('a', 'partial'), group('b', 'refreshing', 1, 1, { status: 'Pending' })], 1, next)).toBe(true);
-    // A partial group with every instance still on the old version (all protected or in Standby) proves nothing.
+    // A group with no instance in service on the new version (all protected or in Standby, or none at all) proves nothing.
     expect(passedProof([group('a', 'partial', 1, 1, { noneMoved: true }), group('b', 'refreshing', 1, 1, { status: 'Pending' })], 1, next)).toBe(false);
+    expect(passedProof([group('a', 'patched', 1, 1, { noneMoved: true }), group('b', 'refreshing', 1, 1, { status: 'Pending' })], 1, next)).toBe(false);
   });
 
   it('stays shut while a group is queued, waits for someone else, failed, rolls back or is cancelled, or a carried one still refreshes', () => {

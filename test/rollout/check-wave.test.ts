@@ -45,7 +45,7 @@ function instances(byAsg: Record<string, { total: number; old: number }>) {
       return {
         AutoScalingGroupName: name,
         LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: '8' },
-        Instances: Array.from({ length: total }, (_, n) => ({ InstanceId: `i-${name}-${n}`, LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: n < old ? '7' : '8' } })),
+        Instances: Array.from({ length: total }, (_, n) => ({ InstanceId: `i-${name}-${n}`, LifecycleState: 'InService', LaunchTemplate: { LaunchTemplateId: `lt-${name}`, Version: n < old ? '7' : '8' } })),
       };
     }),
   }));
@@ -72,6 +72,25 @@ describe('judging patched from the instances', () => {
     expect(out.notice?.subject).toContain('1 PARTLY');
     expect(out.outcome?.[0]?.reason).toContain('i-ng-a-0, i-ng-a-1');
     expect(out.groups[0]?.noneMoved).toBeUndefined();
+  });
+
+  it('marks a patched group with no instance in service on the new version: none at all, or the new one still Pending', async () => {
+    refreshes({ 'ng-empty': ['Successful'], 'ng-pending': ['Successful'], 'ng-a': ['Successful'] });
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        { AutoScalingGroupName: 'ng-empty', LaunchTemplate: { LaunchTemplateId: 'lt-ng-empty', Version: '8' }, Instances: [] },
+        { AutoScalingGroupName: 'ng-pending', LaunchTemplate: { LaunchTemplateId: 'lt-ng-pending', Version: '8' }, Instances: [{ InstanceId: 'i-p', LifecycleState: 'Pending', LaunchTemplate: { LaunchTemplateId: 'lt-ng-pending', Version: '8' } }] },
+        { AutoScalingGroupName: 'ng-a', LaunchTemplate: { LaunchTemplateId: 'lt-ng-a', Version: '8' }, Instances: [{ InstanceId: 'i-a', LifecycleState: 'InService', LaunchTemplate: { LaunchTemplateId: 'lt-ng-a', Version: '8' } }] },
+      ],
+    } as never);
+
+    const out = await checkWave(request(wave([group('ng-empty'), group('ng-pending'), group('ng-a')])), rollout());
+
+    expect(out.groups.map((g) => [g.asgName, g.state, g.noneMoved])).toEqual([
+      ['ng-empty', 'patched', true],
+      ['ng-pending', 'patched', true],
+      ['ng-a', 'patched', undefined],
+    ]);
   });
 
   it('marks a partial group with no instance on the new version: it proves nothing of the AMI', async () => {

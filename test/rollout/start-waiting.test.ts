@@ -41,6 +41,7 @@ const started = () => asg.commandCalls(StartInstanceRefreshCommand).map((c) => c
 
 beforeEach(() => {
   asg.reset();
+  eks.reset();
   asg.on(StartInstanceRefreshCommand).resolves({ InstanceRefreshId: 'r-new' });
   asg.on(DescribeInstanceRefreshesCommand).resolves({ InstanceRefreshes: [] });
 });
