@@ -105,9 +105,9 @@ function passed(req: WaveCheckRequest, groups: readonly GroupProgress[]): boolea
   return proof === undefined ? passedGate(groups) : passedProof(groups, proof, req.variant.limits?.[carryTarget(req.variant, req.index)]);
 }
 
-/** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it). */
-export function partialReason(oldInstances: readonly string[], noneMoved = false): string {
-  return `refresh ended Successful but ${noneMoved ? `all ${oldInstances.length} of its` : oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
+/** The reason a partial group carries: every instance still on the old AMI, by id (the wave notice and summary print it); `all`: the group has no other. */
+export function partialReason(oldInstances: readonly string[], all = false): string {
+  return `refresh ended Successful but ${all ? `all ${oldInstances.length} of its` : oldInstances.length} instance(s) still run the old AMI (scale-in protected or in Standby, skipped under Ignore): ${oldInstances.join(', ')}`;
 }
 
 /**
@@ -129,7 +129,7 @@ async function judgeFromInstances(before: WaveProgress, after: WaveProgress): Pr
     // of the AMI (hand-over.ts passedProof).
     const noneMoved = !servesOn(spec, g.launchTemplateId, g.toVersion as string);
     const judged = noneMoved ? { ...g, noneMoved } : g;
-    return old.length ? { ...judged, state: 'partial', oldInstances: old, reason: partialReason(old, noneMoved) } : judged;
+    return old.length ? { ...judged, state: 'partial', oldInstances: old, reason: partialReason(old, old.length === spec?.instances.length) } : judged;
   });
   return { ...after, groups };
 }
